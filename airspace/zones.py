@@ -1,0 +1,190 @@
+"""The zone model: what real UAS geographical-zone data holds, normalised.
+
+A :class:`Zone` has one or more :class:`ZoneVolume` (stacked "wedding cake" volumes), a
+restriction, descriptive fields and applicability (permanent, a dated window, weekly daily
+periods). Horizontal shapes are kept in lon/lat degrees; vertical limits are kept in metres
+with their reference, and the original unit of measure is remembered so that exports can
+write the file's own units back.
+
+The file formats live in :mod:`airspace.formats`; schedule evaluation in
+:mod:`airspace.schedule`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry import Polygon
+
+from airspace.deployment import Deployment
+
+FEET_M = 0.3048
+UNBOUNDED_SENTINEL = 99999.0
+"""ED-269/ED-318 files write 99999 (in any unit) for "no upper limit"."""
+
+
+class Restriction(StrEnum):
+    PROHIBITED = "PROHIBITED"
+    REQ_AUTHORISATION = "REQ_AUTHORISATION"
+    CONDITIONAL = "CONDITIONAL"
+    NO_RESTRICTION = "NO_RESTRICTION"
+
+    @classmethod
+    def parse(cls, value: str) -> Restriction:
+        """Accept the canonical spellings, ``REQ_AUTHORIZATION`` and any case."""
+        v = str(value).strip().upper().replace("-", "_").replace(" ", "_")
+        if v == "REQ_AUTHORIZATION":
+            v = "REQ_AUTHORISATION"
+        return cls(v)
+
+
+class VerticalReference(StrEnum):
+    AGL = "AGL"
+    AMSL = "AMSL"
+    WGS84 = "WGS84"
+
+    @classmethod
+    def parse(cls, value: str) -> VerticalReference:
+        v = str(value).strip().upper()
+        aliases = {"SFC": "AGL", "W84": "WGS84", "MSL": "AMSL", "ALT": "AMSL", "STD": "AMSL"}
+        return cls(aliases.get(v, v))
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A circle on the ground: centre in degrees, radius in metres."""
+
+    center_lon: float
+    center_lat: float
+    radius_m: float
+
+    def to_polygon(self, tolerance_m: float = 1.0) -> Polygon:
+        """A lon/lat polygon that contains the circle and lies within ``tolerance_m`` of it.
+
+        Vertices sit on a circumscribed regular polygon computed in an azimuthal-equidistant
+        projection centred on the circle, so distances from the centre are exact.
+        """
+        r = float(self.radius_m)
+        n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1.0 - tolerance_m / (r + tolerance_m)))))
+        r_out = r / math.cos(math.pi / n)
+        a = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
+        lon, lat = _aeqd_inverse(self.center_lon, self.center_lat)(r_out * np.sin(a), r_out * np.cos(a))
+        return Polygon(np.column_stack([lon, lat]))
+
+
+def _aeqd_inverse(lon0: float, lat0: float):
+    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m")
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
+
+
+@dataclass(frozen=True)
+class ZoneVolume:
+    """One volume of a zone: a horizontal shape and a vertical band.
+
+    ``lower_m`` / ``upper_m`` are metres in their own reference; ``None`` means unbounded
+    (the ground, or no ceiling). ``uom`` is the unit the source file used (``"M"``/``"FT"``).
+    """
+
+    horizontal: Polygon | Circle
+    lower_m: float | None = None
+    upper_m: float | None = None
+    lower_reference: VerticalReference = VerticalReference.AGL
+    upper_reference: VerticalReference = VerticalReference.AGL
+    uom: str = "M"
+
+    @cached_property
+    def polygon(self) -> Polygon:
+        """The horizontal shape as a lon/lat polygon (circles within 1 m, containing them)."""
+        if isinstance(self.horizontal, Circle):
+            return self.horizontal.to_polygon()
+        return self.horizontal
+
+    def band_agl_m(self, deployment: Deployment) -> tuple[float, float]:
+        """The vertical band as heights above ground, ``-inf``/``inf`` where unbounded."""
+        lo = -math.inf if self.lower_m is None else to_agl_m(self.lower_m, self.lower_reference, deployment)
+        hi = math.inf if self.upper_m is None else to_agl_m(self.upper_m, self.upper_reference, deployment)
+        return lo, hi
+
+
+def to_agl_m(value_m: float, reference: VerticalReference, deployment: Deployment) -> float:
+    """Convert a height in metres from ``reference`` to above-ground-level (flat terrain)."""
+    if reference == VerticalReference.AGL:
+        return float(value_m)
+    amsl = float(value_m)
+    if reference == VerticalReference.WGS84:
+        amsl -= deployment.geoid_undulation_m
+    return amsl - deployment.ground_elevation_m
+
+
+def from_agl_m(value_m: float, reference: VerticalReference, deployment: Deployment) -> float:
+    """Inverse of :func:`to_agl_m`."""
+    if reference == VerticalReference.AGL:
+        return float(value_m)
+    amsl = float(value_m) + deployment.ground_elevation_m
+    if reference == VerticalReference.WGS84:
+        amsl += deployment.geoid_undulation_m
+    return amsl
+
+
+@dataclass(frozen=True)
+class DailyPeriod:
+    """A daily time window on some weekdays (ED-269 ``schedule`` / ``dailyPeriod``).
+
+    ``days`` holds ``MON``..``SUN`` (empty = every day). ``start``/``end`` are wall-clock times;
+    ``utc`` says they were written with a ``Z`` and are UTC, otherwise they are in the
+    deployment's time zone. ``end`` before ``start`` runs past midnight; ``None`` times mean
+    the whole day.
+    """
+
+    days: tuple[str, ...] = ()
+    start: time | None = None
+    end: time | None = None
+    utc: bool = False
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """When a zone applies: permanent, or between ``start`` and ``end`` (aware datetimes,
+    either may be open), optionally only during ``periods``."""
+
+    permanent: bool = True
+    start: datetime | None = None
+    end: datetime | None = None
+    periods: tuple[DailyPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A UAS geographical zone (ED-269 ``UASZone`` / ED-318 feature), normalised."""
+
+    identifier: str
+    restriction: Restriction
+    volumes: tuple[ZoneVolume, ...]
+    name: str = ""
+    applicability: tuple[Applicability, ...] = ()
+    country: str = ""
+    type: str = "COMMON"
+    reason: tuple[str, ...] = ()
+    other_reason_info: str = ""
+    message: str = ""
+    restriction_conditions: tuple[str, ...] = ()
+    authority: tuple[dict, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False)
+    """Fields kept only to be written back (``uSpaceClass``, multilingual names, region...)."""
+
+    @property
+    def is_permanent(self) -> bool:
+        return not self.applicability or any(
+            a.permanent and a.start is None and a.end is None and not a.periods
+            for a in self.applicability
+        )
+
+    def bounds_lonlat(self) -> tuple[float, float, float, float]:
+        return shapely.total_bounds([v.polygon for v in self.volumes])  # type: ignore[return-value]

@@ -1,0 +1,24 @@
+"""The ``qingkong`` command: one entry point assembling the subcommands each package owns."""
+
+from __future__ import annotations
+
+import click
+
+from airspace.cli import corridors_group, zones_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qingkong")
+def main() -> None:
+    """qingkong (青空): low-altitude drone airspace management.
+
+    Zones and corridors, exact 4D deconfliction, an approval service and scenario replay.
+    """
+
+
+main.add_command(zones_group)
+main.add_command(corridors_group)
+
+
+if __name__ == "__main__":
+    main()
