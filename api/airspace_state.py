@@ -1,0 +1,248 @@
+"""The airspace of one service process: its planner, zones and geo-awareness index, kept in
+step with the store.
+
+Every change to accepted flights or zones runs inside :meth:`AirspaceState.transaction`, which
+takes the store's airspace lock, first applies the ``airspace_events`` other replicas wrote
+since this process last looked (the change sequence), then lets the caller decide and persist,
+and finally records the new events as applied. If anything fails after the planner was changed,
+the planner is rebuilt from the store before the next decision, so the store stays the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from airspace.deployment import Deployment
+from airspace.zones import Zone
+from api.errors import ApiError
+from api.models import AirspaceEvent, FlightRow, ZoneRow
+from api.store import Store, latest_seq, utcnow
+
+log = logging.getLogger("qingkong.api")
+
+LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent")
+
+
+def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
+    """Rebuild the :class:`Zone` a stored row describes."""
+    from airspace.formats import load_zones, zone_from_dict
+
+    if row.kind == "inline":
+        return zone_from_dict(row.source, start=epoch, tz=deployment.tz)
+    zones = load_zones(row.source, deployment=deployment)
+    for z in zones:
+        if z.identifier == row.id:
+            return z
+    if len(zones) == 1:
+        return zones[0]
+    raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
+
+
+class AirspaceState:
+    """The planner and zones of this process, synchronised with the store.
+
+    Parameters
+    ----------
+    store : Store
+    deployment : Deployment
+    epoch : datetime
+        The planner clock's zero (fixed in the store when it is created).
+    corridors : CorridorNetwork or None
+    separation_h_m, separation_v_m : float or None
+        Separation minima (``None``: the deployment's).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        deployment: Deployment,
+        *,
+        epoch: datetime,
+        corridors: Any = None,
+        separation_h_m: float | None = None,
+        separation_v_m: float | None = None,
+    ):
+        self.store = store
+        self.deployment = deployment
+        self.epoch = epoch
+        self.corridors = corridors
+        self.separation_h_m = separation_h_m
+        self.separation_v_m = separation_v_m
+        self.planner: Any = None
+        self.zones: dict[str, Zone] = {}
+        self.applied_seq = 0
+        self._dirty = True
+        self._index: Any = None
+        self._index_key: tuple[str, ...] | None = None
+        self._lock = threading.RLock()
+
+    # -- clock ---------------------------------------------------------------------------------
+    def now_s(self) -> float:
+        """Seconds on the planner clock now."""
+        return (utcnow() - self.epoch).total_seconds()
+
+    def to_datetime(self, t_s: float) -> datetime:
+        return self.epoch + timedelta(seconds=float(t_s))
+
+    def to_seconds(self, dt: datetime) -> float:
+        if dt.tzinfo is None:
+            raise ValueError("times must carry a time zone (RFC 3339 with an offset or Z)")
+        return (dt - self.epoch).total_seconds()
+
+    # -- loading -------------------------------------------------------------------------------
+    def _new_planner(self, zones: list[Zone]) -> Any:
+        from planner.decision import Planner
+
+        return Planner(
+            self.deployment,
+            epoch=self.epoch,
+            zones=zones,
+            corridors=self.corridors,
+            separation_h_m=self.separation_h_m,
+            separation_v_m=self.separation_v_m,
+        )
+
+    def reload(self, session: Session) -> None:
+        """Rebuild the planner from the store: active zones, then every live flight."""
+        from planner.decision import FlightRecord
+
+        t0 = time.perf_counter()
+        zones: dict[str, Zone] = {}
+        for row in session.execute(select(ZoneRow).where(ZoneRow.withdrawn.is_(False))).scalars():
+            zones[row.id] = zone_from_row(row, epoch=self.epoch, deployment=self.deployment)
+        planner = self._new_planner(list(zones.values()))
+        rows = session.execute(
+            select(FlightRow.record).where(
+                FlightRow.state.in_(LIVE_STATES), FlightRow.record.is_not(None)
+            )
+        ).scalars()
+        n = 0
+        for rec in rows:
+            planner.restore(FlightRecord.from_json(rec))
+            n += 1
+        self.planner = planner
+        self.zones = zones
+        self.applied_seq = latest_seq(session)
+        self._dirty = False
+        log.info(
+            "airspace loaded: %d zones, %d live flights in %.2f s",
+            len(zones),
+            n,
+            time.perf_counter() - t0,
+        )
+
+    def _drop(self, flight_id: str, now_s: float) -> None:
+        if flight_id in self.planner.records():
+            self.planner.cancel(flight_id, now_s)
+
+    def apply_event(self, ev: AirspaceEvent, session: Session) -> None:
+        """Apply one change another replica made (flight record or zone)."""
+        from planner.decision import FlightRecord
+
+        now_s = self.now_s()
+        p = ev.payload
+        if ev.kind == "flight":
+            self._drop(ev.ref, now_s)
+            if p.get("state") in LIVE_STATES and p.get("record"):
+                self.planner.restore(FlightRecord.from_json(p["record"]))
+        elif ev.kind == "zone":
+            if ev.ref in self.zones:
+                self.planner.withdraw_zone(ev.ref, now_s)
+                del self.zones[ev.ref]
+            if p.get("action") == "publish":
+                row = session.get(ZoneRow, ev.ref)
+                if row is not None and not row.withdrawn:
+                    z = zone_from_row(row, epoch=self.epoch, deployment=self.deployment)
+                    # The replica that published it persisted the re-plans as flight events.
+                    self.planner.publish_zone(z, now_s)
+                    self.zones[z.identifier] = z
+        self.applied_seq = ev.seq
+
+    def catch_up(self, session: Session) -> None:
+        """Apply every event newer than the last one this process saw (or reload if unsure)."""
+        if self._dirty or self.planner is None:
+            self.reload(session)
+            return
+        events = session.execute(
+            select(AirspaceEvent)
+            .where(AirspaceEvent.seq > self.applied_seq)
+            .order_by(AirspaceEvent.seq)
+        ).scalars()
+        for ev in events:
+            self.apply_event(ev, session)
+
+    # -- transactions --------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Serialised airspace change: lock, catch up, yield the session, commit.
+
+        Events written with :meth:`log_event` inside the block are this process's own and are
+        marked applied after the commit.
+        """
+        with self._lock:
+            try:
+                with self.store.write(airspace=True) as s:
+                    self.catch_up(s)
+                    s.info["own_events"] = []
+                    yield s
+                    s.flush()
+                    own = s.info.pop("own_events")
+                if own:
+                    self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+            except ApiError:
+                # Raised before the planner was touched: the client's mistake, nothing to undo.
+                raise
+            except BaseException:
+                self._dirty = True
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read session with this process's zones caught up (for geo-awareness)."""
+        with self._lock, self.store.session() as s:
+            self.catch_up(s)
+            yield s
+
+    @staticmethod
+    def log_event(session: Session, kind: str, ref: str, payload: dict[str, Any]) -> AirspaceEvent:
+        ev = AirspaceEvent(kind=kind, ref=ref, payload=payload, created_at=utcnow())
+        session.add(ev)
+        session.flush()
+        session.info.setdefault("own_events", []).append(ev)
+        return ev
+
+    # -- zones -----------------------------------------------------------------------------------
+    def zone_index(self) -> Any:
+        """The geo-awareness index over the active zones (rebuilt when they change)."""
+        from airspace.geoawareness import ZoneIndex
+
+        key = tuple(sorted(self.zones))
+        if self._index is None or self._index_key != key:
+            self._index = ZoneIndex(list(self.zones.values()), self.deployment)
+            self._index_key = key
+        return self._index
+
+    def publish_zone(self, session: Session, zone: Zone) -> list[Any]:
+        """Add or replace a zone in the planner; returns the planner's flight changes."""
+        now_s = self.now_s()
+        if zone.identifier in self.zones:
+            self.planner.withdraw_zone(zone.identifier, now_s)
+        changes = self.planner.publish_zone(zone, now_s)
+        self.zones[zone.identifier] = zone
+        self.log_event(session, "zone", zone.identifier, {"action": "publish"})
+        return changes
+
+    def withdraw_zone(self, session: Session, zone_id: str) -> None:
+        if zone_id in self.zones:
+            self.planner.withdraw_zone(zone_id, self.now_s())
+            del self.zones[zone_id]
+        self.log_event(session, "zone", zone_id, {"action": "withdraw"})

@@ -1,0 +1,2 @@
+"""Alembic migrations of the service store, run programmatically at start-up
+(:func:`api.store.migrate`)."""

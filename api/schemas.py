@@ -1,0 +1,370 @@
+"""Request and response models of the service, in families per resource (``DroneCreate`` /
+``DronePublic``, ``FlightCreate`` / ``FlightPublic`` ...). Request models are strict: unknown
+fields are refused and ``false`` is never read as ``0``.
+
+Times: a number is seconds on the service's planner clock (``GET /v1/health`` gives its
+``epoch``); a string is an RFC 3339 instant with an offset.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Time = float | str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def _finite(v: float | None, what: str) -> float | None:
+    if v is not None and not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number")
+    return v
+
+
+def _check_time(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                "not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00) nor seconds"
+            ) from None
+        if dt.tzinfo is None:
+            raise ValueError("an RFC 3339 time needs an offset or Z")
+    elif isinstance(v, float | int):
+        _finite(float(v), "time")
+    return v
+
+
+# -- operators, users, drones ------------------------------------------------------------------
+class OperatorCreate(Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", examples=["OP-SF"])
+    name: str = Field(default="", max_length=200, examples=["SF Express drone delivery"])
+
+
+class OperatorPublic(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class UserCreate(Strict):
+    role: Literal["operator", "regulator", "admin"]
+    operator_id: str | None = Field(default=None, max_length=64)
+    name: str = Field(default="", max_length=200)
+
+
+class UserCreated(BaseModel):
+    id: int
+    role: str
+    operator_id: str | None
+    name: str
+    key: str = Field(description="The bearer key: shown once, only its hash is stored.")
+
+
+class DroneCreate(Strict):
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "DR-001",
+                    "serial": "1581F4XFC239A00C0001",
+                    "model": "DJI FlyCart 30",
+                    "empty_weight_kg": 42.5,
+                    "max_takeoff_weight_kg": 95.0,
+                    "max_speed_mps": 20.0,
+                    "capabilities": ["remote_id", "geofencing"],
+                }
+            ]
+        },
+    )
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    serial: str = Field(min_length=4, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    model: str = Field(default="", max_length=200)
+    operator_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Regulators/admins only; operators register their own.",
+    )
+    empty_weight_kg: float | None = Field(default=None, ge=0, le=10_000)
+    max_takeoff_weight_kg: float | None = Field(default=None, gt=0, le=10_000)
+    max_speed_mps: float = Field(gt=0, le=150)
+    max_altitude_m: float | None = Field(default=None, gt=0, le=10_000)
+    vertical_rate_mps: float = Field(default=3.0, gt=0, le=50)
+    capabilities: list[str] = Field(default_factory=list, max_length=32)
+
+    @model_validator(mode="after")
+    def _weights(self) -> DroneCreate:
+        if (
+            self.empty_weight_kg is not None
+            and self.max_takeoff_weight_kg is not None
+            and self.empty_weight_kg > self.max_takeoff_weight_kg
+        ):
+            raise ValueError("empty_weight_kg is larger than max_takeoff_weight_kg")
+        return self
+
+
+class DronePublic(BaseModel):
+    id: str
+    operator_id: str
+    serial: str
+    model: str
+    empty_weight_kg: float | None
+    max_takeoff_weight_kg: float | None
+    max_speed_mps: float
+    max_altitude_m: float | None
+    vertical_rate_mps: float
+    capabilities: list[str]
+    drone_class: str = Field(description="Derived by the deployment's rule set.")
+    created_at: datetime
+
+
+# -- flights -----------------------------------------------------------------------------------
+class Departure(Strict):
+    earliest: Time
+    latest: Time
+
+    _t = field_validator("earliest", "latest")(classmethod(lambda cls, v: _check_time(v)))
+
+
+class RouteSpec(Strict):
+    """Exactly one of: ``waypoints``; ``from`` + ``to``; ``area`` + ``lower_m`` + ``upper_m`` +
+    ``duration_s``."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    waypoints: list[list[float]] | None = Field(
+        default=None, description="[[lon, lat, altitude_m AGL], ...], flown as filed"
+    )
+    from_: list[float] | None = Field(default=None, alias="from", description="[lon, lat]")
+    to: list[float] | None = Field(default=None, description="[lon, lat]")
+    area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon")
+    lower_m: float | None = None
+    upper_m: float | None = None
+    duration_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RouteSpec:
+        forms = [
+            self.waypoints is not None,
+            self.from_ is not None or self.to is not None,
+            self.area is not None,
+        ]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of: waypoints; from and to; area")
+        if self.waypoints is not None:
+            if len(self.waypoints) < 2:
+                raise ValueError("waypoints: at least two [lon, lat, altitude_m] rows")
+            for i, w in enumerate(self.waypoints):
+                if len(w) != 3 or not all(math.isfinite(v) for v in w):
+                    raise ValueError(
+                        f"waypoints[{i}]: want [lon, lat, altitude_m] of finite numbers"
+                    )
+        if forms[1]:
+            for name, p in (("from", self.from_), ("to", self.to)):
+                if p is None or len(p) != 2 or not all(math.isfinite(v) for v in p):
+                    raise ValueError(f"{name}: want [lon, lat]")
+        if self.area is not None:
+            if self.lower_m is None or self.upper_m is None or self.duration_s is None:
+                raise ValueError("an area operation needs lower_m, upper_m and duration_s")
+            if not self.lower_m < self.upper_m:
+                raise ValueError("lower_m must be below upper_m")
+        return self
+
+
+class FlightCreate(Strict):
+    """The scenario ``request`` event, plus an optional client ``request_id`` (idempotency)."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_id": "3f1c2b9e-delivery-0001",
+                    "drone": "DR-001",
+                    "priority": 0,
+                    "departure": {
+                        "earliest": "2026-12-01T07:05:00+08:00",
+                        "latest": "2026-12-01T07:30:00+08:00",
+                    },
+                    "speed_mps": 12,
+                    "route": {
+                        "waypoints": [
+                            [120.38, 36.07, 0],
+                            [120.38, 36.07, 90],
+                            [120.42, 36.09, 90],
+                            [120.42, 36.09, 0],
+                        ]
+                    },
+                }
+            ]
+        },
+    )
+    request_id: str | None = Field(default=None, min_length=1, max_length=100)
+    flight: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
+    drone: str = Field(min_length=1, max_length=64)
+    priority: int = Field(default=0, ge=0, le=1000)
+    departure: Departure
+    speed_mps: float | None = Field(default=None, gt=0, le=150)
+    route: RouteSpec
+
+
+class FlightPublic(BaseModel):
+    """The replay's decision object plus the flight's lifecycle facts."""
+
+    model_config = ConfigDict(extra="allow")
+    flight: str
+    status: str
+    state: str
+    decided_at: float | None = None
+    departure: float | None = None
+    delay_s: float | None = None
+    trajectory: list[list[float]] | None = None
+    reasons: list[dict[str, Any]] = Field(default_factory=list)
+    operator: str
+    drone: str
+    request_id: str | None = None
+    priority: int = 0
+    departure_time: datetime | None = None
+    review_comment: str = ""
+
+
+class FlightList(BaseModel):
+    items: list[FlightPublic]
+    count: int
+
+
+class ReviewVerdict(Strict):
+    approve: bool
+    comment: str = Field(default="", max_length=2000)
+
+
+# -- zones -------------------------------------------------------------------------------------
+class ScheduleItem(Strict):
+    start: Time
+    end: Time
+
+    _t = field_validator("start", "end")(classmethod(lambda cls, v: _check_time(v)))
+
+
+class ZoneCreate(Strict):
+    """The scenario's inline zone (DESIGN.md). Schedule numbers are planner-clock seconds."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "TFR-SAIL-WEEK",
+                    "restriction": "PROHIBITED",
+                    "geometry": {"type": "Circle", "center": [120.43, 36.05], "radius_m": 800},
+                    "lower_m": 0,
+                    "upper_m": 300,
+                    "reference": "AGL",
+                    "schedule": [
+                        {"start": "2026-12-01T12:00:00+08:00", "end": "2026-12-01T14:00:00+08:00"}
+                    ],
+                }
+            ]
+        },
+    )
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+    restriction: str
+    geometry: dict[str, Any]
+    lower_m: float | None = None
+    upper_m: float | None = None
+    reference: str = "AGL"
+    schedule: list[ScheduleItem] | None = None
+    name: str = Field(default="", max_length=200)
+    message: str = Field(default="", max_length=2000)
+
+
+class ZonePublic(BaseModel):
+    id: str
+    kind: str
+    restriction: str
+    name: str = ""
+    withdrawn: bool
+    version: int
+    source: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ZonePublished(BaseModel):
+    zones: list[ZonePublic]
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, description="Flights re-planned or revoked by the new restriction."
+    )
+
+
+# -- geo-awareness -----------------------------------------------------------------------------
+class RouteQuery(Strict):
+    trajectory: list[list[float]] = Field(
+        description="Rows [lon, lat, altitude_m AGL, t] (t in planner seconds), linear between rows",
+        min_length=1,
+    )
+
+    @field_validator("trajectory")
+    @classmethod
+    def _rows(cls, v: list[list[float]]) -> list[list[float]]:
+        for i, row in enumerate(v):
+            if len(row) != 4 or not all(math.isfinite(x) for x in row):
+                raise ValueError(f"row {i}: want [lon, lat, altitude_m, t] of finite numbers")
+        for i in range(1, len(v)):
+            if v[i][3] < v[i - 1][3]:
+                raise ValueError(f"row {i}: times must not decrease")
+        return v
+
+
+class VolumeQuery(Strict):
+    area: dict[str, Any] = Field(description="GeoJSON Polygon")
+    lower_m: float
+    upper_m: float
+    start: Time
+    end: Time
+
+    _t = field_validator("start", "end")(classmethod(lambda cls, v: _check_time(v)))
+
+
+class ZoneHitPublic(BaseModel):
+    zone: str
+    name: str
+    restriction: str
+    volume_index: int
+    intervals: list[tuple[datetime, datetime]]
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    flight: str
+    kind: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    deployment: str
+    epoch: datetime
+    now_s: float
+
+
+class Ready(BaseModel):
+    ready: bool
+    database: str
+    zones: int
+    live_flights: int
+    applied_seq: int
