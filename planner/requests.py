@@ -8,12 +8,13 @@ altitudes in metres above ground.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import Polygon, mapping, shape
 
 from airspace.drones import Drone
 
@@ -59,6 +60,27 @@ class FlightRequest:
     """Cruise ground speed; ``None`` takes the drone's (or corridor's) maximum."""
     priority: int = 0
     operator_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as JSON: the scenario ``request`` event shape plus the full drone.
+
+        Inverse of :meth:`from_json` (times are planner seconds).
+        """
+        return {
+            "flight": self.flight_id,
+            "drone": drone_to_json(self.drone),
+            "operator": self.operator_id,
+            "priority": self.priority,
+            "departure": {"earliest": self.earliest_s, "latest": self.latest_s},
+            "speed_mps": self.speed_mps,
+            "route": route_to_json(self.route),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FlightRequest:
+        """Read what :meth:`to_json` wrote."""
+        drone = drone_from_json(d["drone"])
+        return request_from_dict(d, drone)
 
 
 class Status(StrEnum):
@@ -124,6 +146,19 @@ class Reason:
             out.update(self.detail)
         return out
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Reason:
+        """Read what :meth:`to_json` wrote (unknown keys go to ``detail``)."""
+        known = {"code", "message", "zone", "flight", "rule"}
+        return cls(
+            code=ReasonCode(d["code"]),
+            message=d.get("message", ""),
+            zone=d.get("zone"),
+            flight=d.get("flight"),
+            rule=d.get("rule"),
+            detail={k: v for k, v in d.items() if k not in known},
+        )
+
 
 @dataclass
 class Decision:
@@ -162,8 +197,31 @@ class Decision:
         out["reasons"] = [r.to_json() for r in self.reasons]
         return out
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Decision:
+        """Read what :meth:`to_json` wrote."""
+        trajectory = d.get("trajectory")
+        area = None
+        if "area" in d:
+            area = {k: d[k] for k in ("area", "lower_m", "upper_m", "start", "end") if k in d}
+        return cls(
+            flight_id=d["flight"],
+            status=Status(d["status"]),
+            decided_at_s=float(d["decided_at"]),
+            departure_s=None if d.get("departure") is None else float(d["departure"]),
+            delay_s=None if d.get("delay_s") is None else float(d["delay_s"]),
+            trajectory=None
+            if trajectory is None
+            else np.asarray(trajectory, dtype=np.float64).reshape(-1, 4),
+            area=area,
+            reasons=[Reason.from_json(r) for r in d.get("reasons", [])],
+            route=d.get("route"),
+        )
 
-def area_json(polygon: Polygon, lower_m: float, upper_m: float, start_s: float, end_s: float) -> dict[str, Any]:
+
+def area_json(
+    polygon: Polygon, lower_m: float, upper_m: float, start_s: float, end_s: float
+) -> dict[str, Any]:
     return {
         "area": mapping(polygon),
         "lower_m": float(lower_m),
@@ -171,3 +229,194 @@ def area_json(polygon: Polygon, lower_m: float, upper_m: float, start_s: float, 
         "start": float(start_s),
         "end": float(end_s),
     }
+
+
+def drone_to_json(drone: Drone) -> dict[str, Any]:
+    """A drone as a JSON object (the scenario ``drones`` item, all fields)."""
+    return {
+        "id": drone.id,
+        "operator": drone.operator_id,
+        "serial": drone.serial,
+        "empty_weight_kg": drone.empty_weight_kg,
+        "max_takeoff_weight_kg": drone.max_takeoff_weight_kg,
+        "max_speed_mps": drone.max_speed_mps,
+        "max_altitude_m": drone.max_altitude_m,
+        "vertical_rate_mps": drone.vertical_rate_mps,
+        "capabilities": sorted(drone.capabilities),
+        "class": drone.drone_class,
+    }
+
+
+def drone_from_json(d: dict[str, Any]) -> Drone:
+    """Read a drone object (scenario ``drones`` item or :func:`drone_to_json` output)."""
+    if not isinstance(d, dict) or "id" not in d:
+        raise ValueError("drone: expected an object with an 'id'")
+
+    def opt(key: str) -> float | None:
+        v = d.get(key)
+        return None if v is None else _number(v, f"drone.{key}")
+
+    return Drone(
+        id=str(d["id"]),
+        operator_id=str(d.get("operator", d.get("operator_id", "")) or ""),
+        serial=str(d.get("serial", "") or ""),
+        empty_weight_kg=opt("empty_weight_kg"),
+        max_takeoff_weight_kg=opt("max_takeoff_weight_kg"),
+        max_speed_mps=_number(d.get("max_speed_mps", 20.0), "drone.max_speed_mps"),
+        max_altitude_m=opt("max_altitude_m"),
+        vertical_rate_mps=_number(d.get("vertical_rate_mps", 3.0), "drone.vertical_rate_mps"),
+        capabilities=frozenset(str(c) for c in d.get("capabilities", ()) or ()),
+        drone_class=d.get("class", d.get("drone_class")),
+    )
+
+
+def route_to_json(route: Route) -> dict[str, Any]:
+    """A route as the scenario ``route`` object."""
+    if isinstance(route, WaypointRoute):
+        return {"waypoints": [list(w) for w in route.waypoints]}
+    if isinstance(route, CorridorRoute):
+        return {"from": list(route.origin), "to": list(route.destination)}
+    return {
+        "area": mapping(route.polygon),
+        "lower_m": route.lower_m,
+        "upper_m": route.upper_m,
+        "duration_s": route.duration_s,
+    }
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what}: expected a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{what}: expected a finite number, got {value!r}")
+    return v
+
+
+def _position(value: Any, what: str, size: int) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple) or len(value) != size:
+        names = "[lon, lat, altitude_m]" if size == 3 else "[lon, lat]"
+        raise ValueError(f"{what}: expected {names}, got {value!r}")
+    return tuple(_number(v, what) for v in value)
+
+
+def route_from_dict(d: Any) -> Route:
+    """Parse the scenario/API ``route`` object (``waypoints`` | ``from``/``to`` | ``area``).
+
+    Raises
+    ------
+    ValueError
+        Naming the field to fix.
+    """
+    if not isinstance(d, dict):
+        raise ValueError("route: expected an object with 'waypoints', 'from'/'to' or 'area'")
+    kinds = [k for k in ("waypoints", "from", "area") if k in d]
+    if "to" in d and "from" not in d:
+        raise ValueError("route.from: a 'to' needs a 'from' position [lon, lat]")
+    if len(kinds) != 1:
+        raise ValueError("route: give exactly one of 'waypoints', 'from'/'to' or 'area'")
+    if "waypoints" in d:
+        wps = d["waypoints"]
+        if not isinstance(wps, list) or len(wps) < 2:
+            raise ValueError("route.waypoints: expected at least two [lon, lat, altitude_m] rows")
+        rows = tuple(_position(w, f"route.waypoints[{i}]", 3) for i, w in enumerate(wps))
+        return WaypointRoute(rows)  # type: ignore[arg-type]
+    if "from" in d:
+        if "to" not in d:
+            raise ValueError("route.to: a 'from' needs a 'to' position [lon, lat]")
+        origin = _position(d["from"], "route.from", 2)
+        destination = _position(d["to"], "route.to", 2)
+        return CorridorRoute(origin, destination)  # type: ignore[arg-type]
+    area = d["area"]
+    if not isinstance(area, dict) or area.get("type") != "Polygon":
+        raise ValueError("route.area: expected a GeoJSON Polygon")
+    try:
+        polygon = shape(area)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise ValueError(f"route.area: not a readable GeoJSON Polygon ({exc})") from None
+    if polygon.is_empty or not polygon.is_valid or polygon.area <= 0.0:
+        raise ValueError(
+            "route.area: the polygon must be non-empty, valid and not self-intersecting"
+        )
+    for key in ("lower_m", "upper_m", "duration_s"):
+        if key not in d:
+            raise ValueError(f"route.{key}: required for an area operation")
+    lower_m = _number(d["lower_m"], "route.lower_m")
+    upper_m = _number(d["upper_m"], "route.upper_m")
+    duration_s = _number(d["duration_s"], "route.duration_s")
+    if upper_m <= lower_m:
+        raise ValueError(f"route.upper_m: must be above lower_m ({upper_m} <= {lower_m})")
+    if duration_s <= 0.0:
+        raise ValueError(f"route.duration_s: must be positive, got {duration_s}")
+    return AreaRoute(polygon, lower_m, upper_m, duration_s)
+
+
+def request_from_dict(
+    d: dict[str, Any], drone: Drone, *, epoch_offset_s: float = 0.0
+) -> FlightRequest:
+    """Parse a scenario ``request`` event or an API request body into a :class:`FlightRequest`.
+
+    Parameters
+    ----------
+    d : dict
+        ``flight`` (or ``flight_id``), ``route``, ``departure: {earliest, latest}`` in seconds,
+        optional ``speed_mps``, ``priority`` (integer, default 0) and ``operator``.
+    drone : Drone
+        The registered drone flying it (the event's ``drone`` field names it; the caller
+        looks it up).
+    epoch_offset_s : float
+        Added to the departure times, for bodies whose seconds count from another instant
+        than the planner's epoch.
+
+    Raises
+    ------
+    ValueError
+        Naming the field to fix.
+
+    Examples
+    --------
+    >>> from airspace.drones import Drone
+    >>> r = request_from_dict({"flight": "F-1", "departure": {"earliest": 300, "latest": 900},
+    ...     "route": {"from": [120.38, 36.07], "to": [120.42, 36.09]}}, Drone("DR-1"))
+    >>> r.earliest_s, r.latest_s, type(r.route).__name__
+    (300.0, 900.0, 'CorridorRoute')
+    """
+    if not isinstance(d, dict):
+        raise ValueError("request: expected an object")
+    flight_id = d.get("flight", d.get("flight_id"))
+    if not isinstance(flight_id, str) or not flight_id:
+        raise ValueError("flight: expected a non-empty flight id string")
+    if "route" not in d:
+        raise ValueError("route: required ('waypoints', 'from'/'to' or 'area')")
+    route = route_from_dict(d["route"])
+    dep = d.get("departure")
+    if not isinstance(dep, dict) or "earliest" not in dep:
+        raise ValueError("departure: expected {earliest: seconds, latest: seconds}")
+    earliest_s = _number(dep["earliest"], "departure.earliest") + float(epoch_offset_s)
+    latest_raw = dep.get("latest", dep["earliest"])
+    latest_s = _number(latest_raw, "departure.latest") + float(epoch_offset_s)
+    if latest_s < earliest_s:
+        raise ValueError(
+            f"departure.latest: must not be before earliest ({latest_s} < {earliest_s})"
+        )
+    speed = d.get("speed_mps")
+    speed_mps = None if speed is None else _number(speed, "speed_mps")
+    if speed_mps is not None and speed_mps <= 0.0:
+        raise ValueError(f"speed_mps: must be positive, got {speed_mps}")
+    priority = d.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        if isinstance(priority, float) and priority.is_integer():
+            priority = int(priority)
+        else:
+            raise ValueError(f"priority: expected an integer, got {priority!r}")
+    operator = d.get("operator", d.get("operator_id")) or drone.operator_id
+    return FlightRequest(
+        flight_id=flight_id,
+        drone=drone,
+        route=route,
+        earliest_s=earliest_s,
+        latest_s=latest_s,
+        speed_mps=speed_mps,
+        priority=int(priority),
+        operator_id=str(operator),
+    )
