@@ -1,0 +1,508 @@
+"""The scenario file (interchange v1): read a YAML or JSON scenario, check it, and hold it as
+plain objects the replay engine walks through.
+
+Every error is a :class:`ScenarioError` whose message names the place to fix: the file, the
+event index and the field (``event 12 (request F-0012): departure.latest: ...``). Paths inside a
+scenario (zone files, corridor files) are relative to the scenario file.
+
+Times: ``start`` is an aware instant (t = 0); every event ``t`` and every departure window is in
+seconds after it. Events are replayed in ``t`` order; events with the same ``t`` keep their
+order in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from airspace.deployment import QINGDAO, Deployment, local_deployment
+from airspace.drones import Drone
+
+FORMAT_VERSION = 1
+EVENT_TYPES = ("request", "zone", "withdraw", "cancel", "review", "activate", "end")
+DRONE_CLASSES = ("micro", "light", "small", "medium", "large")
+DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
+
+
+class ScenarioError(ValueError):
+    """A scenario cannot be read; the message names the file, event index and field."""
+
+
+@dataclass(frozen=True)
+class ZoneSource:
+    """One entry of ``airspace.zones``: a zone file (resolved path) or an inline zone."""
+
+    file: Path | None = None
+    inline: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scenario event, already checked.
+
+    ``index`` is the position in the file's ``events`` list (the number error messages and
+    replay output use). ``data`` is the event mapping as written (for ``request`` events it is
+    the request body the planner and the API read).
+    """
+
+    index: int
+    t_s: float
+    type: str
+    data: dict[str, Any]
+
+    @property
+    def flight(self) -> str | None:
+        """The flight the event is about (``request``, ``cancel``, ``review``, ...)."""
+        f = self.data.get("flight")
+        return None if f is None else str(f)
+
+
+@dataclass
+class Scenario:
+    """A checked scenario: where, when, which airspace, which drones and what happens."""
+
+    name: str
+    start: datetime
+    deployment: Deployment
+    separation_h_m: float
+    separation_v_m: float
+    ceiling_m: float | None
+    zone_sources: list[ZoneSource]
+    corridors_file: Path | None
+    drones: dict[str, Drone]
+    events: list[Event]
+    base_dir: Path
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> list[Event]:
+        """The ``request`` events in replay order."""
+        return [e for e in self.events if e.type == "request"]
+
+    def horizon_s(self) -> float:
+        """The last second the scenario talks about (latest event or departure window end)."""
+        last = 0.0
+        for e in self.events:
+            last = max(last, e.t_s)
+            if e.type == "request":
+                last = max(last, float(e.data["departure"]["latest"]))
+        return last
+
+
+def _where(path: str, msg: str) -> str:
+    return f"{path}: {msg}" if path else msg
+
+
+def _number(
+    value: Any, path: str, *, minimum: float | None = None, positive: bool = False
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(_where(path, f"expected a number, got {value!r}"))
+    v = float(value)
+    if not math.isfinite(v):
+        raise ScenarioError(_where(path, f"must be a finite number, got {value!r}"))
+    if positive and v <= 0:
+        raise ScenarioError(_where(path, f"must be > 0, got {value!r}"))
+    if minimum is not None and v < minimum:
+        raise ScenarioError(_where(path, f"must be >= {minimum:g}, got {value!r}"))
+    return v
+
+
+def _mapping(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(_where(path, f"expected a mapping, got {type(value).__name__}"))
+    return dict(value)
+
+
+def _string(value: Any, path: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise ScenarioError(_where(path, f"expected a non-empty string, got {value!r}"))
+    return str(value)
+
+
+def _lonlat(value: Any, path: str, *, with_alt: bool = False) -> list[float]:
+    n = 3 if with_alt else 2
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != n:
+        shape = "[lon, lat, altitude_m]" if with_alt else "[lon, lat]"
+        raise ScenarioError(_where(path, f"expected {shape}, got {value!r}"))
+    out = [_number(v, f"{path}[{k}]") for k, v in enumerate(value)]
+    lon, lat = out[0], out[1]
+    if abs(lat) > 90:
+        hint = " (positions are [lon, lat], GeoJSON order)" if abs(lon) <= 90 else ""
+        raise ScenarioError(_where(path, f"latitude {lat} outside [-90, 90]{hint}"))
+    if abs(lon) > 180:
+        raise ScenarioError(_where(path, f"longitude {lon} outside [-180, 180]"))
+    return out
+
+
+def parse_start(value: Any, path: str = "start") -> datetime:
+    """An aware instant from RFC 3339 text (YAML may already have made it a datetime)."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ScenarioError(_where(path, f"not an RFC 3339 time: {value!r}")) from None
+    else:
+        raise ScenarioError(
+            _where(path, f"expected an RFC 3339 time with an offset, got {value!r}")
+        )
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ScenarioError(
+            _where(path, f"{value!r} has no time zone; write e.g. 2026-12-01T07:00:00+08:00")
+        )
+    return dt
+
+
+def _deployment(value: Any) -> Deployment:
+    if value is None:
+        return QINGDAO
+    if isinstance(value, str):
+        try:
+            return DEPLOYMENTS[value.lower()]
+        except KeyError:
+            raise ScenarioError(
+                f"deployment: unknown {value!r}; use one of {sorted(DEPLOYMENTS)} "
+                "or {centre: [lon, lat], crs: ..., timezone: ...}"
+            ) from None
+    d = _mapping(value, "deployment")
+    if "centre" not in d:
+        raise ScenarioError(
+            "deployment.centre: required ([lon, lat]) for a deployment outside the named ones"
+        )
+    lon, lat = _lonlat(d.pop("centre"), "deployment.centre")
+    kwargs: dict[str, Any] = {}
+    for key in ("name", "crs", "timezone", "rules", "locale"):
+        if key in d:
+            kwargs[key] = None if d[key] is None else str(d.pop(key))
+    for key in ("ground_elevation_m", "geoid_undulation_m"):
+        if key in d:
+            kwargs[key] = _number(d.pop(key), f"deployment.{key}")
+    if d:
+        raise ScenarioError(f"deployment: unknown field(s) {sorted(d)}")
+    return local_deployment(lon, lat, **kwargs)
+
+
+def _drone(d: Any, i: int) -> Drone:
+    path = f"drones[{i}]"
+    d = _mapping(d, path)
+    did = _string(d.get("id"), f"{path}.id")
+    path = f"drones[{i}] ({did})"
+    cls = d.get("class")
+    if cls is not None and str(cls) not in DRONE_CLASSES:
+        raise ScenarioError(f"{path}.class: {cls!r} is not one of {list(DRONE_CLASSES)}")
+    kwargs: dict[str, Any] = {}
+    for key in _DRONE_NUMBERS:
+        if d.get(key) is not None:
+            name = "max_takeoff_weight_kg" if key == "mtow_kg" else key
+            kwargs[name] = _number(d[key], f"{path}.{key}", positive=True)
+    caps = d.get("capabilities", [])
+    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+        raise ScenarioError(f"{path}.capabilities: expected a list of strings")
+    known = {"id", "operator", "serial", "class", "capabilities", *_DRONE_NUMBERS}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown field(s) {unknown}")
+    return Drone(
+        id=did,
+        operator_id=str(d.get("operator", "")),
+        serial=str(d.get("serial", "")),
+        capabilities=frozenset(caps),
+        drone_class=None if cls is None else str(cls),
+        **kwargs,
+    )
+
+
+_DRONE_NUMBERS = (
+    "max_speed_mps",
+    "vertical_rate_mps",
+    "max_altitude_m",
+    "empty_weight_kg",
+    "mtow_kg",
+    "max_takeoff_weight_kg",
+)
+
+
+def _polygon_coords(geom: Any, path: str) -> None:
+    g = _mapping(geom, path)
+    if g.get("type") != "Polygon":
+        raise ScenarioError(_where(f"{path}.type", f"expected 'Polygon', got {g.get('type')!r}"))
+    rings = g.get("coordinates")
+    if (
+        not isinstance(rings, list)
+        or not rings
+        or not isinstance(rings[0], list)
+        or len(rings[0]) < 4
+    ):
+        raise ScenarioError(
+            _where(f"{path}.coordinates", "expected [[[lon, lat], ...]] with at least 4 positions")
+        )
+    for r, ring in enumerate(rings):
+        for k, pos in enumerate(ring):
+            _lonlat(pos[:2] if isinstance(pos, list) else pos, f"{path}.coordinates[{r}][{k}]")
+
+
+def _check_route(route: Any, path: str) -> None:
+    r = _mapping(route, path)
+    kinds = [k for k in ("waypoints", "from", "area") if k in r]
+    if len(kinds) != 1:
+        raise ScenarioError(
+            _where(
+                path,
+                "give exactly one of waypoints, from/to or area"
+                + (f" (got {kinds})" if kinds else ""),
+            )
+        )
+    kind = kinds[0]
+    if kind == "waypoints":
+        wps = r["waypoints"]
+        if not isinstance(wps, list) or len(wps) < 2:
+            raise ScenarioError(
+                _where(f"{path}.waypoints", "expected at least 2 [lon, lat, altitude_m] rows")
+            )
+        for k, wp in enumerate(wps):
+            row = _lonlat(wp, f"{path}.waypoints[{k}]", with_alt=True)
+            if row[2] < 0:
+                raise ScenarioError(
+                    _where(f"{path}.waypoints[{k}][2]", f"altitude_m must be >= 0, got {row[2]}")
+                )
+    elif kind == "from":
+        if "to" not in r:
+            raise ScenarioError(_where(f"{path}.to", "required with from"))
+        _lonlat(r["from"], f"{path}.from")
+        _lonlat(r["to"], f"{path}.to")
+    else:
+        _polygon_coords(r["area"], f"{path}.area")
+        lo = _number(r.get("lower_m", 0.0), f"{path}.lower_m", minimum=0.0)
+        hi = _number(r.get("upper_m"), f"{path}.upper_m")
+        if hi <= lo:
+            raise ScenarioError(
+                _where(f"{path}.upper_m", f"must be above lower_m ({lo:g}), got {hi:g}")
+            )
+        _number(r.get("duration_s"), f"{path}.duration_s", positive=True)
+
+
+def _check_request(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
+    _string(e.get("flight"), "flight")
+    drone = _string(e.get("drone"), "drone")
+    if drone not in drones:
+        raise ScenarioError(f"drone: {drone!r} is not in the scenario's drones list")
+    if "priority" in e and (isinstance(e["priority"], bool) or not isinstance(e["priority"], int)):
+        raise ScenarioError(f"priority: expected an integer, got {e['priority']!r}")
+    dep = _mapping(e.get("departure"), "departure")
+    earliest = _number(dep.get("earliest"), "departure.earliest", minimum=0.0)
+    latest = _number(dep.get("latest", earliest), "departure.latest")
+    if latest < earliest:
+        raise ScenarioError(
+            f"departure.latest: {latest:g} is before departure.earliest ({earliest:g})"
+        )
+    if e.get("speed_mps") is not None:
+        _number(e["speed_mps"], "speed_mps", positive=True)
+    if "route" not in e:
+        raise ScenarioError("route: required (waypoints, from/to or area)")
+    _check_route(e["route"], "route")
+
+
+def _check_event(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
+    kind = e["type"]
+    if kind == "request":
+        _check_request(e, drones)
+    elif kind == "zone":
+        z = _mapping(e.get("zone"), "zone")
+        _string(z.get("id"), "zone.id")
+    elif kind == "withdraw":
+        _string(e.get("zone"), "zone")
+    elif kind == "review":
+        _string(e.get("flight"), "flight")
+        if e.get("verdict") not in ("approve", "deny"):
+            raise ScenarioError(f"verdict: expected 'approve' or 'deny', got {e.get('verdict')!r}")
+    else:  # cancel, activate, end
+        _string(e.get("flight"), "flight")
+
+
+def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ScenarioError("events: expected a list")
+    out: list[Event] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        label = f"event {i}"
+        if not isinstance(item, Mapping):
+            raise ScenarioError(f"{label}: expected a mapping, got {type(item).__name__}")
+        e = dict(item)
+        kind = e.get("type")
+        if kind not in EVENT_TYPES:
+            raise ScenarioError(f"{label}.type: {kind!r} is not one of {list(EVENT_TYPES)}")
+        if kind == "request" and e.get("flight") is not None:
+            label = f"event {i} (request {e['flight']})"
+        try:
+            t_s = _number(e.get("t"), "t", minimum=0.0)
+            _check_event(e, drones)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{label}: {exc}") from None
+        if kind == "request":
+            fid = str(e["flight"])
+            if fid in seen:
+                raise ScenarioError(
+                    f"{label}: flight: {fid!r} already requested by event {seen[fid]}"
+                )
+            seen[fid] = i
+        out.append(Event(index=i, t_s=t_s, type=kind, data=e))
+    out.sort(key=lambda ev: (ev.t_s, ev.index))
+    return out
+
+
+def _airspace(raw: Any, base_dir: Path) -> tuple[list[ZoneSource], Path | None, float | None]:
+    if raw is None:
+        return [], None, None
+    a = _mapping(raw, "airspace")
+    ceiling = (
+        None
+        if a.get("ceiling_m") is None
+        else _number(a["ceiling_m"], "airspace.ceiling_m", positive=True)
+    )
+    sources: list[ZoneSource] = []
+    zones = a.get("zones") or []
+    if not isinstance(zones, list):
+        raise ScenarioError("airspace.zones: expected a list of {file: ...} or inline zones")
+    for k, z in enumerate(zones):
+        z = _mapping(z, f"airspace.zones[{k}]")
+        if "file" in z:
+            p = (base_dir / _string(z["file"], f"airspace.zones[{k}].file")).resolve()
+            if not p.is_file():
+                raise ScenarioError(f"airspace.zones[{k}].file: {p} does not exist")
+            sources.append(ZoneSource(file=p))
+        else:
+            _string(z.get("id"), f"airspace.zones[{k}].id")
+            sources.append(ZoneSource(inline=z))
+    corridors = a.get("corridors")
+    cpath: Path | None = None
+    if corridors is not None:
+        c = _mapping(corridors, "airspace.corridors")
+        cpath = (base_dir / _string(c.get("file"), "airspace.corridors.file")).resolve()
+        if not cpath.is_file():
+            raise ScenarioError(f"airspace.corridors.file: {cpath} does not exist")
+    return sources, cpath, ceiling
+
+
+def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
+    """Check a scenario document (already parsed YAML/JSON) and return a :class:`Scenario`.
+
+    Parameters
+    ----------
+    doc : dict
+        The scenario mapping (``qingkong_scenario: 1`` and the fields of DESIGN.md).
+    base_dir : path
+        Folder that relative zone and corridor paths are resolved against.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the field (and event index) to fix.
+    """
+    base = Path(base_dir)
+    d = _mapping(doc, "scenario")
+    version = d.get("qingkong_scenario")
+    if version != FORMAT_VERSION:
+        raise ScenarioError(f"qingkong_scenario: expected {FORMAT_VERSION}, got {version!r}")
+    name = _string(d.get("name", "scenario"), "name")
+    start = parse_start(d.get("start"))
+    deployment = _deployment(d.get("deployment"))
+    sep = _mapping(d.get("separation") or {}, "separation")
+    sep_h = _number(
+        sep.get("horizontal_m", deployment.separation_horizontal_m),
+        "separation.horizontal_m",
+        positive=True,
+    )
+    sep_v = _number(
+        sep.get("vertical_m", deployment.separation_vertical_m),
+        "separation.vertical_m",
+        positive=True,
+    )
+    zone_sources, corridors, ceiling = _airspace(d.get("airspace"), base)
+    raw_drones = d.get("drones") or []
+    if not isinstance(raw_drones, list):
+        raise ScenarioError("drones: expected a list")
+    drones: dict[str, Drone] = {}
+    for i, rd in enumerate(raw_drones):
+        dr = _drone(rd, i)
+        if dr.id in drones:
+            raise ScenarioError(f"drones[{i}].id: {dr.id!r} appears twice")
+        drones[dr.id] = dr
+    events = _events(d.get("events"), drones)
+    known = {
+        "qingkong_scenario",
+        "name",
+        "description",
+        "start",
+        "deployment",
+        "separation",
+        "airspace",
+        "drones",
+        "events",
+    }
+    return Scenario(
+        name=name,
+        start=start,
+        deployment=deployment,
+        separation_h_m=sep_h,
+        separation_v_m=sep_v,
+        ceiling_m=ceiling,
+        zone_sources=zone_sources,
+        corridors_file=corridors,
+        drones=drones,
+        events=events,
+        base_dir=base,
+        description=str(d.get("description", "")),
+        extra={k: v for k, v in d.items() if k not in known},
+    )
+
+
+def read_document(path: Path | str) -> Any:
+    """Parse a YAML or JSON file (by suffix; YAML otherwise, since JSON is YAML)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        if p.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(
+            f"{p}: not valid {'JSON' if p.suffix.lower() == '.json' else 'YAML'}: {exc}"
+        ) from None
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and check a scenario file (YAML or JSON).
+
+    Examples
+    --------
+    >>> from scenarios.format import load_scenario, QINGDAO_SCENARIOS
+    >>> sc = load_scenario(QINGDAO_SCENARIOS / "emergency-priority.yaml")
+    >>> sc.deployment.name
+    'qingdao'
+    """
+    p = Path(path)
+    doc = read_document(p)
+    try:
+        return scenario_from_dict(doc, base_dir=p.resolve().parent)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{p}: {exc}") from None
+
+
+QINGDAO_SCENARIOS = Path(__file__).resolve().parent / "qingdao"
+"""Folder of the sample Qingdao scenarios."""
