@@ -24,6 +24,7 @@ import yaml
 
 from airspace.deployment import QINGDAO, Deployment, local_deployment
 from airspace.drones import Drone
+from planner.requests import FlightRequest, request_from_dict
 
 FORMAT_VERSION = 1
 EVENT_TYPES = ("request", "zone", "withdraw", "cancel", "review", "activate", "end")
@@ -56,6 +57,8 @@ class Event:
     t_s: float
     type: str
     data: dict[str, Any]
+    request: FlightRequest | None = None
+    """The parsed request of a ``request`` event."""
 
     @property
     def flight(self) -> str | None:
@@ -346,10 +349,13 @@ def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
             raise ScenarioError(f"{label}.type: {kind!r} is not one of {list(EVENT_TYPES)}")
         if kind == "request" and e.get("flight") is not None:
             label = f"event {i} (request {e['flight']})"
+        request = None
         try:
             t_s = _number(e.get("t"), "t", minimum=0.0)
             _check_event(e, drones)
-        except ScenarioError as exc:
+            if kind == "request":
+                request = request_from_dict(e, drones[str(e["drone"])])
+        except ValueError as exc:
             raise ScenarioError(f"{label}: {exc}") from None
         if kind == "request":
             fid = str(e["flight"])
@@ -358,7 +364,7 @@ def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
                     f"{label}: flight: {fid!r} already requested by event {seen[fid]}"
                 )
             seen[fid] = i
-        out.append(Event(index=i, t_s=t_s, type=kind, data=e))
+        out.append(Event(index=i, t_s=t_s, type=kind, data=e, request=request))
     out.sort(key=lambda ev: (ev.t_s, ev.index))
     return out
 
