@@ -1,0 +1,506 @@
+"""InterUSS flight intents and ASTM F3548 operational-intent volumes, read as area operations.
+
+The InterUSS ``uss_qualifier`` keeps its test flights as YAML *flight intent collections*:
+each intent is either ``full`` (a template) or a ``delta`` (``source`` + ``mutation``), where a
+mutation merges recursively, lists merge element by element and a key written ``+key``
+replaces the whole value. Templates hold ``area`` items that are Volume4D templates: a polygon
+or circle outline, ``altitude_lower``/``altitude_upper`` and times relative to test events
+(``StartOfTestRun``, ``StartOfScenario``, ``TimeOfEvaluation``). The standard intents are drawn
+around 0 N 0 E at ground level 0 m WGS84 and are meant to be moved to a real place.
+
+This module reads such collections (:func:`load_intents`), turns a template into an F3548
+``Volume4D`` (:func:`volume4d_from_template`), moves it to a real place keeping its shape in
+metres (:func:`translate_volume4d`), and makes a :class:`~planner.requests.FlightRequest` with an
+:class:`~planner.requests.AreaRoute` from it (:func:`volume4d_to_request`). With separation
+minima S_h = S_v = 0.01 m the planner then decides with F3548 volume semantics (volumes that
+touch or overlap, to 1 cm, conflict).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pyproj import CRS, Transformer
+from shapely.geometry import Polygon
+
+from airspace.deployment import Deployment
+from airspace.drones import Drone
+from airspace.zones import FEET_M, Circle
+from planner.requests import AreaRoute, FlightRequest, State
+
+_DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+TIME_EVENTS = ("StartOfTestRun", "StartOfScenario", "TimeOfEvaluation")
+
+
+class IntentFormatError(ValueError):
+    """A flight intent cannot be read; the message names the intent and field."""
+
+
+def parse_duration_s(value: Any, *, what: str = "duration") -> float:
+    """Seconds of an InterUSS duration string such as ``"45m"``, ``"-1s"``, ``"32d"``.
+
+    Examples
+    --------
+    >>> parse_duration_s("45m"), parse_duration_s("-1s"), parse_duration_s("32d")
+    (2700.0, -1.0, 2764800.0)
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    m = _DURATION.match(str(value))
+    if m is None:
+        raise IntentFormatError(f"{what}: {value!r} is not a duration like '45m', '-1s' or '32d'")
+    return float(m.group(1)) * _UNIT_S[m.group(2)]
+
+
+def merge_mutation(source: Any, mutation: Any) -> Any:
+    """Apply an InterUSS ``mutation`` to ``source`` and return the result (inputs untouched).
+
+    Dicts merge recursively, lists merge element by element (index i of the mutation over
+    index i of the source, extra items appended), a key written ``+key`` replaces the whole
+    value of ``key``, and anything else replaces the source value (``null`` included).
+
+    Examples
+    --------
+    >>> merge_mutation({"a": [{"x": 1, "y": 2}], "b": [1, 2]}, {"a": [{"y": 3}], "+b": [9]})
+    {'a': [{'x': 1, 'y': 3}], 'b': [9]}
+    """
+    if isinstance(source, Mapping) and isinstance(mutation, Mapping):
+        out = {k: copy.deepcopy(v) for k, v in source.items()}
+        for key, value in mutation.items():
+            if isinstance(key, str) and key.startswith("+"):
+                out[key[1:]] = copy.deepcopy(value)
+            elif key in out:
+                out[key] = merge_mutation(out[key], value)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+    if isinstance(source, list) and isinstance(mutation, list):
+        out_list = [copy.deepcopy(v) for v in source]
+        for i, value in enumerate(mutation):
+            if i < len(out_list):
+                out_list[i] = merge_mutation(out_list[i], value)
+            else:
+                out_list.append(copy.deepcopy(value))
+        return out_list
+    return copy.deepcopy(mutation)
+
+
+def _resolve_refs(node: Any, base: Path) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            ref = str(node["$ref"])
+            file_part, _, pointer = ref.partition("#")
+            doc = _load_yaml(str((base / file_part).resolve())) if file_part else None
+            if doc is None:
+                raise IntentFormatError(
+                    f"$ref {ref!r}: only references to other files are supported"
+                )
+            target: Any = doc
+            for part in (p for p in pointer.split("/") if p):
+                if not isinstance(target, dict) or part not in target:
+                    raise IntentFormatError(f"$ref {ref!r}: no {part!r} in {file_part}")
+                target = target[part]
+            return _resolve_refs(copy.deepcopy(target), (base / file_part).parent)
+        return {k: _resolve_refs(v, base) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_refs(v, base) for v in node]
+    return node
+
+
+@lru_cache(maxsize=64)
+def _load_yaml(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except OSError as exc:
+        raise IntentFormatError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def load_intents(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read an InterUSS flight intent collection into resolved templates, by intent name.
+
+    ``delta`` intents are applied to their (resolved) ``source``; ``$ref`` references to
+    other files (e.g. ``./flight_auths.yaml#/standard``) are inlined.
+
+    Raises
+    ------
+    IntentFormatError
+        For a missing file, an unknown ``source``, a cycle or an intent with neither ``full``
+        nor ``delta``.
+    """
+    path = Path(path)
+    doc = _load_yaml(str(path.resolve()))
+    if not isinstance(doc, dict) or not isinstance(doc.get("intents"), dict):
+        raise IntentFormatError(f"{path.name}: expected a mapping with 'intents'")
+    raw: dict[str, Any] = doc["intents"]
+    done: dict[str, dict[str, Any]] = {}
+
+    def resolve(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+        if name in done:
+            return done[name]
+        if name in chain:
+            raise IntentFormatError(
+                f"intent {name!r}: delta sources form a cycle {' -> '.join(chain)}"
+            )
+        if name not in raw:
+            raise IntentFormatError(f"intent {chain[-1]!r}: source {name!r} is not defined")
+        item = raw[name] or {}
+        if "full" in item:
+            result = item["full"]
+        elif "delta" in item:
+            delta = item["delta"] or {}
+            source = resolve(str(delta.get("source")), (*chain, name))
+            result = merge_mutation(source, delta.get("mutation") or {})
+        else:
+            raise IntentFormatError(f"intent {name!r}: expected 'full' or 'delta'")
+        done[name] = _resolve_refs(result, path.parent)
+        return done[name]
+
+    for name in raw:
+        resolve(name, ())
+    return done
+
+
+def resolve_time(template: Any, times: Mapping[str, datetime], *, what: str = "time") -> datetime:
+    """The instant an InterUSS time template names.
+
+    Supports ``{time_during_test: <event>}``, ``{offset_from: {starting_from: ..., offset: ...}}``
+    and ``{value: <RFC 3339>}``; ``times`` maps the test events to aware datetimes.
+    """
+    if not isinstance(template, Mapping):
+        raise IntentFormatError(f"{what}: expected a time template, got {template!r}")
+    if "offset_from" in template:
+        inner = template["offset_from"] or {}
+        base = resolve_time(
+            inner.get("starting_from"), times, what=f"{what}.offset_from.starting_from"
+        )
+        offset = parse_duration_s(inner.get("offset", 0), what=f"{what}.offset_from.offset")
+        return base + timedelta(seconds=offset)
+    if "time_during_test" in template:
+        event = template["time_during_test"]
+        if event not in times:
+            raise IntentFormatError(
+                f"{what}: no time given for test event {event!r} (known: {sorted(times)})"
+            )
+        return times[event]
+    if "value" in template:
+        value = template["value"]
+        t = (
+            value
+            if isinstance(value, datetime)
+            else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        )
+        if t.tzinfo is None:
+            raise IntentFormatError(f"{what}: {value!r} has no time zone")
+        return t
+    raise IntentFormatError(f"{what}: unsupported time template {dict(template)!r}")
+
+
+def _rfc3339(t: datetime) -> dict[str, str]:
+    return {"value": t.isoformat().replace("+00:00", "Z"), "format": "RFC3339"}
+
+
+def volume4d_from_template(
+    item: Mapping[str, Any], times: Mapping[str, datetime]
+) -> dict[str, Any]:
+    """Turn one ``area`` item of an intent template into an ASTM F3548 ``Volume4D``.
+
+    The result is wire format: ``{"volume": {"outline_polygon" | "outline_circle",
+    "altitude_lower", "altitude_upper"}, "time_start": {"value", "format"}, "time_end": ...}``.
+    ``end_time`` wins over ``duration`` when both are present.
+    """
+    volume: dict[str, Any] = {}
+    for key in ("outline_polygon", "outline_circle", "altitude_lower", "altitude_upper"):
+        if item.get(key) is not None:
+            volume[key] = copy.deepcopy(item[key])
+    if "outline_polygon" not in volume and "outline_circle" not in volume:
+        raise IntentFormatError("area: needs outline_polygon or outline_circle")
+    out: dict[str, Any] = {"volume": volume}
+    start = (
+        resolve_time(item["start_time"], times, what="start_time")
+        if item.get("start_time")
+        else None
+    )
+    end = None
+    if item.get("end_time"):
+        end = resolve_time(item["end_time"], times, what="end_time")
+    elif item.get("duration") is not None and start is not None:
+        end = start + timedelta(seconds=parse_duration_s(item["duration"]))
+    if start is not None:
+        out["time_start"] = _rfc3339(start)
+    if end is not None:
+        out["time_end"] = _rfc3339(end)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _aeqd(lon: float, lat: float) -> tuple[Transformer, Transformer]:
+    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
+    return (
+        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
+    )
+
+
+def transfer_lonlat(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    to_lonlat: tuple[float, float],
+    from_lonlat: tuple[float, float] = (0.0, 0.0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move points from around ``from_lonlat`` to around ``to_lonlat`` keeping metre offsets.
+
+    Each point keeps its distance and bearing from the reference point (azimuthal
+    equidistant projections at both ends), so shapes, gaps (11.7 m) and overlaps (1.1 cm)
+    survive the move; adding degrees instead would shrink east-west distances by cos(lat).
+    """
+    fwd, _ = _aeqd(float(from_lonlat[0]), float(from_lonlat[1]))
+    _, inv = _aeqd(float(to_lonlat[0]), float(to_lonlat[1]))
+    x, y = fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    lon2, lat2 = inv.transform(x, y)
+    return np.asarray(lon2, dtype=float), np.asarray(lat2, dtype=float)
+
+
+def translate_volume4d(
+    volume4d: Mapping[str, Any],
+    *,
+    to_lonlat: tuple[float, float],
+    from_lonlat: tuple[float, float] = (0.0, 0.0),
+    altitude_offset_m: float = 0.0,
+) -> dict[str, Any]:
+    """A copy of an F3548 ``Volume4D`` moved to a real place (see :func:`transfer_lonlat`);
+    altitudes in metres get ``altitude_offset_m`` added (feet are converted)."""
+    out = copy.deepcopy(dict(volume4d))
+    vol = out["volume"]
+    if "outline_polygon" in vol:
+        verts = vol["outline_polygon"]["vertices"]
+        lon, lat = transfer_lonlat(
+            np.array([v["lng"] for v in verts]),
+            np.array([v["lat"] for v in verts]),
+            to_lonlat=to_lonlat,
+            from_lonlat=from_lonlat,
+        )
+        vol["outline_polygon"]["vertices"] = [
+            {"lat": float(b), "lng": float(a)} for a, b in zip(lon, lat, strict=True)
+        ]
+    if "outline_circle" in vol:
+        c = vol["outline_circle"]["center"]
+        lon, lat = transfer_lonlat(
+            np.array([c["lng"]]), np.array([c["lat"]]), to_lonlat=to_lonlat, from_lonlat=from_lonlat
+        )
+        vol["outline_circle"]["center"] = {"lat": float(lat[0]), "lng": float(lon[0])}
+    for key in ("altitude_lower", "altitude_upper"):
+        if key in vol:
+            vol[key] = {
+                "value": _altitude_m(vol[key], key) + float(altitude_offset_m),
+                "reference": vol[key].get("reference", "W84"),
+                "units": "M",
+            }
+    return out
+
+
+def _altitude_m(alt: Mapping[str, Any], what: str) -> float:
+    try:
+        value = float(alt["value"])
+    except (KeyError, TypeError, ValueError):
+        raise IntentFormatError(f"{what}.value: expected a number") from None
+    units = str(alt.get("units", "M")).upper()
+    if units not in ("M", "FT"):
+        raise IntentFormatError(f"{what}.units: expected M or FT, got {units!r}")
+    return value * FEET_M if units == "FT" else value
+
+
+def _parse_time(t: Mapping[str, Any], what: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(str(t["value"]).replace("Z", "+00:00"))
+    except (KeyError, TypeError, ValueError):
+        raise IntentFormatError(f"{what}: expected an RFC 3339 time") from None
+    if value.tzinfo is None:
+        raise IntentFormatError(f"{what}: {t['value']!r} has no time zone")
+    return value
+
+
+def volume4d_outline(volume4d: Mapping[str, Any]) -> Polygon:
+    """The horizontal outline of a ``Volume4D`` as a lon/lat polygon (circles to within 1 m,
+    containing them)."""
+    vol = volume4d["volume"]
+    if "outline_polygon" in vol:
+        verts = vol["outline_polygon"]["vertices"]
+        return Polygon([(float(v["lng"]), float(v["lat"])) for v in verts])
+    circle = vol["outline_circle"]
+    radius = circle["radius"]
+    radius_m = float(radius["value"]) * (
+        FEET_M if str(radius.get("units", "M")).upper() == "FT" else 1.0
+    )
+    return Circle(
+        float(circle["center"]["lng"]), float(circle["center"]["lat"]), radius_m
+    ).to_polygon()
+
+
+def volume4d_to_request(
+    volume4d: Mapping[str, Any],
+    *,
+    flight_id: str,
+    drone: Drone,
+    epoch: datetime,
+    priority: int = 0,
+    deployment: Deployment | None = None,
+    ground_w84_m: float | None = None,
+) -> FlightRequest:
+    """A fixed-window area operation for one F3548 ``Volume4D``.
+
+    The operation starts at ``time_start`` (seconds after ``epoch``, the planner's clock),
+    lasts until ``time_end`` and may not move (earliest = latest departure). WGS84 altitudes
+    become heights above ground by subtracting ``ground_w84_m`` (default: the deployment's
+    ground elevation plus geoid undulation; the standard InterUSS intents want 0). A lower
+    limit below the ground is raised to the ground: nothing flies there.
+    """
+    vol = volume4d["volume"]
+    if "time_start" not in volume4d or "time_end" not in volume4d:
+        raise IntentFormatError(f"intent {flight_id!r}: volume needs time_start and time_end")
+    if ground_w84_m is None:
+        ground_w84_m = (
+            0.0
+            if deployment is None
+            else deployment.ground_elevation_m + deployment.geoid_undulation_m
+        )
+    band = []
+    for key in ("altitude_lower", "altitude_upper"):
+        if key not in vol:
+            raise IntentFormatError(f"intent {flight_id!r}: volume needs {key}")
+        value_m = _altitude_m(vol[key], key)
+        reference = str(vol[key].get("reference", "W84")).upper()
+        if reference == "W84":
+            value_m -= ground_w84_m
+        elif reference != "SFC":
+            raise IntentFormatError(f"intent {flight_id!r}: {key}.reference must be W84 or SFC")
+        band.append(value_m)
+    lower_m, upper_m = max(band[0], 0.0), band[1]
+    start = _parse_time(volume4d["time_start"], "time_start")
+    end = _parse_time(volume4d["time_end"], "time_end")
+    start_s = (start - epoch).total_seconds()
+    duration_s = (end - start).total_seconds()
+    if duration_s <= 0.0:
+        raise IntentFormatError(f"intent {flight_id!r}: time_end must be after time_start")
+    if upper_m <= lower_m:
+        raise IntentFormatError(
+            f"intent {flight_id!r}: altitude_upper must be above the ground and altitude_lower"
+        )
+    return FlightRequest(
+        flight_id=flight_id,
+        drone=drone,
+        route=AreaRoute(volume4d_outline(volume4d), lower_m, upper_m, duration_s),
+        earliest_s=start_s,
+        latest_s=start_s,
+        speed_mps=None,
+        priority=int(priority),
+        operator_id=drone.operator_id,
+    )
+
+
+def intent_priority(intent: Mapping[str, Any]) -> int:
+    """The F3548 priority of a resolved intent template (0 when absent)."""
+    return int(((intent.get("astm_f3548_21") or {}).get("priority")) or 0)
+
+
+def intent_state(intent: Mapping[str, Any]) -> State:
+    """The F3548 state an intent asks for: Planned -> accepted, InUse -> activated, or
+    nonconforming / contingent by ``uas_state``."""
+    info = intent.get("basic_information") or {}
+    usage = info.get("usage_state", "Planned")
+    if usage == "Planned":
+        return State.ACCEPTED
+    if usage != "InUse":
+        raise IntentFormatError(f"basic_information.usage_state: unknown {usage!r}")
+    uas = info.get("uas_state", "Nominal")
+    return {
+        "Nominal": State.ACTIVATED,
+        "OffNominal": State.NONCONFORMING,
+        "Contingent": State.CONTINGENT,
+    }[uas]
+
+
+def intent_drone(intent: Mapping[str, Any], *, drone_class: str | None = None) -> Drone:
+    """A drone for an intent, named by its U-space flight authorisation serial number."""
+    auth = intent.get("uspace_flight_authorisation") or {}
+    serial = str(auth.get("uas_serial_number", "")) or "UNKNOWN"
+    return Drone(
+        id=serial,
+        operator_id=str(auth.get("operator_id", "")),
+        serial=serial,
+        drone_class=drone_class,
+    )
+
+
+def intent_to_request(
+    intent: Mapping[str, Any],
+    *,
+    flight_id: str,
+    times: Mapping[str, datetime],
+    epoch: datetime,
+    to_lonlat: tuple[float, float],
+    drone: Drone | None = None,
+    ground_w84_m: float = 0.0,
+) -> FlightRequest:
+    """An InterUSS intent template (centred on 0,0) as an area-operation request at ``to_lonlat``.
+
+    Parameters
+    ----------
+    intent : mapping
+        One resolved template from :func:`load_intents`; it must have exactly one ``area`` item.
+    flight_id : str
+        The planner's flight id for it.
+    times : mapping
+        Instants of ``StartOfTestRun``, ``StartOfScenario`` and ``TimeOfEvaluation``.
+    epoch : datetime
+        The planner's epoch (t_s = 0).
+    to_lonlat : (float, float)
+        Where 0 N 0 E moves to, e.g. Qingdao ``(120.38, 36.07)``.
+    drone : Drone, optional
+        Defaults to :func:`intent_drone`.
+    ground_w84_m : float
+        WGS84 height of the ground the intent assumes (0 m for the standard intents).
+    """
+    area = (intent.get("basic_information") or {}).get("area") or []
+    if len(area) != 1:
+        raise IntentFormatError(
+            f"intent {flight_id!r}: expected exactly one area volume, got {len(area)}"
+        )
+    v4 = translate_volume4d(volume4d_from_template(area[0], times), to_lonlat=to_lonlat)
+    return volume4d_to_request(
+        v4,
+        flight_id=flight_id,
+        drone=drone or intent_drone(intent),
+        epoch=epoch,
+        priority=intent_priority(intent),
+        ground_w84_m=ground_w84_m,
+    )
+
+
+def area_to_volume4d(
+    polygon: Polygon, lower_m: float, upper_m: float, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """An area operation (lon/lat polygon, heights above ground) as an F3548 ``Volume4D``
+    with ``SFC`` altitudes."""
+    ring = list(polygon.exterior.coords)[:-1]
+    return {
+        "volume": {
+            "outline_polygon": {
+                "vertices": [{"lat": float(lat), "lng": float(lon)} for lon, lat in ring]
+            },
+            "altitude_lower": {"value": float(lower_m), "reference": "SFC", "units": "M"},
+            "altitude_upper": {"value": float(upper_m), "reference": "SFC", "units": "M"},
+        },
+        "time_start": _rfc3339(start),
+        "time_end": _rfc3339(end),
+    }
