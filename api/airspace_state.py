@@ -180,6 +180,10 @@ class AirspaceState:
         for ev in events:
             self.apply_event(ev, session)
 
+    def mark_dirty(self) -> None:
+        """Rebuild the planner from the store before the next decision."""
+        self._dirty = True
+
     # -- transactions --------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Session]:

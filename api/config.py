@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     """The service clock's zero: planner seconds are counted from this instant."""
     demo: bool = False
     """Load the Qingdao demo airspace and corridors and create one key per role."""
-    load_demo_airspace: bool = True
+    corridors_path: str | None = None
+    """A corridor network GeoJSON (demo mode: the Qingdao corridors)."""
     max_payload_bytes: int = Field(default=2_000_000, gt=0)
     max_vertices: int = Field(default=10_000, gt=0)
     max_waypoints: int = Field(default=500, gt=0)

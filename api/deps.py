@@ -1,0 +1,92 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: the database session, the caller
+(``CurrentUser``, ``CurrentOperator``, ``RegulatorUser``, ``AdminUser``) and the process's
+planner state (``PlannerDep``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.airspace_state import AirspaceState
+from api.auth import Principal, Role, authenticate, hash_key
+from api.config import Settings
+from api.errors import ApiError
+from api.store import Store
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer qk_...`")
+_KEY_CACHE_S = 10.0
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_airspace(request: Request) -> AirspaceState:
+    return request.app.state.airspace
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.store.session() as s:
+        yield s
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SessionDep = Annotated[Session, Depends(get_session)]
+PlannerDep = Annotated[AirspaceState, Depends(get_airspace)]
+
+
+def current_user(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller named by the bearer key (401 without a valid key)."""
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise ApiError(401, "unauthorized", "send an API key as `Authorization: Bearer <key>`")
+    # A short in-process cache keyed by the digest keeps the key lookup off the hot path.
+    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
+    digest = hash_key(creds.credentials)
+    hit = cache.get(digest)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < _KEY_CACHE_S:
+        return hit[1]
+    with request.app.state.store.session() as s:
+        principal = authenticate(s, creds.credentials)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "unknown or disabled API key")
+    cache[digest] = (now, principal)
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def current_operator(user: CurrentUser) -> Principal:
+    if user.role != Role.OPERATOR or not user.operator_id:
+        raise ApiError(403, "forbidden", "this needs an operator key (bound to an operator id)")
+    return user
+
+
+def regulator_user(user: CurrentUser) -> Principal:
+    if not user.is_regulator:
+        raise ApiError(403, "forbidden", "this needs a regulator or admin key")
+    return user
+
+
+def admin_user(user: CurrentUser) -> Principal:
+    if user.role != Role.ADMIN:
+        raise ApiError(403, "forbidden", "this needs an admin key")
+    return user
+
+
+CurrentOperator = Annotated[Principal, Depends(current_operator)]
+RegulatorUser = Annotated[Principal, Depends(regulator_user)]
+AdminUser = Annotated[Principal, Depends(admin_user)]

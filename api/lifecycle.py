@@ -1,0 +1,347 @@
+"""Service functions behind the routes: filing flights, their lifecycle, reviews and zone
+publication. Each one runs inside :meth:`AirspaceState.transaction`, so the planner decides
+on an up-to-date airspace and the answer is committed (durable) before it is returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from airspace.drones import Drone
+from airspace.errors import AirspaceError
+from airspace.zones import Zone
+from api.airspace_state import LIVE_STATES, AirspaceState
+from api.auth import Principal
+from api.errors import ApiError, bad_field, not_found
+from api.models import DroneRow, FlightRow, Notification, ZoneRow
+from api.schemas import FlightCreate, Time
+from api.store import utcnow
+
+STATE_OF_STATUS = {"approved": "accepted", "pending": "pending", "rejected": "rejected"}
+STATE_OF_CHANGE = {"revoked": "revoked", "replanned": "accepted", "approved": "accepted"}
+TRANSITIONS = {
+    "cancel": ({"pending", "accepted"}, "cancelled"),
+    "activate": ({"accepted"}, "activated"),
+    "end": ({"activated", "accepted", "nonconforming", "contingent"}, "ended"),
+}
+
+
+def body_hash(raw: dict[str, Any]) -> str:
+    """Digest of a request body (sorted keys), to tell a retry from a different request."""
+    return hashlib.sha256(
+        json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def seconds(state: AirspaceState, value: Time, field: str) -> float:
+    """A wire time (planner seconds or RFC 3339) as planner seconds."""
+    if isinstance(value, str):
+        return state.to_seconds(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    return float(value)
+
+
+def count_vertices(obj: Any) -> int:
+    """Number of coordinate positions in a nested list/GeoJSON structure."""
+    if isinstance(obj, dict):
+        return sum(count_vertices(v) for v in obj.values())
+    if isinstance(obj, list):
+        if obj and all(isinstance(v, int | float) and not isinstance(v, bool) for v in obj):
+            return 1
+        return sum(count_vertices(v) for v in obj)
+    return 0
+
+
+def polygon_from_geojson(geom: dict[str, Any], field: str):
+    """A shapely polygon from a GeoJSON Polygon, or a 422 naming ``field``."""
+    if geom.get("type") != "Polygon":
+        raise bad_field(field, "must be a GeoJSON Polygon")
+    try:
+        poly = shape(geom)
+    except Exception as e:
+        raise bad_field(field, f"not a readable GeoJSON Polygon ({e})") from None
+    if poly.is_empty or not poly.is_valid:
+        raise bad_field(field, f"invalid polygon ({shapely.is_valid_reason(poly)})")
+    return poly
+
+
+def drone_from_row(row: DroneRow) -> Drone:
+    return Drone(
+        id=row.id,
+        operator_id=row.operator_id,
+        serial=row.serial,
+        empty_weight_kg=row.empty_weight_kg,
+        max_takeoff_weight_kg=row.max_takeoff_weight_kg,
+        max_speed_mps=row.max_speed_mps,
+        max_altitude_m=row.max_altitude_m,
+        vertical_rate_mps=row.vertical_rate_mps,
+        capabilities=frozenset(row.capabilities or ()),
+        drone_class=row.drone_class,
+    )
+
+
+def _end_s(decision: dict[str, Any]) -> float | None:
+    if decision.get("trajectory"):
+        return float(decision["trajectory"][-1][3])
+    if decision.get("end") is not None:
+        return float(decision["end"])
+    return None
+
+
+def _record_json(state: AirspaceState, flight_id: str) -> dict[str, Any] | None:
+    recs = state.planner.records()
+    return recs[flight_id].to_json() if flight_id in recs else None
+
+
+def _set_decision(
+    row: FlightRow, decision_json: dict[str, Any], record: dict[str, Any] | None
+) -> None:
+    row.decision = decision_json
+    row.status = decision_json["status"]
+    row.departure_s = decision_json.get("departure", decision_json.get("start"))
+    row.end_s = _end_s(decision_json)
+    row.record = record
+    row.updated_at = utcnow()
+
+
+def notify(s: Session, row: FlightRow, kind: str, payload: dict[str, Any]) -> None:
+    s.add(
+        Notification(
+            operator_id=row.operator_id,
+            flight_id=row.id,
+            kind=kind,
+            payload={"flight": row.id, "state": row.state, **payload},
+            created_at=utcnow(),
+        )
+    )
+
+
+def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[dict[str, Any]]:
+    """Persist the flights the planner re-planned, revoked or approved, with notifications."""
+    out = []
+    for ch in changes:
+        row = s.get(FlightRow, ch.flight_id)
+        if row is None:
+            continue
+        dj = ch.decision.to_json()
+        row.state = STATE_OF_CHANGE.get(ch.kind, row.state)
+        _set_decision(row, dj, _record_json(state, row.id) if row.state in LIVE_STATES else None)
+        reason = ch.reason.to_json() if ch.reason is not None else None
+        notify(s, row, ch.kind, {"decision": dj, "reason": reason})
+        state.log_event(s, "flight", row.id, {"state": row.state, "record": row.record})
+        out.append({"flight": row.id, "kind": ch.kind, "state": row.state, "reason": reason})
+    return out
+
+
+def _find_by_request_id(s: Session, operator_id: str, request_id: str) -> FlightRow | None:
+    return s.execute(
+        select(FlightRow).where(
+            FlightRow.operator_id == operator_id, FlightRow.request_id == request_id
+        )
+    ).scalar_one_or_none()
+
+
+def _replay(row: FlightRow, digest: str) -> tuple[FlightRow, bool]:
+    if row.body_hash != digest:
+        raise ApiError(
+            409,
+            "request_id_reused",
+            f"request_id {row.request_id!r} was already used for a different request (flight {row.id})",
+            field="request_id",
+        )
+    return row, False
+
+
+def file_flight(
+    state: AirspaceState,
+    user: Principal,
+    body: FlightCreate,
+    raw: dict[str, Any],
+    *,
+    max_vertices: int,
+) -> tuple[FlightRow, bool]:
+    """Decide and store a flight request; returns the row and whether it is new.
+
+    A repeated ``request_id`` with the same body returns the stored answer (idempotent retry).
+    """
+    from planner.requests import request_from_dict
+
+    op = user.operator_id or ""
+    digest = body_hash(raw)
+    n = count_vertices(raw.get("route"))
+    if n > max_vertices:
+        raise bad_field("route", f"{n} vertices exceed the limit of {max_vertices}", status=413)
+    if body.request_id:
+        with state.store.session() as rs:
+            prev = _find_by_request_id(rs, op, body.request_id)
+            if prev is not None:
+                return _replay(prev, digest)
+    if body.route.area is not None:
+        polygon_from_geojson(body.route.area, "route.area")
+    with state.transaction() as s:
+        if body.request_id:
+            prev = _find_by_request_id(s, op, body.request_id)
+            if prev is not None:
+                return _replay(prev, digest)
+        drone_row = s.get(DroneRow, body.drone)
+        if drone_row is None or drone_row.operator_id != op:
+            raise bad_field(
+                "drone", f"drone {body.drone!r} is not registered to operator {op}", status=422
+            )
+        flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
+        if s.get(FlightRow, flight_id) is not None:
+            raise ApiError(
+                409, "flight_exists", f"flight {flight_id!r} already exists", field="flight"
+            )
+        event = {
+            "flight": flight_id,
+            "drone": body.drone,
+            "priority": body.priority,
+            "departure": {
+                "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
+                "latest": seconds(state, body.departure.latest, "departure.latest"),
+            },
+            "route": raw["route"],
+        }
+        if body.speed_mps is not None:
+            event["speed_mps"] = body.speed_mps
+        if event["departure"]["latest"] < event["departure"]["earliest"]:
+            raise bad_field("departure.latest", "is before departure.earliest")
+        try:
+            req = request_from_dict(event, drone_from_row(drone_row))
+        except (ValueError, AirspaceError) as e:
+            raise ApiError(422, "invalid_request", str(e), field="route") from None
+        req = replace(req, operator_id=op)
+        now = utcnow()
+        try:
+            decision, changes = state.planner.decide(req, state.now_s())
+        except (ValueError, AirspaceError) as e:
+            if flight_id in state.planner.records():
+                state.mark_dirty()
+            raise ApiError(422, "invalid_request", str(e), field="route") from None
+        dj = decision.to_json()
+        row = FlightRow(
+            id=flight_id,
+            operator_id=op,
+            drone_id=body.drone,
+            request_id=body.request_id,
+            body_hash=digest,
+            request=raw,
+            decision=dj,
+            status=dj["status"],
+            state=STATE_OF_STATUS[dj["status"]],
+            priority=body.priority,
+            review_comment="",
+            created_at=now,
+            updated_at=now,
+        )
+        _set_decision(row, dj, _record_json(state, flight_id) if row.state in LIVE_STATES else None)
+        s.add(row)
+        s.flush()
+        if row.state in LIVE_STATES:
+            state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+        apply_changes(s, state, changes)
+    return row, True
+
+
+def own_flight(s: Session, user: Principal, flight_id: str) -> FlightRow:
+    """The flight, if the caller may see it (operators: their own only)."""
+    row = s.get(FlightRow, flight_id)
+    if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+        raise not_found("flight", flight_id)
+    return row
+
+
+def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -> FlightRow:
+    """Cancel, activate or end a flight."""
+    allowed, new_state = TRANSITIONS[op]
+    with state.transaction() as s:
+        row = own_flight(s, user, flight_id)
+        if row.state not in allowed:
+            raise ApiError(
+                409,
+                "bad_state",
+                f"cannot {op} flight {flight_id}: it is {row.state} (needs {sorted(allowed)})",
+            )
+        try:
+            getattr(state.planner, op)(flight_id, state.now_s())
+        except (ValueError, KeyError) as e:
+            raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {e}") from None
+        row.state = new_state
+        row.record = _record_json(state, flight_id) if new_state in LIVE_STATES else None
+        row.updated_at = utcnow()
+        state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+    return row
+
+
+def review(
+    state: AirspaceState, flight_id: str, *, approve: bool, comment: str
+) -> tuple[FlightRow, list]:
+    """A regulator's verdict on a pending request."""
+    with state.transaction() as s:
+        row = s.get(FlightRow, flight_id)
+        if row is None:
+            raise not_found("flight", flight_id)
+        if row.state != "pending":
+            raise ApiError(
+                409, "bad_state", f"flight {flight_id} is {row.state}, not pending review"
+            )
+        decision, changes = state.planner.review(flight_id, approve, state.now_s(), comment)
+        dj = decision.to_json()
+        row.state = STATE_OF_STATUS[dj["status"]]
+        row.review_comment = comment
+        _set_decision(row, dj, _record_json(state, flight_id) if row.state in LIVE_STATES else None)
+        notify(
+            s,
+            row,
+            "approved" if row.state != "rejected" else "denied",
+            {"decision": dj, "comment": comment},
+        )
+        state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+        out = apply_changes(s, state, changes)
+    return row, out
+
+
+def publish_zones(
+    state: AirspaceState, zones: list[tuple[Zone, str, dict[str, Any]]], *, replace_existing: bool
+) -> tuple[list[ZoneRow], list[dict[str, Any]]]:
+    """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked."""
+    rows, changes = [], []
+    with state.transaction() as s:
+        now = utcnow()
+        for zone, kind, source in zones:
+            row = s.get(ZoneRow, zone.identifier)
+            if row is not None and not row.withdrawn and not replace_existing:
+                raise ApiError(
+                    409,
+                    "zone_exists",
+                    f"zone {zone.identifier!r} exists; PUT /v1/zones/{zone.identifier} updates it",
+                )
+            if row is None:
+                row = ZoneRow(id=zone.identifier, created_at=now, version=0)
+                s.add(row)
+            row.kind, row.source, row.restriction = kind, source, str(zone.restriction)
+            row.withdrawn, row.version, row.updated_at = False, (row.version or 0) + 1, now
+            s.flush()
+            changes.extend(apply_changes(s, state, state.publish_zone(s, zone)))
+            rows.append(row)
+    return rows, changes
+
+
+def withdraw_zone(state: AirspaceState, zone_id: str) -> ZoneRow:
+    with state.transaction() as s:
+        row = s.get(ZoneRow, zone_id)
+        if row is None or row.withdrawn:
+            raise not_found("zone", zone_id)
+        row.withdrawn, row.version, row.updated_at = True, row.version + 1, utcnow()
+        state.withdraw_zone(s, zone_id)
+    return row

@@ -1,0 +1,118 @@
+"""Real-name drone registration; the class is derived by the deployment's rule set."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from airspace.drones import Drone
+from api.deps import CurrentUser, PlannerDep, SessionDep, StoreDep
+from api.errors import ApiError, bad_field, not_found
+from api.models import DroneRow, Operator
+from api.schemas import DroneCreate, DronePublic
+from api.store import utcnow
+
+router = APIRouter(prefix="/drones", tags=["drones"])
+
+
+def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> str:
+    """The drone class the national rules give these properties."""
+    from airspace.rules import RULESETS, classify
+
+    drone = Drone(
+        id=body.id,
+        operator_id=operator_id,
+        serial=body.serial,
+        empty_weight_kg=body.empty_weight_kg,
+        max_takeoff_weight_kg=body.max_takeoff_weight_kg,
+        max_speed_mps=body.max_speed_mps,
+        max_altitude_m=body.max_altitude_m,
+        vertical_rate_mps=body.vertical_rate_mps,
+        capabilities=frozenset(body.capabilities),
+    )
+    try:
+        return classify(drone, RULESETS[deployment_rules])
+    except ValueError as e:
+        raise ApiError(422, "invalid_field", str(e), field="max_takeoff_weight_kg") from None
+
+
+@router.post("", operation_id="drones-create", status_code=201, response_model=DronePublic)
+def register_drone(
+    body: DroneCreate, user: CurrentUser, store: StoreDep, airspace: PlannerDep
+) -> DroneRow:
+    """Register a drone (operators: for themselves; regulators: for ``operator_id``)."""
+    if user.is_regulator:
+        if not body.operator_id:
+            raise bad_field("operator_id", "a regulator registering a drone must name its operator")
+        operator_id = body.operator_id
+    else:
+        if body.operator_id not in (None, user.operator_id):
+            raise ApiError(
+                403,
+                "forbidden",
+                "operators register drones for themselves only",
+                field="operator_id",
+            )
+        operator_id = user.operator_id or ""
+    drone_class = derive_class(body, operator_id, airspace.deployment.rules)
+    with store.write() as s:
+        if s.get(Operator, operator_id) is None:
+            raise bad_field("operator_id", f"operator {operator_id!r} is not registered")
+        if s.get(DroneRow, body.id) is not None:
+            raise ApiError(409, "drone_exists", f"drone id {body.id!r} is taken", field="id")
+        if s.execute(select(DroneRow.id).where(DroneRow.serial == body.serial)).first() is not None:
+            raise ApiError(
+                409,
+                "serial_exists",
+                f"serial {body.serial!r} is already registered",
+                field="serial",
+            )
+        row = DroneRow(
+            id=body.id,
+            operator_id=operator_id,
+            serial=body.serial,
+            model=body.model,
+            empty_weight_kg=body.empty_weight_kg,
+            max_takeoff_weight_kg=body.max_takeoff_weight_kg,
+            max_speed_mps=body.max_speed_mps,
+            max_altitude_m=body.max_altitude_m,
+            vertical_rate_mps=body.vertical_rate_mps,
+            capabilities=list(body.capabilities),
+            drone_class=drone_class,
+            created_at=utcnow(),
+        )
+        s.add(row)
+    return row
+
+
+@router.get("", operation_id="drones-list", response_model=list[DronePublic])
+def list_drones(user: CurrentUser, session: SessionDep) -> list[DroneRow]:
+    """Your drones (regulators: all)."""
+    q = select(DroneRow).order_by(DroneRow.id)
+    if not user.is_regulator:
+        q = q.where(DroneRow.operator_id == user.operator_id)
+    return list(session.execute(q).scalars())
+
+
+@router.get("/{drone_id}", operation_id="drones-get", response_model=DronePublic)
+def get_drone(drone_id: str, user: CurrentUser, session: SessionDep) -> DroneRow:
+    row = session.get(DroneRow, drone_id)
+    if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+        raise not_found("drone", drone_id)
+    return row
+
+
+@router.delete("/{drone_id}", operation_id="drones-delete", status_code=204)
+def delete_drone(drone_id: str, user: CurrentUser, store: StoreDep) -> None:
+    """Deregister a drone that has no flights."""
+    from api.models import FlightRow
+
+    with store.write() as s:
+        row = s.get(DroneRow, drone_id)
+        if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+            raise not_found("drone", drone_id)
+        if s.execute(select(FlightRow.id).where(FlightRow.drone_id == drone_id).limit(1)).first():
+            raise ApiError(
+                409, "drone_has_flights", f"drone {drone_id} has flights; it stays registered"
+            )
+        s.delete(row)

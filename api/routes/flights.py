@@ -1,0 +1,146 @@
+"""Flights: file a request (the scenario ``request`` event), read, list, cancel, activate, end."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from api import lifecycle
+from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
+from api.errors import body as error_body
+from api.models import FlightRow
+from api.schemas import FlightCreate, FlightList, FlightPublic
+
+router = APIRouter(prefix="/flights", tags=["flights"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the body is not JSON"},
+    401: {"description": "no or unknown API key"},
+    404: {"description": "no such flight (or not yours)"},
+    409: {"description": "conflicting state, or request_id reused with a different body"},
+    413: {"description": "payload or vertex count too large"},
+    422: {"description": "a field is wrong; the body names it"},
+}
+
+
+def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
+    """The decision object of the replay plus the flight's lifecycle facts."""
+    out = dict(row.decision)
+    out.update(
+        state=row.state,
+        operator=row.operator_id,
+        drone=row.drone_id,
+        request_id=row.request_id,
+        priority=row.priority,
+        review_comment=row.review_comment,
+        departure_time=airspace.to_datetime(row.departure_s)
+        if row.departure_s is not None
+        else None,
+    )
+    return out
+
+
+@router.post(
+    "",
+    operation_id="flights-create",
+    status_code=201,
+    response_model=FlightPublic,
+    responses={
+        200: {"description": "an idempotent retry: the stored answer", "model": FlightPublic},
+        **ERRORS,
+    },
+)
+async def create_flight(
+    body: FlightCreate,
+    request: Request,
+    response: Response,
+    user: CurrentOperator,
+    airspace: PlannerDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """File a flight and get the decision: approved (with departure, delay and 4D trajectory),
+    pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
+    the same answer."""
+    raw = await request.json()
+    row, created = await run_in_threadpool(
+        lifecycle.file_flight, airspace, user, body, raw, max_vertices=settings.max_vertices
+    )
+    if not created:
+        response.status_code = 200
+    return flight_public(row, airspace)
+
+
+@router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)
+def list_flights(
+    user: CurrentUser,
+    session: SessionDep,
+    airspace: PlannerDep,
+    settings: SettingsDep,
+    state: Annotated[list[str] | None, Query(description="filter by lifecycle state")] = None,
+    start: Annotated[
+        float | None, Query(description="flights ending at or after (planner s)")
+    ] = None,
+    end: Annotated[
+        float | None, Query(description="flights departing at or before (planner s)")
+    ] = None,
+    operator: Annotated[str | None, Query(description="regulators: one operator's flights")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Your flights (regulators: everyone's), newest first."""
+    q = select(FlightRow)
+    if not user.is_regulator:
+        q = q.where(FlightRow.operator_id == user.operator_id)
+    elif operator:
+        q = q.where(FlightRow.operator_id == operator)
+    if state:
+        q = q.where(FlightRow.state.in_(state))
+    if start is not None:
+        q = q.where(FlightRow.end_s >= start)
+    if end is not None:
+        q = q.where(FlightRow.departure_s <= end)
+    q = (
+        q.order_by(FlightRow.created_at.desc(), FlightRow.id)
+        .offset(offset)
+        .limit(min(limit, settings.max_list))
+    )
+    items = [flight_public(r, airspace) for r in session.execute(q).scalars()]
+    return {"items": items, "count": len(items)}
+
+
+@router.get(
+    "/{flight_id}", operation_id="flights-get", response_model=FlightPublic, responses=ERRORS
+)
+def get_flight(
+    flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
+) -> dict[str, Any]:
+    return flight_public(lifecycle.own_flight(session, user, flight_id), airspace)
+
+
+def _transition(op: Literal["cancel", "activate", "end"]):
+    def handler(flight_id: str, user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
+        return flight_public(lifecycle.transition(airspace, user, flight_id, op), airspace)
+
+    handler.__doc__ = {
+        "cancel": "Cancel a pending or accepted flight; its airspace is released.",
+        "activate": "The flight is taking off (accepted -> activated).",
+        "end": "The flight has landed (activated -> ended); its airspace is released.",
+    }[op]
+    handler.__name__ = f"{op}_flight"
+    return handler
+
+
+for _op in ("cancel", "activate", "end"):
+    router.add_api_route(
+        f"/{{flight_id}}/{_op}",
+        _transition(_op),  # type: ignore[arg-type]
+        methods=["POST"],
+        operation_id=f"flights-{_op}",
+        response_model=FlightPublic,
+        responses=ERRORS,
+    )
+
+__all__ = ["router", "error_body"]

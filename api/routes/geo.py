@@ -1,0 +1,109 @@
+"""Geo-awareness: which zones affect a point, a route or a volume during a time window."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query
+
+from api import lifecycle
+from api.deps import CurrentUser, PlannerDep, SettingsDep
+from api.errors import bad_field
+from api.schemas import RouteQuery, Time, VolumeQuery, ZoneHitPublic
+
+router = APIRouter(prefix="/geo", tags=["geo-awareness"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the body is not JSON"},
+    413: {"description": "too many vertices"},
+    422: {"description": "a field is wrong; the body names it"},
+}
+
+
+def _hits(hits: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "zone": h.zone.identifier,
+            "name": h.zone.name,
+            "restriction": str(h.zone.restriction),
+            "volume_index": h.volume_index,
+            "intervals": [(a, b) for a, b in h.intervals],
+        }
+        for h in hits
+    ]
+
+
+def _window(airspace: Any, start: Time, end: Time) -> tuple[Any, Any]:
+    t0 = airspace.to_datetime(lifecycle.seconds(airspace, start, "start"))
+    t1 = airspace.to_datetime(lifecycle.seconds(airspace, end, "end"))
+    if t1 < t0:
+        raise bad_field("end", "is before start")
+    return t0, t1
+
+
+@router.get(
+    "/point", operation_id="geo-point", response_model=list[ZoneHitPublic], responses=ERRORS
+)
+def at_point(
+    _user: CurrentUser,
+    airspace: PlannerDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    start: Annotated[str, Query(description="planner seconds or RFC 3339")],
+    end: Annotated[str, Query(description="planner seconds or RFC 3339")],
+    altitude_m: Annotated[float, Query(ge=-1000, le=20_000, description="metres AGL")] = 0.0,
+) -> list[dict[str, Any]]:
+    """Zones whose volume holds this point while they are active in the window."""
+    t0, t1 = _window(airspace, _num(start, "start"), _num(end, "end"))
+    with airspace.reading():
+        hits = airspace.zone_index().at_point(lon, lat, altitude_m, t0, t1)
+    return _hits(hits)
+
+
+def _num(v: str, field: str) -> Time:
+    try:
+        return float(v)
+    except ValueError:
+        from api.schemas import _check_time
+
+        try:
+            return _check_time(v)
+        except ValueError as e:
+            raise bad_field(field, str(e)) from None
+
+
+@router.post(
+    "/route", operation_id="geo-route", response_model=list[ZoneHitPublic], responses=ERRORS
+)
+def along_route(
+    body: RouteQuery, _user: CurrentUser, airspace: PlannerDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    """Zones a 4D route passes through while active (exact, linear between rows)."""
+    if len(body.trajectory) > settings.max_vertices:
+        raise bad_field("trajectory", f"more than {settings.max_vertices} rows", status=413)
+    traj = np.ascontiguousarray(body.trajectory, dtype=np.float64)
+    with airspace.reading():
+        hits = airspace.zone_index().along_route(traj, airspace.epoch)
+    return _hits(hits)
+
+
+@router.post(
+    "/volume", operation_id="geo-volume", response_model=list[ZoneHitPublic], responses=ERRORS
+)
+def over_area(
+    body: VolumeQuery, _user: CurrentUser, airspace: PlannerDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    """Zones intersecting a polygon x altitude band during a window."""
+    n = lifecycle.count_vertices(body.area)
+    if n > settings.max_vertices:
+        raise bad_field(
+            "area", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
+        )
+    poly = lifecycle.polygon_from_geojson(body.area, "area")
+    if not body.lower_m < body.upper_m:
+        raise bad_field("upper_m", "must be above lower_m")
+    t0, t1 = _window(airspace, body.start, body.end)
+    with airspace.reading():
+        hits = airspace.zone_index().over_area(poly, body.lower_m, body.upper_m, t0, t1)
+    return _hits(hits)

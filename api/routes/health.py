@@ -1,0 +1,59 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter
+from sqlalchemy import func, select, text
+
+from api.airspace_state import LIVE_STATES
+from api.deps import PlannerDep, SessionDep
+from api.errors import ApiError
+from api.models import FlightRow
+from api.schemas import Health, Ready
+
+router = APIRouter(tags=["health"])
+
+try:
+    VERSION = version("qingkong")
+except PackageNotFoundError:  # pragma: no cover - source checkout without install
+    VERSION = "0.0.0"
+
+
+@router.get("/health", operation_id="health", response_model=Health)
+def health(airspace: PlannerDep) -> Health:
+    """The process is up; gives the planner clock (``epoch`` is t = 0 s)."""
+    return Health(
+        status="ok",
+        version=VERSION,
+        deployment=airspace.deployment.name,
+        epoch=airspace.epoch,
+        now_s=airspace.now_s(),
+    )
+
+
+@router.get(
+    "/ready",
+    operation_id="ready",
+    response_model=Ready,
+    responses={503: {"description": "not ready"}},
+)
+def ready(airspace: PlannerDep, session: SessionDep) -> Ready:
+    """The database answers and the planner is loaded."""
+    try:
+        session.execute(text("SELECT 1"))
+        live = session.execute(
+            select(func.count()).where(FlightRow.state.in_(LIVE_STATES))
+        ).scalar_one()
+    except Exception:
+        raise ApiError(503, "not_ready", "the database does not answer") from None
+    if airspace.planner is None:
+        raise ApiError(503, "not_ready", "the planner is still loading")
+    return Ready(
+        ready=True,
+        database=airspace.store.dialect,
+        zones=len(airspace.zones),
+        live_flights=int(live),
+        applied_seq=airspace.applied_seq,
+    )

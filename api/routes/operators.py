@@ -1,0 +1,58 @@
+"""Operators and API users (admins), and the caller's own identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.auth import create_user
+from api.deps import AdminUser, CurrentUser, RegulatorUser, SessionDep, StoreDep
+from api.errors import ApiError
+from api.models import Operator
+from api.schemas import OperatorCreate, OperatorPublic, UserCreate, UserCreated
+from api.store import utcnow
+
+router = APIRouter(tags=["operators"])
+
+
+@router.get("/me", operation_id="me-get")
+def me(user: CurrentUser) -> dict[str, Any]:
+    """Who the key belongs to."""
+    return {
+        "id": user.user_id,
+        "name": user.name,
+        "role": str(user.role),
+        "operator_id": user.operator_id,
+    }
+
+
+@router.post(
+    "/operators", operation_id="operators-create", status_code=201, response_model=OperatorPublic
+)
+def create_operator(body: OperatorCreate, _user: RegulatorUser, store: StoreDep) -> Operator:
+    """Register an operator (regulators)."""
+    with store.write() as s:
+        if s.get(Operator, body.id) is not None:
+            raise ApiError(409, "operator_exists", f"operator {body.id!r} exists", field="id")
+        op = Operator(id=body.id, name=body.name or body.id, created_at=utcnow())
+        s.add(op)
+    return op
+
+
+@router.get("/operators", operation_id="operators-list", response_model=list[OperatorPublic])
+def list_operators(_user: RegulatorUser, session: SessionDep) -> list[Operator]:
+    return list(session.execute(select(Operator).order_by(Operator.id)).scalars())
+
+
+@router.post("/users", operation_id="users-create", status_code=201, response_model=UserCreated)
+def create_api_user(body: UserCreate, _user: AdminUser, store: StoreDep) -> UserCreated:
+    """Create an API key (admins). The key is in this answer only."""
+    try:
+        with store.write() as s:
+            u, key = create_user(s, role=body.role, operator_id=body.operator_id, name=body.name)
+            out = UserCreated(id=u.id, role=u.role, operator_id=u.operator_id, name=u.name, key=key)
+    except ValueError as e:
+        raise ApiError(422, "invalid_field", str(e), field="role") from None
+    return out

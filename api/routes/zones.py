@@ -1,0 +1,185 @@
+"""Zones (regulators change them, everyone reads them): create, update, withdraw, upload
+ED-269 / ED-318 / GeoJSON files, export. Publishing re-checks every affected accepted flight."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from sqlalchemy import select
+
+from airspace.errors import AirspaceError
+from api import lifecycle
+from api.airspace_state import AirspaceState, zone_from_row
+from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
+from api.errors import ApiError, bad_field, not_found
+from api.models import ZoneRow
+from api.schemas import ZoneCreate, ZonePublic, ZonePublished
+
+router = APIRouter(prefix="/zones", tags=["zones"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the body is not JSON"},
+    403: {"description": "regulators only"},
+    404: {"description": "no such zone"},
+    409: {"description": "the zone exists"},
+    413: {"description": "too many vertices"},
+    422: {"description": "a field is wrong; the body names zone and field"},
+}
+
+
+def _public(row: ZoneRow) -> dict[str, Any]:
+    src = row.source
+    name = src.get("name", "") if row.kind == "inline" else ""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "restriction": row.restriction,
+        "name": name if isinstance(name, str) else "",
+        "withdrawn": row.withdrawn,
+        "version": row.version,
+        "source": src,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
+    from airspace.formats import zone_from_dict
+
+    d = body.model_dump(exclude_none=True)
+    n = lifecycle.count_vertices(d["geometry"])
+    if n > max_vertices:
+        raise bad_field("geometry", f"{n} vertices exceed the limit of {max_vertices}", status=413)
+    try:
+        zone = zone_from_dict(d, start=airspace.epoch, tz=airspace.deployment.tz)
+    except (AirspaceError, ValueError, KeyError, TypeError) as e:
+        raise ApiError(
+            422, "invalid_zone", str(e), field=getattr(e, "field", None) or "body"
+        ) from None
+    return zone, d
+
+
+def _result(rows: list[ZoneRow], changes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"zones": [_public(r) for r in rows], "changes": changes}
+
+
+@router.post(
+    "", operation_id="zones-create", status_code=201, response_model=ZonePublished, responses=ERRORS
+)
+def create_zone(
+    body: ZoneCreate, _user: RegulatorUser, airspace: PlannerDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
+    affects are re-planned or revoked, and their operators notified."""
+    zone, d = _inline(airspace, body, settings.max_vertices)
+    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=False)
+    return _result(rows, changes)
+
+
+@router.put(
+    "/{zone_id}", operation_id="zones-update", response_model=ZonePublished, responses=ERRORS
+)
+def update_zone(
+    zone_id: str,
+    body: ZoneCreate,
+    _user: RegulatorUser,
+    airspace: PlannerDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Replace a zone (same id) and re-check the flights it now affects."""
+    if body.id != zone_id:
+        raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
+    zone, d = _inline(airspace, body, settings.max_vertices)
+    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=True)
+    return _result(rows, changes)
+
+
+@router.post(
+    "/upload",
+    operation_id="zones-upload",
+    status_code=201,
+    response_model=ZonePublished,
+    responses=ERRORS,
+)
+def upload_zones(
+    document: Annotated[
+        dict[str, Any], Body(description="an ED-269 (either layout), ED-318 or GeoJSON document")
+    ],
+    _user: RegulatorUser,
+    airspace: PlannerDep,
+    settings: SettingsDep,
+    replace: Annotated[bool, Query(description="replace zones with the same id")] = False,
+) -> dict[str, Any]:
+    """Upload a zone file; every zone in it is published."""
+    from airspace.formats import load_zones, zones_to_ed269
+
+    n = lifecycle.count_vertices(document)
+    if n > settings.max_vertices:
+        raise bad_field(
+            "body", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
+        )
+    try:
+        zones = load_zones(document, deployment=airspace.deployment)
+    except (AirspaceError, ValueError, KeyError, TypeError) as e:
+        raise ApiError(
+            422, "invalid_zone", str(e), field=getattr(e, "field", None) or "body"
+        ) from None
+    if not zones:
+        raise bad_field("body", "the document holds no zones")
+    ids = [z.identifier for z in zones]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise bad_field("body", f"zone ids repeat in the document: {sorted(dup)}")
+    items = [(z, "file", zones_to_ed269([z])) for z in zones]
+    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace)
+    return _result(rows, changes)
+
+
+@router.delete(
+    "/{zone_id}", operation_id="zones-withdraw", response_model=ZonePublic, responses=ERRORS
+)
+def withdraw_zone(zone_id: str, _user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
+    """Withdraw a zone: it no longer constrains new decisions (kept for the record)."""
+    return _public(lifecycle.withdraw_zone(airspace, zone_id))
+
+
+@router.get("", operation_id="zones-list", response_model=list[ZonePublic])
+def list_zones(
+    _user: CurrentUser,
+    session: SessionDep,
+    withdrawn: Annotated[bool, Query(description="include withdrawn zones")] = False,
+) -> list[dict[str, Any]]:
+    q = select(ZoneRow).order_by(ZoneRow.id)
+    if not withdrawn:
+        q = q.where(ZoneRow.withdrawn.is_(False))
+    return [_public(r) for r in session.execute(q).scalars()]
+
+
+@router.get("/export", operation_id="zones-export")
+def export_zones(
+    _user: CurrentUser,
+    session: SessionDep,
+    airspace: PlannerDep,
+    format: Annotated[Literal["geojson", "ed269", "ed318"], Query()] = "geojson",
+) -> dict[str, Any]:
+    """The active zones as one GeoJSON, ED-269 or ED-318 document."""
+    from airspace.formats import zones_to_ed269, zones_to_ed318, zones_to_geojson
+
+    rows = session.execute(
+        select(ZoneRow).where(ZoneRow.withdrawn.is_(False)).order_by(ZoneRow.id)
+    ).scalars()
+    zones = [zone_from_row(r, epoch=airspace.epoch, deployment=airspace.deployment) for r in rows]
+    if format == "ed269":
+        return zones_to_ed269(zones)
+    if format == "ed318":
+        return zones_to_ed318(zones)
+    return zones_to_geojson(zones, at=None, deployment=airspace.deployment)
+
+
+@router.get("/{zone_id}", operation_id="zones-get", response_model=ZonePublic, responses=ERRORS)
+def get_zone(zone_id: str, _user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    row = session.get(ZoneRow, zone_id)
+    if row is None:
+        raise not_found("zone", zone_id)
+    return _public(row)
