@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from airspace.cli import corridors_group, zones_group
+from api import cli as api_cli
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,8 @@ def main() -> None:
 
 main.add_command(zones_group)
 main.add_command(corridors_group)
+main.add_command(api_cli.serve)
+main.add_command(api_cli.users_group)
 
 
 if __name__ == "__main__":
