@@ -1,0 +1,317 @@
+"""The space-time index of accepted flights: grid cells x time buckets -> segments.
+
+Accepted route segments and area operations are filed under every (cell, time bucket) key
+their bounding box covers; a query with the swept box of a new request (grown by the
+separation minima and the delay window) returns the candidate segments as contiguous
+arrays for the exact kernels. Cost per query depends on the local traffic density, not on
+how many flights the day holds, so a fuller or longer day does not slow decisions down.
+The table itself is a numba-managed hash (:mod:`planner.kernels_index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.kernels_index import index_insert, index_key_count, index_query
+from planner.trajectory import AreaOp, Trajectory4D
+
+KIND_SEGMENT = 0
+KIND_AREA = 1
+
+
+@dataclass
+class Candidates:
+    """What a query found: route segments as arrays plus area operations.
+
+    Attributes
+    ----------
+    seg : float64 (m, 8)
+        ``x0, y0, z0, t0, x1, y1, z1, t1`` of candidate accepted segments.
+    seg_owner : int64 (m,)
+        Flight slot of each segment (see :meth:`SpaceTimeIndex.flight_id`).
+    areas : list of (slot, AreaOp)
+        Candidate accepted area operations.
+    """
+
+    seg: np.ndarray
+    seg_owner: np.ndarray
+    areas: list[tuple[int, AreaOp]] = field(default_factory=list)
+
+
+class SpaceTimeIndex:
+    """Accepted flights filed by grid cell and time bucket.
+
+    Parameters
+    ----------
+    cell_m : float
+        Side of a grid cell in metres.
+    bucket_s : float
+        Length of a time bucket in seconds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx = SpaceTimeIndex(1000.0, 300.0)
+    >>> idx.insert("F1", 0, np.array([[0, 0, 60, 0], [900, 0, 60, 60.0]]))
+    >>> box = np.array([[-50, 50, -50, 50, 0, 100, 0, 10.0]])
+    >>> c = idx.candidates(box)
+    >>> [idx.flight_id(int(s)) for s in c.seg_owner]
+    ['F1']
+    """
+
+    def __init__(self, cell_m: float = 1000.0, bucket_s: float = 300.0):
+        if not (cell_m > 0 and bucket_s > 0):
+            raise ValueError("cell_m and bucket_s must be positive")
+        self.cell_m = float(cell_m)
+        self.bucket_s = float(bucket_s)
+        self._n_items = 0
+        self._item_box = np.zeros((1024, 8))
+        self._item_seg = np.zeros((1024, 8))
+        self._item_kind = np.zeros(1024, dtype=np.int8)
+        self._item_owner = np.zeros(1024, dtype=np.int64)
+        self._item_alive = np.zeros(1024, dtype=np.bool_)
+        self._stamp = np.zeros(1024, dtype=np.int64)
+        self._stamp_value = 0
+        self._areas: dict[int, AreaOp] = {}
+        self._slots: dict[str, int] = {}
+        self._slot_items: dict[int, np.ndarray] = {}
+        self._slot_ids: list[str] = []
+        self.priority = np.zeros(256, dtype=np.int64)
+        """Priority of each flight slot."""
+        self._dead_entries = 0
+        self._live_entries = 0
+        self._reset_table(1 << 12, 1 << 12)
+
+    # ------------------------------------------------------------------ storage
+    def _reset_table(self, hash_cap: int, entry_cap: int) -> None:
+        self._keys = np.full(hash_cap, -1, dtype=np.int64)
+        self._heads = np.full(hash_cap, -1, dtype=np.int64)
+        self._entry_item = np.zeros(entry_cap, dtype=np.int64)
+        self._entry_next = np.zeros(entry_cap, dtype=np.int64)
+        self._counters = np.zeros(2, dtype=np.int64)
+
+    def _grow_items(self, need: int) -> None:
+        cap = self._item_box.shape[0]
+        if need <= cap:
+            return
+        new = max(need, 2 * cap)
+        for name in (
+            "_item_box",
+            "_item_seg",
+            "_item_kind",
+            "_item_owner",
+            "_item_alive",
+            "_stamp",
+        ):
+            old = getattr(self, name)
+            arr = np.zeros((new, *old.shape[1:]), dtype=old.dtype)
+            arr[:cap] = old
+            setattr(self, name, arr)
+
+    def _file(self, boxes: np.ndarray, ids: np.ndarray) -> None:
+        added = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        used_e, used_k = int(self._counters[0]), int(self._counters[1])
+        hash_cap, entry_cap = self._keys.shape[0], self._entry_item.shape[0]
+        if used_e + added > entry_cap or 2 * (used_k + added) > hash_cap:
+            self._rebuild(extra=added)
+        index_insert(
+            boxes,
+            ids,
+            self.cell_m,
+            self.bucket_s,
+            self._keys,
+            self._heads,
+            self._entry_item,
+            self._entry_next,
+            self._counters,
+        )
+        self._live_entries += added
+
+    def _rebuild(self, extra: int = 0) -> None:
+        """Re-file every alive item into a table with room for ``extra`` more entries."""
+        alive = np.flatnonzero(self._item_alive[: self._n_items])
+        boxes = np.ascontiguousarray(self._item_box[alive])
+        live = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        need = live + extra
+        cap = 1 << 12
+        while cap < 2 * need:
+            cap <<= 1
+        self._reset_table(2 * cap, cap)
+        index_insert(
+            boxes,
+            alive.astype(np.int64),
+            self.cell_m,
+            self.bucket_s,
+            self._keys,
+            self._heads,
+            self._entry_item,
+            self._entry_next,
+            self._counters,
+        )
+        self._live_entries = live
+        self._dead_entries = 0
+
+    # ------------------------------------------------------------------ public
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __contains__(self, flight_id: object) -> bool:
+        return flight_id in self._slots
+
+    def flight_id(self, slot: int) -> str:
+        """The flight id filed under a slot number."""
+        return self._slot_ids[slot]
+
+    def slot(self, flight_id: str) -> int:
+        """The slot number of a filed flight."""
+        return self._slots[flight_id]
+
+    def insert(
+        self, flight_id: str, priority: int, flight: Trajectory4D | np.ndarray | AreaOp
+    ) -> None:
+        """File an accepted flight (route trajectory or area operation).
+
+        Parameters
+        ----------
+        flight_id : str
+            Unique id; filing the same id twice is an error (remove it first).
+        priority : int
+            Its priority (higher wins).
+        flight : Trajectory4D, float64 (n, 4) array or AreaOp
+            Where and when it flies, in metres and planner seconds, delays applied.
+        """
+        if flight_id in self._slots:
+            raise ValueError(f"flight {flight_id!r} is already in the index; remove it first")
+        if isinstance(flight, AreaOp):
+            boxes = flight.box[None, :]
+            segs = np.zeros((1, 8))
+            kind = KIND_AREA
+        else:
+            traj = flight if isinstance(flight, Trajectory4D) else Trajectory4D(flight)
+            segs = traj.segments
+            x0, x1 = segs[:, [0, 4]].min(axis=1), segs[:, [0, 4]].max(axis=1)
+            y0, y1 = segs[:, [1, 5]].min(axis=1), segs[:, [1, 5]].max(axis=1)
+            z0, z1 = segs[:, [2, 6]].min(axis=1), segs[:, [2, 6]].max(axis=1)
+            boxes = np.column_stack([x0, x1, y0, y1, z0, z1, segs[:, 3], segs[:, 7]])
+            kind = KIND_SEGMENT
+        boxes = np.ascontiguousarray(boxes, dtype=np.float64)
+        slot = len(self._slot_ids)
+        if slot >= self.priority.shape[0]:
+            self.priority = np.concatenate([self.priority, np.zeros_like(self.priority)])
+        self.priority[slot] = int(priority)
+        n = boxes.shape[0]
+        first = self._n_items
+        self._grow_items(first + n)
+        ids = np.arange(first, first + n, dtype=np.int64)
+        self._item_box[ids] = boxes
+        self._item_seg[ids] = segs
+        self._item_kind[ids] = kind
+        self._item_owner[ids] = slot
+        self._item_alive[ids] = True
+        self._n_items += n
+        if kind == KIND_AREA:
+            self._areas[first] = flight  # type: ignore[assignment]
+        self._slots[flight_id] = slot
+        self._slot_ids.append(flight_id)
+        self._slot_items[slot] = ids
+        self._file(boxes, ids)
+
+    def remove(self, flight_id: str) -> None:
+        """Take a flight out (cancelled, ended, revoked or re-planned); unknown ids are an error."""
+        try:
+            slot = self._slots.pop(flight_id)
+        except KeyError:
+            raise KeyError(f"flight {flight_id!r} is not in the index") from None
+        ids = self._slot_items.pop(slot)
+        self._item_alive[ids] = False
+        for i in ids:
+            self._areas.pop(int(i), None)
+        dead = int(
+            index_key_count(np.ascontiguousarray(self._item_box[ids]), self.cell_m, self.bucket_s)
+        )
+        self._dead_entries += dead
+        self._live_entries -= dead
+        if self._dead_entries > max(4096, self._live_entries):
+            self._rebuild()
+
+    def flights(self) -> list[str]:
+        """Ids of the flights filed."""
+        return list(self._slots)
+
+    def candidates(self, qboxes: np.ndarray) -> Candidates:
+        """Filed segments and area operations whose boxes overlap any query box.
+
+        Parameters
+        ----------
+        qboxes : float64 (q, 8)
+            ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` per query box (grow them by
+            the separation minima and the delay window first: see :func:`swept_boxes`).
+
+        Returns
+        -------
+        Candidates
+        """
+        q = np.ascontiguousarray(qboxes, dtype=np.float64).reshape(-1, 8)
+        self._stamp_value += 1
+        items = index_query(
+            q,
+            self.cell_m,
+            self.bucket_s,
+            self._keys,
+            self._heads,
+            self._entry_item,
+            self._entry_next,
+            self._item_box,
+            self._item_alive,
+            self._stamp,
+            self._stamp_value,
+        )
+        kinds = self._item_kind[items]
+        seg_items = items[kinds == KIND_SEGMENT]
+        areas = [(int(self._item_owner[i]), self._areas[int(i)]) for i in items[kinds == KIND_AREA]]
+        return Candidates(
+            np.ascontiguousarray(self._item_seg[seg_items]),
+            np.ascontiguousarray(self._item_owner[seg_items]),
+            areas,
+        )
+
+
+def swept_boxes(
+    flight: Trajectory4D | AreaOp,
+    delay_min_s: float,
+    delay_max_s: float,
+    sep_h_m: float,
+    sep_v_m: float,
+) -> np.ndarray:
+    """Query boxes covering everything a flight delayed within a window could come near.
+
+    Returns
+    -------
+    float64 (q, 8)
+        One box per segment (or one for an area operation).
+    """
+    if isinstance(flight, AreaOp):
+        b = flight.box[None, :].copy()
+    else:
+        s = flight.segments
+        b = np.column_stack(
+            [
+                np.minimum(s[:, 0], s[:, 4]),
+                np.maximum(s[:, 0], s[:, 4]),
+                np.minimum(s[:, 1], s[:, 5]),
+                np.maximum(s[:, 1], s[:, 5]),
+                np.minimum(s[:, 2], s[:, 6]),
+                np.maximum(s[:, 2], s[:, 6]),
+                s[:, 3],
+                s[:, 7],
+            ]
+        )
+    b[:, [0, 2]] -= sep_h_m
+    b[:, [1, 3]] += sep_h_m
+    b[:, 4] -= sep_v_m
+    b[:, 5] += sep_v_m
+    b[:, 6] += delay_min_s
+    b[:, 7] += delay_max_s
+    return np.ascontiguousarray(b)

@@ -1,0 +1,151 @@
+"""numba kernels of the space-time index: a hash of (cell x, cell y, time bucket) keys.
+
+The table lives in plain numpy arrays owned by :class:`planner.index.SpaceTimeIndex`:
+open addressing with linear probing (``keys``/``heads``), and singly linked entry lists
+(``entry_item``/``entry_next``) pointing at items (segments or area operations). Each item
+has a bounding box ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax``. Removal marks items
+dead; the Python side rebuilds the table when too many entries are dead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_OFFSET = 1 << 20
+_MASK21 = (1 << 21) - 1
+_MIX = 0x5851F42D4C957F2D
+
+
+@njit(cache=True)
+def _key(cx, cy, tb):
+    return (
+        (((cx + _OFFSET) & _MASK21) << 42)
+        | (((cy + _OFFSET) & _MASK21) << 21)
+        | ((tb + _OFFSET) & _MASK21)
+    )
+
+
+@njit(cache=True)
+def _slot(key, mask):
+    h = key ^ (key >> 29)
+    h = h * _MIX
+    h = h ^ (h >> 32)
+    return h & mask
+
+
+@njit(cache=True)
+def _ranges(box, cell_m, bucket_s):
+    return (
+        math.floor(box[0] / cell_m),
+        math.floor(box[1] / cell_m),
+        math.floor(box[2] / cell_m),
+        math.floor(box[3] / cell_m),
+        math.floor(box[6] / bucket_s),
+        math.floor(box[7] / bucket_s),
+    )
+
+
+@njit(cache=True)
+def index_key_count(boxes, cell_m, bucket_s):
+    """Number of (cell, bucket) keys the boxes cover: the entries an insert will add."""
+    total = 0
+    for i in range(boxes.shape[0]):
+        x0, x1, y0, y1, b0, b1 = _ranges(boxes[i], cell_m, bucket_s)
+        total += (x1 - x0 + 1) * (y1 - y0 + 1) * (b1 - b0 + 1)
+    return total
+
+
+@njit(cache=True)
+def index_insert(boxes, item_ids, cell_m, bucket_s, keys, heads, entry_item, entry_next, counters):
+    """Insert items under every key their box covers.
+
+    The caller guarantees room: ``entry_item`` has ``counters[0] + index_key_count(...)``
+    slots and the hash table stays at most half full (``counters[1]`` keys in use).
+    """
+    mask = keys.shape[0] - 1
+    for i in range(boxes.shape[0]):
+        x0, x1, y0, y1, b0, b1 = _ranges(boxes[i], cell_m, bucket_s)
+        for cx in range(x0, x1 + 1):
+            for cy in range(y0, y1 + 1):
+                for tb in range(b0, b1 + 1):
+                    key = _key(cx, cy, tb)
+                    s = _slot(key, mask)
+                    while keys[s] != -1 and keys[s] != key:
+                        s = (s + 1) & mask
+                    if keys[s] == -1:
+                        keys[s] = key
+                        heads[s] = -1
+                        counters[1] += 1
+                    e = counters[0]
+                    entry_item[e] = item_ids[i]
+                    entry_next[e] = heads[s]
+                    heads[s] = e
+                    counters[0] += 1
+
+
+@njit(cache=True)
+def index_query(
+    qboxes,
+    cell_m,
+    bucket_s,
+    keys,
+    heads,
+    entry_item,
+    entry_next,
+    item_box,
+    item_alive,
+    stamp,
+    stamp_value,
+):
+    """Alive items whose box overlaps one of the query boxes (each item once).
+
+    Parameters
+    ----------
+    qboxes : float64 (q, 8)
+        Query boxes ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` (already grown by
+        the separation minima and the delay window).
+    stamp : int64 array
+        Per-item marks; items marked ``stamp_value`` are skipped (deduplication).
+
+    Returns
+    -------
+    int64 array
+        Item ids.
+    """
+    mask = keys.shape[0] - 1
+    out = np.empty(64, dtype=np.int64)
+    k = 0
+    for i in range(qboxes.shape[0]):
+        q = qboxes[i]
+        x0, x1, y0, y1, b0, b1 = _ranges(q, cell_m, bucket_s)
+        for cx in range(x0, x1 + 1):
+            for cy in range(y0, y1 + 1):
+                for tb in range(b0, b1 + 1):
+                    key = _key(cx, cy, tb)
+                    s = _slot(key, mask)
+                    while keys[s] != -1 and keys[s] != key:
+                        s = (s + 1) & mask
+                    if keys[s] == -1:
+                        continue
+                    e = heads[s]
+                    while e != -1:
+                        it = entry_item[e]
+                        e = entry_next[e]
+                        if stamp[it] == stamp_value or not item_alive[it]:
+                            continue
+                        bb = item_box[it]
+                        if bb[1] < q[0] or bb[0] > q[1] or bb[3] < q[2] or bb[2] > q[3]:
+                            continue
+                        if bb[5] < q[4] or bb[4] > q[5] or bb[7] < q[6] or bb[6] > q[7]:
+                            continue
+                        stamp[it] = stamp_value
+                        if k == out.shape[0]:
+                            o2 = np.empty(2 * k, dtype=np.int64)
+                            o2[:k] = out
+                            out = o2
+                        out[k] = it
+                        k += 1
+    return out[:k].copy()
