@@ -34,3 +34,6 @@ def zones_group() -> None:
 @click.group(name="corridors")
 def corridors_group() -> None:
     """Check corridor networks (GeoJSON LineStrings and vertiports)."""
+
+
+from airspace import zones_cli  # noqa: E402,F401  (registers `zones check` and `zones convert`)
