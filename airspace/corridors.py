@@ -102,7 +102,7 @@ def layer_altitudes_m(
         raise AirspaceError(f"vertical separation must be positive, got {separation_vertical_m}")
     eps = 1e-9
     first = max(0, math.ceil(lower_m / s - eps))
-    last = math.floor(upper_m / s - eps) - 1
+    last = math.floor(upper_m / s + eps) - 1
     parity = None if track_deg is None else direction_parity(track_deg)
     return tuple((i + 0.5) * s for i in range(first, last + 1) if parity is None or i % 2 == parity)
 
