@@ -51,12 +51,21 @@ def test_ed269_features_layout(interop):
     assert (vol.upper_m, vol.upper_reference) == (6259.0, VerticalReference.AMSL)
     assert zones["MONTREUX Wildlife Preserve"].restriction is Restriction.REQ_AUTHORISATION
     assert [v.lower_m for v in zones["Flugplatz Reichenbach"].volumes] == [0.0, 50.0, 100.0]
-    assert [v.horizontal.radius_m for v in zones["Flugplatz Reichenbach"].volumes] == [1000.0, 2500.0, 3500.0]
+    assert [v.horizontal.radius_m for v in zones["Flugplatz Reichenbach"].volumes] == [
+        1000.0,
+        2500.0,
+        3500.0,
+    ]
 
 
 def test_ed269_feet_limits_convert_with_0_3048(interop):
-    gantrisch = [z for z in load_zones(interop / ED269_FEATURES) if z.identifier == "Gantrisch Nature Park"]
-    assert [z.restriction for z in gantrisch] == [Restriction.NO_RESTRICTION, Restriction.REQ_AUTHORISATION]
+    gantrisch = [
+        z for z in load_zones(interop / ED269_FEATURES) if z.identifier == "Gantrisch Nature Park"
+    ]
+    assert [z.restriction for z in gantrisch] == [
+        Restriction.NO_RESTRICTION,
+        Restriction.REQ_AUTHORISATION,
+    ]
     for z in gantrisch:
         (vol,) = z.volumes
         assert vol.uom == "FT"
@@ -71,7 +80,9 @@ def test_ed269_repeated_vertices_repaired_with_warning(interop):
     zf = read_zone_file(interop / ED269_FEATURES)
     lausanne = by_id(zf.zones)["Lausanne Airport"]
     assert all(v.polygon.is_valid for v in lausanne.volumes)
-    assert len(lausanne.volumes[1].polygon.exterior.coords) == 4  # triangle once the duplicate is gone
+    assert (
+        len(lausanne.volumes[1].polygon.exterior.coords) == 4
+    )  # triangle once the duplicate is gone
     repaired = [w for w in zf.warnings if w.zone == "Lausanne Airport"]
     assert len(repaired) == 2 and all("repeated" in w.message for w in repaired)
     assert any(w.zone == "Gantrisch Nature Park" and w.field == "identifier" for w in zf.warnings)
@@ -82,10 +93,16 @@ def test_ed269_schedule_active_and_inactive(interop):
     montreux = zones["Montreux Concert Area"]
     tz = QINGDAO.tz  # the times are written with Z: the deployment's zone must not matter
     assert is_active(montreux, datetime(2022, 6, 18, 18, 0, tzinfo=UTC), tz)  # Saturday evening
-    assert is_active(montreux, datetime(2022, 6, 19, 23, 59, 59, 500000, tzinfo=UTC), tz)  # Sunday, last second
-    assert not is_active(montreux, datetime(2022, 6, 18, 16, 59, tzinfo=UTC), tz)  # Saturday afternoon
+    assert is_active(
+        montreux, datetime(2022, 6, 19, 23, 59, 59, 500000, tzinfo=UTC), tz
+    )  # Sunday, last second
+    assert not is_active(
+        montreux, datetime(2022, 6, 18, 16, 59, tzinfo=UTC), tz
+    )  # Saturday afternoon
     assert not is_active(montreux, datetime(2022, 6, 20, 18, 0, tzinfo=UTC), tz)  # Monday
-    assert not is_active(montreux, datetime(2023, 6, 17, 18, 0, tzinfo=UTC), tz)  # after endDateTime
+    assert not is_active(
+        montreux, datetime(2023, 6, 17, 18, 0, tzinfo=UTC), tz
+    )  # after endDateTime
     reichenbach = zones["Flugplatz Reichenbach"]
     assert is_active(reichenbach, datetime(2022, 12, 1, tzinfo=UTC), tz)
     assert not is_active(reichenbach, datetime(2024, 1, 1, tzinfo=UTC), tz)  # expired
@@ -113,7 +130,9 @@ def test_ed318(interop):
     assert zf.format == "ED-318"
     assert [z.identifier for z in zf.zones] == ["LSZB003", "BLns058", "LSTB002"]
     lszb = zf.zones[0]
-    assert lszb.restriction is Restriction.REQ_AUTHORISATION  # spelled REQ_AUTHORIZATION in the file
+    assert (
+        lszb.restriction is Restriction.REQ_AUTHORISATION
+    )  # spelled REQ_AUTHORIZATION in the file
     assert lszb.name == "LSZB Bern-Belp 2"
     assert zf.zones[1].name == "Protected natural object Langmatt"  # English chosen among four
     assert len(zf.zones[1].extra["i18n"]["name"]) == 4
@@ -196,7 +215,11 @@ def test_geojson_export_one_feature_per_volume(interop):
     doc = zones_to_geojson(zones, at=datetime(2022, 6, 20, 12, tzinfo=UTC), deployment=QINGDAO)
     assert len(doc["features"]) == 10
     props = [f["properties"] for f in doc["features"]]
-    assert {p["restriction"] for p in props} == {"PROHIBITED", "REQ_AUTHORISATION", "NO_RESTRICTION"}
+    assert {p["restriction"] for p in props} == {
+        "PROHIBITED",
+        "REQ_AUTHORISATION",
+        "NO_RESTRICTION",
+    }
     montreux = props[0]
     assert montreux["active"] is False  # Monday noon: outside the weekend evenings
     assert montreux["reference"] == "AMSL" and montreux["upper_m"] == 6259.0
@@ -204,7 +227,9 @@ def test_geojson_export_one_feature_per_volume(interop):
     circle = shapely.geometry.shape(doc["features"][0]["geometry"])
     assert circle.is_valid
     # the circle polygon contains the circle and stays within 1 m of it
-    proj = Projection.for_deployment(QINGDAO.with_(crs=None, centre_lon=6.913146, centre_lat=46.430758))
+    proj = Projection.for_deployment(
+        QINGDAO.with_(crs=None, centre_lon=6.913146, centre_lat=46.430758)
+    )
     xy = proj.geometry_to_xy(circle)
     r = shapely.distance(shapely.Point(0, 0), shapely.get_exterior_ring(xy))
     assert 3000.0 - 1e-6 <= r <= 3001.0
@@ -216,7 +241,11 @@ def test_geojson_export_reimports_with_limits(interop):
     again = load_zones(zones_to_geojson(zones, at=datetime(2022, 6, 20, tzinfo=UTC)))
     assert [z.identifier for z in again] == list(dict.fromkeys(z.identifier for z in zones))
     reich = by_id(again)["Flugplatz Reichenbach"]
-    assert [(v.lower_m, v.upper_m) for v in reich.volumes] == [(0.0, 120.0), (50.0, 120.0), (100.0, 120.0)]
+    assert [(v.lower_m, v.upper_m) for v in reich.volumes] == [
+        (0.0, 120.0),
+        (50.0, 120.0),
+        (100.0, 120.0),
+    ]
 
 
 def test_every_interop_zone_file_imports(interop):
@@ -247,7 +276,9 @@ def test_demo_airspace_loads_and_projects_in_epsg_4549():
         for v in z.volumes:
             xy = proj.geometry_to_xy(v.polygon)
             assert xy.is_valid and xy.area > 1e5  # square metres
-    airport = shapely.Point(proj.to_xy([120.088], [36.362])[0][0], proj.to_xy([120.088], [36.362])[1][0])
+    airport = shapely.Point(
+        proj.to_xy([120.088], [36.362])[0][0], proj.to_xy([120.088], [36.362])[1][0]
+    )
     assert proj.geometry_to_xy(ctr.volumes[0].polygon).contains(airport)
 
 
@@ -258,7 +289,9 @@ def test_demo_sailing_restriction_follows_local_schedule():
     assert is_active(osc, datetime(2026, 12, 5, 10, tzinfo=tz), tz)  # Saturday 10:00 local
     assert not is_active(osc, datetime(2026, 12, 5, 8, tzinfo=tz), tz)  # Saturday 08:00 local
     assert is_active(osc, datetime(2026, 12, 5, 2, tzinfo=UTC), tz)  # 10:00 local
-    assert not is_active(osc, datetime(2026, 12, 5, 10, tzinfo=UTC), tz)  # 18:00 local: times are local, not UTC
+    assert not is_active(
+        osc, datetime(2026, 12, 5, 10, tzinfo=UTC), tz
+    )  # 18:00 local: times are local, not UTC
     assert is_active(osc, datetime(2026, 12, 1, 14, tzinfo=tz), tz)  # Tuesday training afternoon
     assert not is_active(osc, datetime(2027, 6, 5, 10, tzinfo=tz), tz)  # outside the season
 
