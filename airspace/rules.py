@@ -1,0 +1,468 @@
+"""National drone rules as data: drone classes, their limits and when authorisation is needed.
+
+A :class:`RuleSet` holds everything jurisdiction-specific that the planner consults: the
+true-height ceiling of the airspace open to drones, the drone classes as ordered thresholds
+(the first class whose limits and capability requirements a drone meets is its class), the
+operating limits of each class, and the rules themselves with stable codes that decisions can
+cite. Adding a jurisdiction means adding data to :data:`RULESETS`, not code.
+
+China (``CN``): Interim Regulations on the Flight Management of Unmanned Aircraft
+(无人驾驶航空器飞行管理暂行条例), in force 2024-01-01. ``EU``: the open category of
+Regulations (EU) 2019/945 and 2019/947, classes C0-C4, simplified to weight, speed and
+capabilities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from airspace.drones import Drone
+
+KMH = 1.0 / 3.6
+"""One kilometre per hour in metres per second."""
+
+MANUAL_TAKEOVER = "manual_takeover"
+GEOFENCING = "geofencing"
+REMOTE_ID = "remote_id"
+MICRO_POWER_RADIO = "micro_power_radio"
+
+_DRONE_FIELDS = ("empty_weight_kg", "max_takeoff_weight_kg", "max_speed_mps", "max_altitude_m")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a rule set, citable by its stable ``code`` (e.g. ``CN-2024-CEILING-120``)."""
+
+    code: str
+    summary: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A class threshold on one drone property: ``value < maximum`` (or ``<=`` if inclusive).
+
+    A drone that does not state the property does not meet the limit (the rules cannot
+    assume it).
+    """
+
+    field: str
+    maximum: float
+    inclusive: bool = True
+
+    def __post_init__(self) -> None:
+        if self.field not in _DRONE_FIELDS:
+            raise ValueError(f"Limit.field must be one of {_DRONE_FIELDS}, got {self.field!r}")
+
+    def met_by(self, drone: Drone) -> bool:
+        value = getattr(drone, self.field)
+        if value is None or not math.isfinite(value):
+            return False
+        return value <= self.maximum if self.inclusive else value < self.maximum
+
+    def describe(self) -> str:
+        return f"{self.field} {'<=' if self.inclusive else '<'} {self.maximum:g}"
+
+
+@dataclass(frozen=True)
+class DroneClass:
+    """A drone class definition: all ``limits`` met and all ``capabilities`` present."""
+
+    name: str
+    rule: str
+    limits: tuple[Limit, ...] = ()
+    capabilities: frozenset[str] = frozenset()
+    local_name: str = ""
+
+    def unmet(self, drone: Drone) -> list[str]:
+        """What keeps ``drone`` out of this class (empty when it belongs)."""
+        out = [
+            f"{lim.describe()} (drone: {getattr(drone, lim.field)})"
+            for lim in self.limits
+            if not lim.met_by(drone)
+        ]
+        out.extend(
+            f"needs capability {c!r}" for c in sorted(self.capabilities - drone.capabilities)
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class ClassLimits:
+    """What a class may do without a regulator's authorisation.
+
+    Attributes
+    ----------
+    max_altitude_m : float
+        True height above which a flight of this class needs authorisation.
+    max_speed_mps : float
+        Highest permitted level speed (``inf`` when the rules set none).
+    needs_authorisation : bool
+        Every flight of this class goes to review.
+    rules : tuple of str
+        Codes of the rules behind these limits.
+    separation_horizontal_m, separation_vertical_m : float or None
+        Class-specific separation minima; ``None`` uses the deployment's.
+    """
+
+    max_altitude_m: float
+    max_speed_mps: float
+    needs_authorisation: bool
+    rules: tuple[str, ...] = ()
+    separation_horizontal_m: float | None = None
+    separation_vertical_m: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A jurisdiction's drone rules.
+
+    Attributes
+    ----------
+    code, name : str
+        E.g. ``"CN"`` and the regulation's title.
+    ceiling_m : float
+        True height (above ground) of the airspace open to drones; above it every flight
+        needs authorisation.
+    ceiling_rule : str
+        Code of the ceiling rule.
+    classes : tuple of DroneClass
+        Ordered from the least to the most demanding; the last one is the catch-all.
+    class_limits : mapping of str to ClassLimits
+        Limits per class name.
+    rules : mapping of str to Rule
+        Every rule by code.
+    """
+
+    code: str
+    name: str
+    ceiling_m: float
+    ceiling_rule: str
+    classes: tuple[DroneClass, ...]
+    class_limits: Mapping[str, ClassLimits]
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.classes]
+        if not names or self.classes[-1].limits or self.classes[-1].capabilities:
+            raise ValueError(
+                f"rule set {self.code}: the last class must be a catch-all without limits"
+            )
+        if set(names) != set(self.class_limits):
+            raise ValueError(f"rule set {self.code}: class_limits must cover exactly {names}")
+        cited = {self.ceiling_rule, *(c.rule for c in self.classes)}
+        cited.update(code for lim in self.class_limits.values() for code in lim.rules)
+        missing = cited - set(self.rules)
+        if missing:
+            raise ValueError(
+                f"rule set {self.code}: rules {sorted(missing)} are cited but not defined"
+            )
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.name))
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.classes)
+
+    def drone_class(self, name: str) -> DroneClass:
+        """The class called ``name`` (any case); :class:`ValueError` listing valid names otherwise."""
+        for c in self.classes:
+            if c.name.lower() == str(name).strip().lower():
+                return c
+        raise ValueError(
+            f"unknown drone class {name!r} for rule set {self.code}; expected one of {', '.join(self.class_names)}"
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The result of :func:`classify_explained`: the class and why smaller classes did not fit."""
+
+    name: str
+    rule: str
+    declared: bool
+    skipped: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def classify_explained(drone: Drone, ruleset: RuleSet) -> Classification:
+    """Classify a drone and say why each smaller class was ruled out.
+
+    Parameters
+    ----------
+    drone : Drone
+        An explicit ``drone.drone_class`` wins (after checking that the rule set knows it);
+        otherwise its weights, speed, height and capabilities decide.
+    ruleset : RuleSet
+        The jurisdiction's rules.
+
+    Returns
+    -------
+    Classification
+    """
+    if drone.drone_class is not None:
+        c = ruleset.drone_class(drone.drone_class)
+        return Classification(c.name, c.rule, declared=True)
+    skipped: list[tuple[str, tuple[str, ...]]] = []
+    for c in ruleset.classes:
+        unmet = c.unmet(drone)
+        if not unmet:
+            return Classification(c.name, c.rule, declared=False, skipped=tuple(skipped))
+        skipped.append((c.name, tuple(unmet)))
+    raise AssertionError("unreachable: the last class is a catch-all")  # pragma: no cover
+
+
+def classify(drone: Drone, ruleset: RuleSet) -> str:
+    """The class name of ``drone`` under ``ruleset``.
+
+    The first class (in the rule set's order) whose limits the drone meets and whose
+    capabilities it has; a drone failing a requirement falls to the next class up. Properties
+    the drone does not state count as not met.
+
+    Parameters
+    ----------
+    drone : Drone
+        The drone; an explicit ``drone_class`` wins but must be a class of the rule set.
+    ruleset : RuleSet
+        E.g. ``RULESETS["CN"]``.
+
+    Returns
+    -------
+    str
+        E.g. ``"light"``.
+
+    Examples
+    --------
+    >>> d = Drone("D1", empty_weight_kg=0.9, max_takeoff_weight_kg=1.4, max_speed_mps=20,
+    ...           capabilities=frozenset({"remote_id", "geofencing", "manual_takeover"}))
+    >>> classify(d, RULESETS["CN"])
+    'light'
+    >>> classify(Drone("D2", max_takeoff_weight_kg=30.0), RULESETS["CN"])
+    'medium'
+    """
+    return classify_explained(drone, ruleset).name
+
+
+def authorisation_rules(ruleset: RuleSet, drone_class: str, max_altitude_m: float) -> list[Rule]:
+    """The rules under which a flight needs a regulator's authorisation (empty: it does not).
+
+    Parameters
+    ----------
+    ruleset : RuleSet
+    drone_class : str
+        A class name of the rule set.
+    max_altitude_m : float
+        The highest true height (metres above ground) the flight reaches.
+
+    Returns
+    -------
+    list of Rule
+        The class rule when the class always needs authorisation, the class height rule when
+        the flight is above the class's limit, and the ceiling rule above the ceiling.
+
+    Examples
+    --------
+    >>> [r.code for r in authorisation_rules(RULESETS["CN"], "micro", 80.0)]
+    ['CN-2024-MICRO-HEIGHT-50']
+    >>> [r.code for r in authorisation_rules(RULESETS["CN"], "light", 130.0)]
+    ['CN-2024-CEILING-120']
+    """
+    if not math.isfinite(max_altitude_m):
+        raise ValueError(f"max_altitude_m must be a finite number, got {max_altitude_m}")
+    c = ruleset.drone_class(drone_class)
+    limits = ruleset.class_limits[c.name]
+    codes: list[str] = []
+    if limits.needs_authorisation:
+        codes.append(c.rule)
+    if max_altitude_m > ruleset.ceiling_m:
+        codes.append(ruleset.ceiling_rule)
+    elif max_altitude_m > limits.max_altitude_m:
+        codes.extend(code for code in limits.rules if code not in codes)
+    return [ruleset.rules[code] for code in codes]
+
+
+def _rules(*rules: Rule) -> Mapping[str, Rule]:
+    return MappingProxyType({r.code: r for r in rules})
+
+
+_CN_SOURCE = "无人驾驶航空器飞行管理暂行条例 (2024-01-01)"
+_CN_MANUAL = frozenset({MANUAL_TAKEOVER})
+
+CN_2024 = RuleSet(
+    code="CN",
+    name="Interim Regulations on the Flight Management of Unmanned Aircraft (China, 2024)",
+    ceiling_m=120.0,
+    ceiling_rule="CN-2024-CEILING-120",
+    classes=(
+        DroneClass(
+            "micro",
+            "CN-2024-CLASS-MICRO",
+            (
+                Limit("empty_weight_kg", 0.25, inclusive=False),
+                Limit("max_altitude_m", 50.0),
+                Limit("max_speed_mps", 40.0 * KMH),
+            ),
+            _CN_MANUAL | {MICRO_POWER_RADIO},
+            local_name="微型",
+        ),
+        DroneClass(
+            "light",
+            "CN-2024-CLASS-LIGHT",
+            (
+                Limit("empty_weight_kg", 4.0),
+                Limit("max_takeoff_weight_kg", 7.0),
+                Limit("max_speed_mps", 100.0 * KMH),
+            ),
+            _CN_MANUAL | {GEOFENCING, REMOTE_ID},
+            local_name="轻型",
+        ),
+        DroneClass(
+            "small",
+            "CN-2024-CLASS-SMALL",
+            (Limit("empty_weight_kg", 15.0), Limit("max_takeoff_weight_kg", 25.0)),
+            _CN_MANUAL | {GEOFENCING, REMOTE_ID},
+            local_name="小型",
+        ),
+        DroneClass(
+            "medium",
+            "CN-2024-CLASS-MEDIUM",
+            (Limit("max_takeoff_weight_kg", 150.0),),
+            local_name="中型",
+        ),
+        DroneClass("large", "CN-2024-CLASS-LARGE", local_name="大型"),
+    ),
+    class_limits=MappingProxyType(
+        {
+            "micro": ClassLimits(50.0, 40.0 * KMH, False, ("CN-2024-MICRO-HEIGHT-50",)),
+            "light": ClassLimits(120.0, 100.0 * KMH, False),
+            "small": ClassLimits(120.0, math.inf, False),
+            "medium": ClassLimits(120.0, math.inf, True),
+            "large": ClassLimits(120.0, math.inf, True),
+        }
+    ),
+    rules=_rules(
+        Rule(
+            "CN-2024-CEILING-120",
+            "Airspace open to micro, light and small drones ends at 120 m true height; "
+            "flights above it need authorisation.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-MICRO-HEIGHT-50",
+            "Micro drones fly without authorisation only up to 50 m true height.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-CLASS-MICRO",
+            "Micro: empty weight < 0.25 kg, max true height <= 50 m, max level speed <= 40 km/h, "
+            "micro-power short-range radio, manual takeover at any time.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-CLASS-LIGHT",
+            "Light: empty weight <= 4 kg and MTOW <= 7 kg, max level speed <= 100 km/h, "
+            "airspace keeping (geofencing) and reliable surveillance (remote id), manual takeover.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-CLASS-SMALL",
+            "Small: empty weight <= 15 kg and MTOW <= 25 kg, airspace keeping and surveillance, "
+            "manual takeover.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-CLASS-MEDIUM",
+            "Medium: MTOW <= 150 kg and not micro, light or small; every flight needs authorisation.",
+            _CN_SOURCE,
+        ),
+        Rule(
+            "CN-2024-CLASS-LARGE",
+            "Large: MTOW > 150 kg; every flight needs authorisation.",
+            _CN_SOURCE,
+        ),
+    ),
+)
+"""China, 2024 Interim Regulations."""
+
+_EU_SOURCE = "Regulations (EU) 2019/945 and 2019/947, open category"
+_EU_CAPS = frozenset({REMOTE_ID, GEOFENCING})
+
+EU_OPEN = RuleSet(
+    code="EU",
+    name="EU open category, classes C0-C4 (simplified)",
+    ceiling_m=120.0,
+    ceiling_rule="EU-2019-CEILING-120",
+    classes=(
+        DroneClass(
+            "C0", "EU-2019-CLASS-C0", (Limit("max_takeoff_weight_kg", 0.25, inclusive=False),)
+        ),
+        DroneClass(
+            "C1",
+            "EU-2019-CLASS-C1",
+            (Limit("max_takeoff_weight_kg", 0.9, inclusive=False), Limit("max_speed_mps", 19.0)),
+            _EU_CAPS,
+        ),
+        DroneClass(
+            "C2",
+            "EU-2019-CLASS-C2",
+            (Limit("max_takeoff_weight_kg", 4.0, inclusive=False),),
+            _EU_CAPS,
+        ),
+        DroneClass(
+            "C3",
+            "EU-2019-CLASS-C3",
+            (Limit("max_takeoff_weight_kg", 25.0, inclusive=False),),
+            _EU_CAPS,
+        ),
+        DroneClass(
+            "C4", "EU-2019-CLASS-C4", (Limit("max_takeoff_weight_kg", 25.0, inclusive=False),)
+        ),
+        DroneClass("specific", "EU-2019-SPECIFIC"),
+    ),
+    class_limits=MappingProxyType(
+        {
+            "C0": ClassLimits(120.0, 19.0, False),
+            "C1": ClassLimits(120.0, 19.0, False),
+            "C2": ClassLimits(120.0, math.inf, False),
+            "C3": ClassLimits(120.0, math.inf, False),
+            "C4": ClassLimits(120.0, math.inf, False),
+            "specific": ClassLimits(120.0, math.inf, True),
+        }
+    ),
+    rules=_rules(
+        Rule(
+            "EU-2019-CEILING-120",
+            "Open category flights stay within 120 m of the ground.",
+            _EU_SOURCE,
+        ),
+        Rule("EU-2019-CLASS-C0", "C0: MTOM < 250 g.", _EU_SOURCE),
+        Rule(
+            "EU-2019-CLASS-C1",
+            "C1: MTOM < 900 g, max speed 19 m/s, remote id, geo-awareness.",
+            _EU_SOURCE,
+        ),
+        Rule("EU-2019-CLASS-C2", "C2: MTOM < 4 kg, remote id, geo-awareness.", _EU_SOURCE),
+        Rule("EU-2019-CLASS-C3", "C3: MTOM < 25 kg, remote id, geo-awareness.", _EU_SOURCE),
+        Rule("EU-2019-CLASS-C4", "C4: MTOM < 25 kg, no automatic modes.", _EU_SOURCE),
+        Rule(
+            "EU-2019-SPECIFIC",
+            "Drones outside C0-C4 fly in the specific category: operational authorisation needed.",
+            _EU_SOURCE,
+        ),
+    ),
+)
+"""The EU open category, to show another jurisdiction is only data."""
+
+RULESETS: Mapping[str, RuleSet] = MappingProxyType({"CN": CN_2024, "EU": EU_OPEN})
+"""Rule sets by code (:attr:`airspace.deployment.Deployment.rules`)."""
+
+
+def ruleset_for(code: str) -> RuleSet:
+    """The rule set with ``code`` (e.g. a deployment's ``rules``); :class:`ValueError` if unknown."""
+    try:
+        return RULESETS[str(code).upper()]
+    except KeyError:
+        raise ValueError(f"unknown rule set {code!r}; known: {', '.join(RULESETS)}") from None
