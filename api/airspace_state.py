@@ -82,7 +82,8 @@ class AirspaceState:
         self.applied_seq = 0
         self._dirty = True
         self._index: Any = None
-        self._index_key: tuple[str, ...] | None = None
+        self._index_key: int | None = None
+        self._zones_version = 0
         self._lock = threading.RLock()
 
     # -- clock ---------------------------------------------------------------------------------
@@ -131,6 +132,7 @@ class AirspaceState:
             n += 1
         self.planner = planner
         self.zones = zones
+        self._zones_version += 1
         self.applied_seq = latest_seq(session)
         self._dirty = False
         log.info(
@@ -165,6 +167,7 @@ class AirspaceState:
                     # The replica that published it persisted the re-plans as flight events.
                     self.planner.publish_zone(z, now_s)
                     self.zones[z.identifier] = z
+            self._zones_version += 1
         self.applied_seq = ev.seq
 
     def catch_up(self, session: Session) -> None:
@@ -229,10 +232,9 @@ class AirspaceState:
         """The geo-awareness index over the active zones (rebuilt when they change)."""
         from airspace.geoawareness import ZoneIndex
 
-        key = tuple(sorted(self.zones))
-        if self._index is None or self._index_key != key:
+        if self._index is None or self._index_key != self._zones_version:
             self._index = ZoneIndex(list(self.zones.values()), self.deployment)
-            self._index_key = key
+            self._index_key = self._zones_version
         return self._index
 
     def publish_zone(self, session: Session, zone: Zone) -> list[Any]:
@@ -242,6 +244,7 @@ class AirspaceState:
             self.planner.withdraw_zone(zone.identifier, now_s)
         changes = self.planner.publish_zone(zone, now_s)
         self.zones[zone.identifier] = zone
+        self._zones_version += 1
         self.log_event(session, "zone", zone.identifier, {"action": "publish"})
         return changes
 
@@ -249,4 +252,5 @@ class AirspaceState:
         if zone_id in self.zones:
             self.planner.withdraw_zone(zone_id, self.now_s())
             del self.zones[zone_id]
+            self._zones_version += 1
         self.log_event(session, "zone", zone_id, {"action": "withdraw"})

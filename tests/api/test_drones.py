@@ -1,0 +1,75 @@
+"""Real-name drone registration: the class comes from the rules, operators see their own."""
+
+from __future__ import annotations
+
+
+def test_registration_derives_the_class_and_operators_see_only_their_own(service):
+    c = service.client
+    d = service.drone("a", "DR-A1")
+    assert d["operator_id"] == "OP-A" and d["drone_class"] in {
+        "micro",
+        "light",
+        "small",
+        "medium",
+        "large",
+    }
+    heavy = service.drone("a", "DR-A2", empty_weight_kg=60.0, max_takeoff_weight_kg=140.0)
+    assert heavy["drone_class"] in {"medium", "large"}
+    service.drone("b", "DR-B1")
+    mine = [x["id"] for x in c.get("/v1/drones", headers=service.h("a")).json()]
+    assert mine == ["DR-A1", "DR-A2"]
+    assert c.get("/v1/drones/DR-B1", headers=service.h("a")).status_code == 404
+    everyone = [x["id"] for x in c.get("/v1/drones", headers=service.h("regulator")).json()]
+    assert everyone == ["DR-A1", "DR-A2", "DR-B1"]
+
+
+def test_duplicate_ids_and_serials_are_conflicts(service):
+    c = service.client
+    service.drone("a", "DR-A1")
+    r = c.post(
+        "/v1/drones",
+        json={"id": "DR-A9", "serial": "SN-DR-A1", "max_speed_mps": 10.0},
+        headers=service.h("a"),
+    )
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "serial"
+    r = c.post(
+        "/v1/drones",
+        json={"id": "DR-A1", "serial": "OTHER-1", "max_speed_mps": 10.0},
+        headers=service.h("b"),
+    )
+    assert r.status_code == 409
+
+
+def test_bad_drone_fields_are_named(service):
+    c = service.client
+    r = c.post(
+        "/v1/drones",
+        json={"id": "X1", "serial": "SN-X1", "max_speed_mps": False},
+        headers=service.h("a"),
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"][0]["field"] == "body.max_speed_mps"
+    r = c.post(
+        "/v1/drones",
+        json={
+            "id": "X1",
+            "serial": "SN-X1",
+            "max_speed_mps": 10.0,
+            "empty_weight_kg": 5.0,
+            "max_takeoff_weight_kg": 2.0,
+        },
+        headers=service.h("a"),
+    )
+    assert r.status_code == 422 and "empty_weight_kg" in r.json()["error"]["message"]
+    r = c.post(
+        "/v1/drones",
+        json={"id": "X1", "serial": "SN-X1", "max_speed_mps": 10.0, "operator_id": "OP-B"},
+        headers=service.h("a"),
+    )
+    assert r.status_code == 403
+    r = c.post(
+        "/v1/drones",
+        json={"id": "X1", "serial": "SN-X1", "max_speed_mps": 10.0},
+        headers=service.h("regulator"),
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "operator_id"
