@@ -98,12 +98,15 @@ def limit_m(ctx: Context, value: object, unit: str, field_name: str) -> float | 
 
 
 def limit_in_uom(value_m: float | None, unit: str) -> float | None:
-    """Write a limit back in its file's unit (inverse of :func:`limit_m`), rounded to 1e-6."""
+    """Write a limit back in its file's unit (inverse of :func:`limit_m`).
+
+    Feet are rounded to 1e-6 ft so that ``250 ft -> 76.2 m -> 250 ft`` is exact; whole numbers
+    are written as integers.
+    """
     if value_m is None:
         return None
-    v = value_m / FEET_M if unit == "FT" else value_m
-    r = round(v, 6)
-    return int(r) if r == int(r) else r
+    v = round(value_m / FEET_M, 6) if unit == "FT" else value_m
+    return int(v) if v == int(v) else v
 
 
 def reference(ctx: Context, value: object, field_name: str) -> VerticalReference:
