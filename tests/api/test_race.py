@@ -1,0 +1,164 @@
+"""Racing requests on two server processes sharing one database: conflicting requests can
+never both be approved. Real uvicorn processes on loopback, many concurrent clients, and the
+accepted set checked by the independent checker (tests/checker.py)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import numpy as np
+import pytest
+
+from airspace.deployment import QINGDAO
+from api.auth import create_user
+from api.store import Store
+from tests.api.conftest import EAST, NORTH
+from tests.checker import check_accepted
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen:
+    """``qingkong serve --no-demo`` on 127.0.0.1:<port>."""
+    env = os.environ | {
+        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scenarios.cli",
+            "serve",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--database",
+            db_url,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server not ready in {timeout_s} s: {log.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+def test_two_processes_never_approve_conflicting_requests(db_url, tmp_path):
+    store = Store(db_url)
+    store.migrate()
+    keys = {}
+    with store.write() as s:
+        keys["regulator"] = create_user(s, role="regulator")[1]
+        for op in ("OP-1", "OP-2", "OP-3", "OP-4"):
+            keys[op] = create_user(s, role="operator", operator_id=op)[1]
+    store.dispose()
+
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"server{i}.log" for i in range(2)]
+    procs = [start_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        for base, proc, log in zip(bases, procs, logs, strict=True):
+            wait_ready(base, proc, log)
+        ops = ["OP-1", "OP-2", "OP-3", "OP-4"]
+        n_per_op = 6
+        for i, op in enumerate(ops):
+            for j in range(n_per_op):
+                r = httpx.post(
+                    f"{bases[i % 2]}/v1/drones",
+                    json={
+                        "id": f"DR-{op}-{j}",
+                        "serial": f"SN-{op}-{j}",
+                        "empty_weight_kg": 0.9,
+                        "max_takeoff_weight_kg": 1.5,
+                        "max_speed_mps": 20.0,
+                        "capabilities": ["remote_id", "geofencing", "manual_takeover"],
+                    },
+                    headers={"Authorization": f"Bearer {keys[op]}"},
+                )
+                assert r.status_code == 201, r.text
+        now = httpx.get(f"{bases[0]}/v1/health").json()["now_s"]
+        jobs = []
+        for i, op in enumerate(ops):
+            for j in range(n_per_op):
+                k = i * n_per_op + j
+                route = EAST if k % 2 == 0 else NORTH
+                window = 0.0 if k % 3 else 240.0  # most have no room to move; some may slide
+                body = {
+                    "request_id": f"race-{k}",
+                    "drone": f"DR-{op}-{j}",
+                    "departure": {"earliest": now + 600, "latest": now + 600 + window},
+                    "speed_mps": 10.0,
+                    "route": {"waypoints": route},
+                }
+                jobs.append((bases[k % 2], keys[op], body))
+
+        def fire(job):
+            base, key, body = job
+            return httpx.post(
+                f"{base}/v1/flights",
+                json=body,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            )
+
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            answers = list(pool.map(fire, jobs))
+        assert all(a.status_code == 201 for a in answers), [
+            a.text for a in answers if a.status_code != 201
+        ]
+        approved = [a.json() for a in answers if a.json()["status"] == "approved"]
+        assert 1 <= len(approved) < len(jobs)
+
+        listed = httpx.get(
+            f"{bases[1]}/v1/flights",
+            params={"state": ["accepted"], "limit": 1000},
+            headers={"Authorization": f"Bearer {keys['regulator']}"},
+        ).json()["items"]
+        assert {f["flight"] for f in listed} == {f["flight"] for f in approved}
+        records = {
+            f["flight"]: SimpleNamespace(
+                state=f["state"],
+                decision=SimpleNamespace(
+                    trajectory=np.asarray(f["trajectory"], dtype=float), area=None
+                ),
+            )
+            for f in listed
+        }
+        assert check_accepted(records, [], QINGDAO, separation_h_m=50.0, separation_v_m=20.0) == []
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
