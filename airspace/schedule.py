@@ -8,12 +8,12 @@ others in the deployment's time zone, so "every Saturday 17:00-23:59" means loca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from airspace.zones import Applicability, DailyPeriod, Zone
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-_END_OF_DAY_SLACK = timedelta(seconds=1)
+_LAST_SECOND = time(23, 59, 59)
 
 Interval = tuple[datetime, datetime]
 
@@ -32,15 +32,20 @@ def _period_intervals(p: DailyPeriod, t0: datetime, t1: datetime, tz: tzinfo) ->
     days = {d.upper()[:3] for d in p.days if d and d.upper() != "ANY"}
     while day <= last:
         if not days or WEEKDAYS[day.weekday()] in days:
-            start = datetime.combine(day, p.start, zone) if p.start else datetime.combine(day, datetime.min.time(), zone)
+            start = (
+                datetime.combine(day, p.start, zone)
+                if p.start
+                else datetime.combine(day, datetime.min.time(), zone)
+            )
             if p.end is None:
                 end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
             else:
                 end = datetime.combine(day, p.end, zone)
                 if end <= start:
                     end += timedelta(days=1)
-                elif p.end.hour == 23 and p.end.minute == 59 and p.end.second == 59:
-                    end += _END_OF_DAY_SLACK
+                elif p.end >= _LAST_SECOND:
+                    # "until 23:59:59" means until midnight, whatever fraction follows
+                    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
             lo, hi = max(start, t0), min(end, t1)
             if lo < hi:
                 out.append((lo, hi))
@@ -48,7 +53,9 @@ def _period_intervals(p: DailyPeriod, t0: datetime, t1: datetime, tz: tzinfo) ->
     return out
 
 
-def applicability_intervals(a: Applicability, t0: datetime, t1: datetime, tz: tzinfo) -> list[Interval]:
+def applicability_intervals(
+    a: Applicability, t0: datetime, t1: datetime, tz: tzinfo
+) -> list[Interval]:
     """Active intervals of one applicability item within ``[t0, t1]``."""
     lo = max(t0, a.start) if a.start else t0
     hi = min(t1, a.end) if a.end else t1
