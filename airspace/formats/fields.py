@@ -175,6 +175,8 @@ def parse_datetime(ctx: Context, value: object, field_name: str) -> datetime | N
     """An RFC 3339 date-time; without an offset it is read in the deployment's time zone."""
     if value is None or value == "":
         return None
+    if isinstance(value, datetime):  # YAML reads timestamps itself
+        return value if value.tzinfo is not None else value.replace(tzinfo=ctx.tz)
     if not isinstance(value, str):
         raise ctx.error(field_name, f"expected an RFC 3339 date-time string, got {value!r}")
     text = value.strip()

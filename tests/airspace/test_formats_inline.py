@@ -186,3 +186,14 @@ def zones(draw):
 def test_random_zones_round_trip_through_ed269_and_ed318(zs):
     for doc in (zones_to_ed269(zs), zones_to_ed318(zs), zones_to_ed269(zs, layout="features")):
         assert load_zones(json.loads(json.dumps(doc))) == zs
+
+
+def test_yaml_timestamps_are_accepted():
+    import yaml
+
+    d = yaml.safe_load(
+        "id: Y\nrestriction: PROHIBITED\ngeometry: {type: Circle, center: [120.4, 36.0], radius_m: 100}\n"
+        "schedule: [{start: 2026-12-01T09:00:00+08:00, end: 2026-12-01T10:00:00+08:00}]\n"
+    )
+    z = zone_from_dict(d, start=START, tz=SH)
+    assert z.applicability[0].start == datetime(2026, 12, 1, 9, tzinfo=SH)
