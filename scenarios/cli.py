@@ -6,6 +6,7 @@ import click
 
 from airspace.cli import corridors_group, zones_group
 from api import cli as api_cli
+from scenarios.commands import replay_command, scenario_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,8 @@ main.add_command(zones_group)
 main.add_command(corridors_group)
 main.add_command(api_cli.serve)
 main.add_command(api_cli.users_group)
+main.add_command(replay_command)
+main.add_command(scenario_group)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ from airspace.projection import Projection
 from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
 
+ROUNDING_M = 1e-6
+"""Floating-point allowance on the separation minima (a micrometre)."""
+
 
 @dataclass(frozen=True)
 class RouteVolume:
@@ -271,7 +274,7 @@ def closest_approach(
         Segment rows ``x0 y0 z0 t0 x1 y1 z1 t1`` (metres, seconds).
     sep_h_m, sep_v_m : float
         Separation minima; a conflict needs horizontal < ``sep_h_m`` and vertical < ``sep_v_m``
-        at the same instant.
+        at the same instant (less :data:`ROUNDING_M`).
 
     Returns
     -------
@@ -289,6 +292,10 @@ def closest_approach(
     >>> bool(c[0]), float(t[0]), float(h[0]), float(v[0])
     (True, 50.0, 30.0, 10.0)
     """
+    # Distances within ROUNDING_M of a minimum count as separated: the minima are strict, and
+    # a plan that exactly touches them must not fail on floating-point noise.
+    sep_h_m = sep_h_m - ROUNDING_M
+    sep_v_m = sep_v_m - ROUNDING_M
     lo = np.maximum(a[:, 3], b[:, 3])
     hi = np.minimum(a[:, 7], b[:, 7])
 
