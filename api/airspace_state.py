@@ -153,9 +153,10 @@ class AirspaceState:
         now_s = self.now_s()
         p = ev.payload
         if ev.kind == "flight":
-            self._drop(ev.ref, now_s)
-            if p.get("state") in LIVE_STATES and p.get("record"):
+            if p.get("record"):
                 self.planner.restore(FlightRecord.from_json(p["record"]))
+            else:
+                self._drop(ev.ref, now_s)
         elif ev.kind == "zone":
             if ev.ref in self.zones:
                 self.planner.withdraw_zone(ev.ref, now_s)

@@ -134,7 +134,7 @@ def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[
             continue
         dj = ch.decision.to_json()
         row.state = STATE_OF_CHANGE.get(ch.kind, row.state)
-        _set_decision(row, dj, _record_json(state, row.id) if row.state in LIVE_STATES else None)
+        _set_decision(row, dj, _record_json(state, row.id))
         reason = ch.reason.to_json() if ch.reason is not None else None
         notify(s, row, ch.kind, {"decision": dj, "reason": reason})
         state.log_event(s, "flight", row.id, {"state": row.state, "record": row.record})
@@ -244,7 +244,7 @@ def file_flight(
             created_at=now,
             updated_at=now,
         )
-        _set_decision(row, dj, _record_json(state, flight_id) if row.state in LIVE_STATES else None)
+        _set_decision(row, dj, _record_json(state, flight_id))
         s.add(row)
         s.flush()
         if row.state in LIVE_STATES:
@@ -277,7 +277,7 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
         except (ValueError, KeyError) as e:
             raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {e}") from None
         row.state = new_state
-        row.record = _record_json(state, flight_id) if new_state in LIVE_STATES else None
+        row.record = _record_json(state, flight_id)
         row.updated_at = utcnow()
         state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
     return row
@@ -299,7 +299,7 @@ def review(
         dj = decision.to_json()
         row.state = STATE_OF_STATUS[dj["status"]]
         row.review_comment = comment
-        _set_decision(row, dj, _record_json(state, flight_id) if row.state in LIVE_STATES else None)
+        _set_decision(row, dj, _record_json(state, flight_id))
         notify(
             s,
             row,

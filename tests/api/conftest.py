@@ -127,6 +127,12 @@ def service(db_url: str) -> Iterator[Service]:
     svc.app.state.store.dispose()
 
 
-# A straight 2 km west-east hop in Qingdao at 60 m, and one crossing it north-south.
+# A straight 1.8 km west-east hop in Qingdao at 60 m, and one crossing it north-south that
+# reaches the crossing point at the same time when both leave together.
 EAST = [[120.30, 36.10, 0.0], [120.30, 36.10, 60.0], [120.32, 36.10, 60.0], [120.32, 36.10, 0.0]]
-NORTH = [[120.31, 36.09, 0.0], [120.31, 36.09, 60.0], [120.31, 36.11, 60.0], [120.31, 36.11, 0.0]]
+NORTH = [
+    [120.31, 36.0919, 0.0],
+    [120.31, 36.0919, 60.0],
+    [120.31, 36.1081, 60.0],
+    [120.31, 36.1081, 0.0],
+]

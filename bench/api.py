@@ -1,0 +1,278 @@
+"""Benchmark of the approval service: a server on loopback, concurrent clients filing flight
+requests against a day that already holds many accepted flights.
+
+    python bench/api.py --json                      # SQLite (a fresh file in a temp dir)
+    python bench/api.py --json --database postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Seeding goes through the same service functions the API calls (in process, one durable
+transaction per decision), then ``qingkong serve`` is started as a real process and the clients
+talk HTTP to it. Reports decisions/s, p50/p99 latency, the server's start-up time and the
+decision mix. PostgreSQL: the service's tables in that database are dropped first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from api.auth import Principal, Role, create_user  # noqa: E402
+from api.config import Settings  # noqa: E402
+from api.lifecycle import file_flight  # noqa: E402
+from api.main import create_app  # noqa: E402
+from api.models import DroneRow  # noqa: E402
+from api.schemas import FlightCreate  # noqa: E402
+from api.store import utcnow  # noqa: E402
+
+TABLES = (
+    "notifications",
+    "airspace_events",
+    "flights",
+    "zones",
+    "drones",
+    "api_users",
+    "operators",
+    "meta",
+    "alembic_version",
+)
+OPERATOR = "OP-BENCH"
+# Qingdao urban area, inside EPSG:4549.
+LON = (120.20, 120.50)
+LAT = (36.00, 36.25)
+
+
+def random_request(
+    rng: np.random.Generator, now_s: float, n_drones: int, day_s: float
+) -> dict[str, Any]:
+    """A delivery-like waypoint flight: climb, cruise 2-8 km on a 10 m layer, descend."""
+    lon0, lat0 = rng.uniform(*LON), rng.uniform(*LAT)
+    dist_m = rng.uniform(2000, 8000)
+    heading = rng.uniform(0, 2 * np.pi)
+    dlon = dist_m * np.sin(heading) / (111_320 * np.cos(np.radians(lat0)))
+    dlat = dist_m * np.cos(heading) / 110_540
+    lon1, lat1 = float(np.clip(lon0 + dlon, *LON)), float(np.clip(lat0 + dlat, *LAT))
+    alt = float(rng.choice(np.arange(30, 120, 10)))
+    earliest = now_s + 600 + rng.uniform(0, day_s)
+    return {
+        "drone": f"DR-{int(rng.integers(n_drones)):04d}",
+        "departure": {"earliest": earliest, "latest": earliest + 900},
+        "speed_mps": float(rng.uniform(10, 15)),
+        "route": {
+            "waypoints": [
+                [lon0, lat0, 0.0],
+                [lon0, lat0, alt],
+                [lon1, lat1, alt],
+                [lon1, lat1, 0.0],
+            ]
+        },
+    }
+
+
+def reset(url: str) -> None:
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for t in TABLES:
+                conn.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
+        engine.dispose()
+
+
+def seed(
+    url: str, n_flights: int, n_drones: int, rng: np.random.Generator
+) -> tuple[str, float, dict[str, int]]:
+    """Create the operator key, drones and ``n_flights`` decided flights; returns key, seconds, mix."""
+    app = create_app(Settings(database_url=url))
+    store, airspace = app.state.store, app.state.airspace
+    with store.write() as s:
+        user, key = create_user(s, role="operator", operator_id=OPERATOR)
+        for i in range(n_drones):
+            s.add(
+                DroneRow(
+                    id=f"DR-{i:04d}",
+                    operator_id=OPERATOR,
+                    serial=f"SN-BENCH-{i:06d}",
+                    model="bench",
+                    empty_weight_kg=2.0,
+                    max_takeoff_weight_kg=4.0,
+                    max_speed_mps=20.0,
+                    max_altitude_m=None,
+                    vertical_rate_mps=3.0,
+                    capabilities=["remote_id", "geofencing", "manual_takeover"],
+                    drone_class="light",
+                    created_at=utcnow(),
+                )
+            )
+    principal = Principal(user.id, user.name, Role.OPERATOR, OPERATOR)
+    now = airspace.now_s()
+    mix: dict[str, int] = {}
+    t0 = time.perf_counter()
+    for i in range(n_flights):
+        raw = random_request(rng, now, n_drones, 86_400.0)
+        row, _ = file_flight(
+            airspace, principal, FlightCreate.model_validate(raw), raw, max_vertices=10_000
+        )
+        mix[row.status] = mix.get(row.status, 0) + 1
+        if (i + 1) % 1000 == 0:
+            print(f"seeded {i + 1} flights in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    store.dispose()
+    return key, seconds, mix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+    env = os.environ | {
+        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scenarios.cli",
+            "serve",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--database",
+            url,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/v1/ready", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+
+
+def run_clients(
+    base: str, key: str, n_requests: int, n_clients: int, n_drones: int, now_s: float, seed_: int
+):
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(n_requests))
+
+    def client(i: int) -> None:
+        rng = np.random.default_rng(seed_ + 1000 + i)
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as c:
+            while True:
+                with lock:
+                    k = next(counter, None)
+                if k is None:
+                    return
+                body = random_request(rng, now_s, n_drones, 86_400.0)
+                t0 = time.perf_counter()
+                r = c.post("/v1/flights", json=body)
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    if r.status_code == 201:
+                        st = r.json()["status"]
+                        statuses[st] = statuses.get(st, 0) + 1
+                    else:
+                        errors.append(f"{r.status_code}: {r.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(n_clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, np.asarray(latencies), statuses, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--database", default=None, help="store URL (default: a fresh SQLite file)")
+    ap.add_argument("--flights", type=int, default=10_000, help="accepted flights seeded first")
+    ap.add_argument("--requests", type=int, default=3000, help="requests filed by the clients")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--drones", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="qingkong-bench-"))
+    url = args.database or f"sqlite:///{tmp / 'bench.sqlite'}"
+    reset(url)
+    rng = np.random.default_rng(args.seed)
+    key, seed_s, seed_mix = seed(url, args.flights, args.drones, rng)
+
+    port = free_port()
+    log = tmp / "server.log"
+    t0 = time.perf_counter()
+    proc = start_server(url, port, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc, log)
+        ready_s = time.perf_counter() - t0
+        m = re.search(r"start-up ([0-9.]+) s", log.read_text())
+        now = httpx.get(f"{base}/v1/health").json()["now_s"]
+        wall_s, lat, statuses, errors = run_clients(
+            base, key, args.requests, args.clients, args.drones, now, args.seed
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    result = {
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "seeded_flights": args.flights,
+        "seeded_mix": seed_mix,
+        "seed_s": round(seed_s, 2),
+        "seed_decisions_per_s": round(args.flights / seed_s, 1) if seed_s else None,
+        "server_startup_s": float(m.group(1)) if m else None,
+        "server_ready_s": round(ready_s, 2),
+        "requests": int(lat.size),
+        "clients": args.clients,
+        "decisions_per_s": round(lat.size / wall_s, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)) * 1000, 2),
+        "p99_ms": round(float(np.percentile(lat, 99)) * 1000, 2),
+        "statuses": statuses,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for k, v in result.items():
+            print(f"{k:>22}: {v}")
+
+
+if __name__ == "__main__":
+    main()
