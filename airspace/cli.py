@@ -36,4 +36,5 @@ def corridors_group() -> None:
     """Check corridor networks (GeoJSON LineStrings and vertiports)."""
 
 
+import airspace.corridors_cli  # noqa: E402,F401  (registers `corridors check`)
 from airspace import zones_cli  # noqa: E402,F401  (registers `zones check` and `zones convert`)

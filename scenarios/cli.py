@@ -6,6 +6,7 @@ import click
 
 from airspace.cli import corridors_group, zones_group
 from api import cli as api_cli
+from planner.cli import route_command
 from scenarios.commands import replay_command, scenario_group
 
 
@@ -20,6 +21,7 @@ def main() -> None:
 
 main.add_command(zones_group)
 main.add_command(corridors_group)
+main.add_command(route_command)
 main.add_command(api_cli.serve)
 main.add_command(api_cli.users_group)
 main.add_command(replay_command)
