@@ -356,3 +356,41 @@ def test_qingdao_demo_network_is_large_connected_clean_and_illustrative():
 def test_shipped_qingdao_file_is_what_the_generator_makes():
     shipped = json.loads(QINGDAO_CORRIDORS_PATH.read_text(encoding="utf-8"))
     assert shipped == json.loads(json.dumps(qingdao_demo_geojson()))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_corridors_check_reports_issues_and_exit_codes(tmp_path):
+    from click.testing import CliRunner
+
+    from scenarios.cli import main
+
+    runner = CliRunner()
+    ok = runner.invoke(
+        main,
+        ["corridors", "check", str(QINGDAO_CORRIDORS_PATH), "--zones", str(QINGDAO_ZONES_PATH)],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "602 directed edges" in ok.output and ok.output.strip().endswith("ok")
+    bad = tmp_path / "net.geojson"
+    bad.write_text(
+        json.dumps(
+            fc(
+                corridor("A", [[120.30, 36.06], [120.32, 36.06]], upper=150),
+                vertiport("V", 120.30, 36.06),
+            )
+        ),
+        encoding="utf-8",
+    )
+    res = runner.invoke(main, ["corridors", "check", str(bad), "--json"])
+    assert res.exit_code == 1
+    report = json.loads(res.output)
+    assert report["issue_counts"] == {"dead_end": 1, "above_ceiling": 1}
+    bad.write_text(
+        json.dumps(fc(corridor("A", [[120.30, 36.06], [120.32, 36.06]], width=-3))),
+        encoding="utf-8",
+    )
+    res = runner.invoke(main, ["corridors", "check", str(bad)])
+    assert res.exit_code == 2
+    assert "corridor 'A', field 'width_m'" in res.output

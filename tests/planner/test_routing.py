@@ -372,3 +372,40 @@ def test_routes_avoid_scheduled_zones_and_are_never_slower_than_needed(seed, zs,
     assert plans[0].duration_s >= brute - 1e-6
     if all(not z.applicability for z in zones):
         assert plans[0].duration_s == pytest.approx(brute, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_route_prints_geojson_with_altitude_and_time_per_point():
+    import json
+
+    from click.testing import CliRunner
+
+    from scenarios.cli import main
+
+    runner = CliRunner()
+    args = [
+        "route",
+        "--corridors",
+        str(QINGDAO_CORRIDORS_PATH),
+        "--from",
+        "120.384,36.062",
+        "--to",
+        "120.468,36.107",
+    ]
+    res = runner.invoke(main, [*args, "--at", "2026-12-05T10:00:00+08:00", "--k", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert len(doc["features"]) == 2
+    f = doc["features"][0]
+    coords, times = f["geometry"]["coordinates"], f["properties"]["times"]
+    assert len(coords) == len(times) == len(f["properties"]["t_s"])
+    assert coords[0][2] == 0.0 and max(c[2] for c in coords) > 60.0
+    assert times[0].startswith("2026-12-05T10:00:00")
+    text = runner.invoke(main, [*args, "--zones", str(QINGDAO_ZONES_PATH)])
+    assert text.exit_code == 0 and "VP-WUSI -> VP-LAOSHAN" in text.output
+    bad = runner.invoke(main, ["route", "--from", "120.38", "--to", "120.46,36.10"])
+    assert bad.exit_code == 2 and "LON,LAT" in bad.output
+    far = runner.invoke(main, ["route", "--from", "121.0,36.5", "--to", "120.46,36.10"])
+    assert far.exit_code == 2 and "nearest corridor node" in far.output
