@@ -39,7 +39,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString
 from shapely.ops import substring
 
 from airspace.deployment import QINGDAO, Deployment
@@ -497,26 +497,8 @@ class CorridorNetwork:
 
         # Split positions (distance along each line) at crossings and T-junctions that share a layer.
         splits: list[set[float]] = [{0.0, ln.length} for ln in lines]
-        tree = shapely.STRtree(lines)
-        pairs = tree.query(lines, predicate="dwithin", distance=tol)
-        for a, b in zip(*pairs, strict=True):
-            if a >= b or not (layers[a] & layers[b]):
-                continue
-            la, lb = lines[a], lines[b]
-            pts: list[Point] = []
-            inter = la.intersection(lb)
-            for g in getattr(inter, "geoms", [inter]):
-                if isinstance(g, Point) and not g.is_empty:
-                    pts.append(g)
-            for line, other in ((la, lb), (lb, la)):
-                for end in (Point(line.coords[0]), Point(line.coords[-1])):
-                    if other.distance(end) <= tol:
-                        pts.append(other.interpolate(other.project(end)))
-                        pts.append(end)
-            for p in pts:
-                for i, line in ((a, la), (b, lb)):
-                    if line.distance(p) <= tol:
-                        splits[i].add(float(line.project(p)))
+        for i, d in self._junctions(lines, layers, tol):
+            splits[i].add(d)
 
         # Node points: every split position; snap within the tolerance (vertiports take priority).
         node_pts: list[tuple[float, float]] = []
@@ -595,6 +577,49 @@ class CorridorNetwork:
                 if not c.oneway:
                     self._add_edge(c, v, u, LineString(coords[::-1]))
 
+    @staticmethod
+    def _junctions(
+        lines: list[LineString], layers: list[set[float]], tol: float
+    ) -> list[tuple[int, float]]:
+        """Split positions ``(line, distance along it)`` where corridors sharing a layer meet:
+        proper crossings and ends lying on (or within ``tol`` of) another corridor."""
+        arr = np.array(lines, dtype=object)
+        a, b = shapely.STRtree(arr).query(arr, predicate="dwithin", distance=tol)
+        keep = np.array(
+            [
+                x < y and bool(layers[x] & layers[y])
+                for x, y in zip(a.tolist(), b.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        a, b = a[keep], b[keep]
+        if a.size == 0:
+            return []
+        pair_idx: list[np.ndarray] = []
+        points: list[np.ndarray] = []
+        parts, idx = shapely.get_parts(shapely.intersection(arr[a], arr[b]), return_index=True)
+        is_point = shapely.get_type_id(parts) == 0
+        pair_idx.append(idx[is_point])
+        points.append(parts[is_point])
+        for line_i, other_i in ((a, b), (b, a)):
+            for end in (shapely.get_point(arr[line_i], 0), shapely.get_point(arr[line_i], -1)):
+                near = shapely.distance(arr[other_i], end) <= tol
+                k = np.nonzero(near)[0]
+                foot = shapely.line_interpolate_point(
+                    arr[other_i][k], shapely.line_locate_point(arr[other_i][k], end[k])
+                )
+                pair_idx.extend([k, k])
+                points.extend([foot, end[k]])
+        pi = np.concatenate(pair_idx)
+        pts = np.concatenate(points)
+        out: list[tuple[int, float]] = []
+        for side in (a, b):
+            lines_i = side[pi]
+            near = shapely.distance(arr[lines_i], pts) <= tol
+            loc = shapely.line_locate_point(arr[lines_i][near], pts[near])
+            out.extend(zip(lines_i[near].tolist(), loc.tolist(), strict=True))
+        return out
+
     def _add_edge(self, c: Corridor, u: int, v: int, geom: LineString) -> None:
         if self.graph.has_edge(u, v):
             other = self.graph.edges[u, v]["corridor"]
@@ -648,16 +673,17 @@ class CorridorNetwork:
     ) -> list[tuple[int, float]]:
         """The ``k`` nodes nearest to a position that have out- or in-edges, with distances (m)."""
         x, y = self.projection.to_xy([lon], [lat])
-        xy = self._xy_cache()
+        xy, connected = self._xy_cache()
         d = np.hypot(xy[:, 0] - x[0], xy[:, 1] - y[0])
-        deg = np.array([self.graph.degree(n) for n in range(len(xy))])
-        d = np.where(deg > 0, d, np.inf)
+        d = np.where(connected, d, np.inf)
         order = np.argsort(d, kind="stable")[:k]
         return [(int(i), float(d[i])) for i in order if d[i] <= max_distance_m]
 
-    def _xy_cache(self) -> np.ndarray:
-        if getattr(self, "_xy", None) is None or len(self._xy) != self.graph.number_of_nodes():
-            self._xy = self.node_xy_m()
+    def _xy_cache(self) -> tuple[np.ndarray, np.ndarray]:
+        n = self.graph.number_of_nodes()
+        if getattr(self, "_xy", None) is None or len(self._xy[0]) != n:
+            connected = np.array([self.graph.degree(i) > 0 for i in range(n)], dtype=bool)
+            self._xy = (self.node_xy_m(), connected)
         return self._xy
 
     # -- compile ---------------------------------------------------------------------
