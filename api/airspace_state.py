@@ -11,10 +11,12 @@ the planner is rebuilt from the store before the next decision, so the store sta
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,14 @@ def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Z
     if len(zones) == 1:
         return zones[0]
     raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
+
+
+@dataclass
+class _Job:
+    fn: Callable[[Session], Any]
+    result: Any = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class AirspaceState:
@@ -85,6 +95,10 @@ class AirspaceState:
         self._index_key: int | None = None
         self._zones_version = 0
         self._lock = threading.RLock()
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._worker_lock = threading.Lock()
+        self.max_batch = 64
 
     # -- clock ---------------------------------------------------------------------------------
     def now_s(self) -> float:
@@ -153,8 +167,12 @@ class AirspaceState:
         now_s = self.now_s()
         p = ev.payload
         if ev.kind == "flight":
-            if p.get("record"):
-                self.planner.restore(FlightRecord.from_json(p["record"]))
+            # The row holds the newest record; applying it for an older event is harmless.
+            record = session.execute(
+                select(FlightRow.record).where(FlightRow.id == ev.ref)
+            ).scalar_one_or_none()
+            if record:
+                self.planner.restore(FlightRecord.from_json(record))
             else:
                 self._drop(ev.ref, now_s)
         elif ev.kind == "zone":
@@ -213,6 +231,71 @@ class AirspaceState:
                 self._dirty = True
                 raise
 
+    def run(self, fn: Callable[[Session], Any]) -> Any:
+        """Run ``fn(session)`` as one serialised airspace change, committed before returning.
+
+        Concurrent calls are grouped: one worker thread decides every queued job in a single
+        database transaction (each job in its own savepoint, so one job's error undoes only
+        that job) and commits once, so many decisions share one durable write (group commit).
+        ``fn`` must return plain data, not ORM objects.
+        """
+        job = _Job(fn)
+        self._queue.put(job)
+        self._ensure_worker()
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or not self._worker.is_alive():
+            with self._worker_lock:
+                if self._worker is None or not self._worker.is_alive():
+                    self._worker = threading.Thread(
+                        target=self._work, name="qingkong-decider", daemon=True
+                    )
+                    self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        with self._lock:
+            try:
+                own: list[AirspaceEvent] = []
+                with self.store.write(airspace=True) as s:
+                    self.catch_up(s)
+                    for job in batch:
+                        s.info["own_events"] = []
+                        savepoint = s.begin_nested()
+                        try:
+                            job.result = job.fn(s)
+                            s.flush()
+                            savepoint.commit()
+                            own.extend(s.info["own_events"])
+                        except BaseException as e:
+                            savepoint.rollback()
+                            job.error = e
+                            if not isinstance(e, ApiError):
+                                self._dirty = True
+                if own:
+                    self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+            except BaseException as e:
+                self._dirty = True
+                for job in batch:
+                    if job.error is None:
+                        job.result, job.error = None, e
+            finally:
+                for job in batch:
+                    job.done.set()
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read session with this process's zones caught up (for geo-awareness)."""
@@ -224,7 +307,6 @@ class AirspaceState:
     def log_event(session: Session, kind: str, ref: str, payload: dict[str, Any]) -> AirspaceEvent:
         ev = AirspaceEvent(kind=kind, ref=ref, payload=payload, created_at=utcnow())
         session.add(ev)
-        session.flush()
         session.info.setdefault("own_events", []).append(ev)
         return ev
 

@@ -137,7 +137,7 @@ def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[
         _set_decision(row, dj, _record_json(state, row.id))
         reason = ch.reason.to_json() if ch.reason is not None else None
         notify(s, row, ch.kind, {"decision": dj, "reason": reason})
-        state.log_event(s, "flight", row.id, {"state": row.state, "record": row.record})
+        state.log_event(s, "flight", row.id, {"state": row.state})
         out.append({"flight": row.id, "kind": ch.kind, "state": row.state, "reason": reason})
     return out
 
@@ -150,7 +150,22 @@ def _find_by_request_id(s: Session, operator_id: str, request_id: str) -> Flight
     ).scalar_one_or_none()
 
 
-def _replay(row: FlightRow, digest: str) -> tuple[FlightRow, bool]:
+def flight_json(row: FlightRow, state: AirspaceState) -> dict[str, Any]:
+    """The decision object of the replay plus the flight's lifecycle facts (plain data)."""
+    out = dict(row.decision)
+    out.update(
+        state=row.state,
+        operator=row.operator_id,
+        drone=row.drone_id,
+        request_id=row.request_id,
+        priority=row.priority,
+        review_comment=row.review_comment,
+        departure_time=state.to_datetime(row.departure_s) if row.departure_s is not None else None,
+    )
+    return out
+
+
+def _replay(row: FlightRow, digest: str, state: AirspaceState) -> tuple[dict[str, Any], bool]:
     if row.body_hash != digest:
         raise ApiError(
             409,
@@ -158,7 +173,7 @@ def _replay(row: FlightRow, digest: str) -> tuple[FlightRow, bool]:
             f"request_id {row.request_id!r} was already used for a different request (flight {row.id})",
             field="request_id",
         )
-    return row, False
+    return flight_json(row, state), False
 
 
 def file_flight(
@@ -168,8 +183,9 @@ def file_flight(
     raw: dict[str, Any],
     *,
     max_vertices: int,
-) -> tuple[FlightRow, bool]:
-    """Decide and store a flight request; returns the row and whether it is new.
+) -> tuple[dict[str, Any], bool]:
+    """Decide and store a flight request; returns the flight (:func:`flight_json`) and whether
+    it is new. The decision is committed before this returns.
 
     A repeated ``request_id`` with the same body returns the stored answer (idempotent retry).
     """
@@ -184,19 +200,24 @@ def file_flight(
         with state.store.session() as rs:
             prev = _find_by_request_id(rs, op, body.request_id)
             if prev is not None:
-                return _replay(prev, digest)
+                return _replay(prev, digest, state)
     if body.route.area is not None:
         polygon_from_geojson(body.route.area, "route.area")
-    with state.transaction() as s:
+    departure = {
+        "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
+        "latest": seconds(state, body.departure.latest, "departure.latest"),
+    }
+    if departure["latest"] < departure["earliest"]:
+        raise bad_field("departure.latest", "is before departure.earliest")
+
+    def decide(s: Session) -> tuple[dict[str, Any], bool]:
         if body.request_id:
             prev = _find_by_request_id(s, op, body.request_id)
             if prev is not None:
-                return _replay(prev, digest)
+                return _replay(prev, digest, state)
         drone_row = s.get(DroneRow, body.drone)
         if drone_row is None or drone_row.operator_id != op:
-            raise bad_field(
-                "drone", f"drone {body.drone!r} is not registered to operator {op}", status=422
-            )
+            raise bad_field("drone", f"drone {body.drone!r} is not registered to operator {op}")
         flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
         if s.get(FlightRow, flight_id) is not None:
             raise ApiError(
@@ -206,22 +227,15 @@ def file_flight(
             "flight": flight_id,
             "drone": body.drone,
             "priority": body.priority,
-            "departure": {
-                "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
-                "latest": seconds(state, body.departure.latest, "departure.latest"),
-            },
+            "departure": departure,
             "route": raw["route"],
         }
         if body.speed_mps is not None:
             event["speed_mps"] = body.speed_mps
-        if event["departure"]["latest"] < event["departure"]["earliest"]:
-            raise bad_field("departure.latest", "is before departure.earliest")
         try:
-            req = request_from_dict(event, drone_from_row(drone_row))
+            req = replace(request_from_dict(event, drone_from_row(drone_row)), operator_id=op)
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None
-        req = replace(req, operator_id=op)
-        now = utcnow()
         try:
             decision, changes = state.planner.decide(req, state.now_s())
         except (ValueError, AirspaceError) as e:
@@ -229,6 +243,7 @@ def file_flight(
                 state.mark_dirty()
             raise ApiError(422, "invalid_request", str(e), field="route") from None
         dj = decision.to_json()
+        now = utcnow()
         row = FlightRow(
             id=flight_id,
             operator_id=op,
@@ -246,11 +261,12 @@ def file_flight(
         )
         _set_decision(row, dj, _record_json(state, flight_id))
         s.add(row)
-        s.flush()
         if row.state in LIVE_STATES:
-            state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+            state.log_event(s, "flight", flight_id, {"state": row.state})
         apply_changes(s, state, changes)
-    return row, True
+        return flight_json(row, state), True
+
+    return state.run(decide)
 
 
 def own_flight(s: Session, user: Principal, flight_id: str) -> FlightRow:
@@ -279,7 +295,7 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
         row.state = new_state
         row.record = _record_json(state, flight_id)
         row.updated_at = utcnow()
-        state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+        state.log_event(s, "flight", flight_id, {"state": row.state})
     return row
 
 
@@ -306,7 +322,7 @@ def review(
             "approved" if row.state != "rejected" else "denied",
             {"decision": dj, "comment": comment},
         )
-        state.log_event(s, "flight", flight_id, {"state": row.state, "record": row.record})
+        state.log_event(s, "flight", flight_id, {"state": row.state})
         out = apply_changes(s, state, changes)
     return row, out
 

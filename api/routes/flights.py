@@ -28,19 +28,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
     """The decision object of the replay plus the flight's lifecycle facts."""
-    out = dict(row.decision)
-    out.update(
-        state=row.state,
-        operator=row.operator_id,
-        drone=row.drone_id,
-        request_id=row.request_id,
-        priority=row.priority,
-        review_comment=row.review_comment,
-        departure_time=airspace.to_datetime(row.departure_s)
-        if row.departure_s is not None
-        else None,
-    )
-    return out
+    return lifecycle.flight_json(row, airspace)
 
 
 @router.post(
@@ -65,12 +53,12 @@ async def create_flight(
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
     raw = await request.json()
-    row, created = await run_in_threadpool(
+    flight, created = await run_in_threadpool(
         lifecycle.file_flight, airspace, user, body, raw, max_vertices=settings.max_vertices
     )
     if not created:
         response.status_code = 200
-    return flight_public(row, airspace)
+    return flight
 
 
 @router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)
