@@ -623,6 +623,8 @@ class CorridorNetwork:
     def _add_edge(self, c: Corridor, u: int, v: int, geom: LineString) -> None:
         if self.graph.has_edge(u, v):
             other = self.graph.edges[u, v]["corridor"]
+            if any(i.kind == "duplicate" and i.corridor == c.id for i in self.build_issues):
+                return
             self.build_issues.append(
                 NetworkIssue(
                     "duplicate",

@@ -219,7 +219,7 @@ def test_report_flags_corridors_above_the_ceiling_and_without_layers():
     rep = net.report()
     assert [i.corridor for i in rep.issues if i.kind == "above_ceiling"] == ["HIGH"]
     assert {i.corridor for i in rep.issues if i.kind == "no_layer"} == {"THIN"}
-    assert [i.corridor for i in rep.issues if i.kind == "duplicate"] == ["TWIN", "TWIN"]
+    assert [i.corridor for i in rep.issues if i.kind == "duplicate"] == ["TWIN"]
     assert not [i for i in net.report(ceiling_m=200).issues if i.kind == "above_ceiling"]
 
 
