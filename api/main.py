@@ -185,6 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, operators, drones, flights, reviews, zones, geo, notifications):
         v1.include_router(module.router)
     app.include_router(v1)
+    from api.routes import console
+
+    console.install(app)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
     app.state.demo_keys = _demo_keys(store) if settings.demo else {}
     app.state.startup_s = time.perf_counter() - t0
