@@ -409,3 +409,97 @@ def test_cli_route_prints_geojson_with_altitude_and_time_per_point():
     assert bad.exit_code == 2 and "LON,LAT" in bad.output
     far = runner.invoke(main, ["route", "--from", "121.0,36.5", "--to", "120.46,36.10"])
     assert far.exit_code == 2 and "nearest corridor node" in far.output
+
+
+# --------------------------------------------------------------------------- kernel vs slow twin
+
+
+def slow_td_dijkstra(
+    indptr, head, travel_s, edge_slot, bptr, blo, bhi, slot_alt_m, vr, init_t, egress
+):
+    """The obvious Python version: heapq over (node, slot) states, same blocking rule."""
+    import heapq
+
+    n_slots = len(slot_alt_m)
+    best = list(init_t)
+    heap = [(t, s) for s, t in enumerate(best) if t < math.inf]
+    heapq.heapify(heap)
+    done = set()
+    while heap:
+        t, s = heapq.heappop(heap)
+        if s in done or t > best[s]:
+            continue
+        done.add(s)
+        u, alt = divmod(s, n_slots)[0], slot_alt_m[s % n_slots]
+        for e in range(indptr[u], indptr[u + 1]):
+            if edge_slot[e] < 0:
+                continue
+            t_dep = t + abs(slot_alt_m[edge_slot[e]] - alt) / vr
+            t_arr = t_dep + travel_s[e]
+            if any(blo[j] <= t_arr and bhi[j] >= t_dep for j in range(bptr[e], bptr[e + 1])):
+                continue
+            s2 = head[e] * n_slots + edge_slot[e]
+            if t_arr < best[s2]:
+                best[s2] = t_arr
+                heapq.heappush(heap, (t_arr, s2))
+    ends = [b + g for b, g in zip(best, egress, strict=True)]
+    return np.array(best), min(ends)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(2, 12), n_slots=st.integers(1, 3))
+def test_kernel_matches_its_slow_twin_on_random_graphs(data, n, n_slots):
+    from planner.routing_kernels import td_dijkstra
+
+    m = data.draw(st.integers(1, 4 * n))
+    tails = np.array(
+        data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)), dtype=np.int64
+    )
+    order = np.argsort(tails, kind="stable")
+    tails = tails[order]
+    head = np.array(
+        data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)), dtype=np.int64
+    )
+    indptr = np.searchsorted(tails, np.arange(n + 1)).astype(np.int64)
+    travel = np.array(data.draw(st.lists(st.floats(1, 100), min_size=m, max_size=m)))
+    edge_slot = np.array(
+        data.draw(st.lists(st.integers(-1, n_slots - 1), min_size=m, max_size=m)), dtype=np.int64
+    )
+    slot_alt = np.sort(
+        np.array(data.draw(st.lists(st.floats(10, 150), min_size=n_slots, max_size=n_slots)))
+    )
+    counts = data.draw(st.lists(st.integers(0, 2), min_size=m, max_size=m))
+    bptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    lo = np.array(
+        data.draw(st.lists(st.floats(0, 300), min_size=int(bptr[-1]), max_size=int(bptr[-1])))
+    )
+    dur = np.array(
+        data.draw(st.lists(st.floats(0, 200), min_size=int(bptr[-1]), max_size=int(bptr[-1])))
+    )
+    init = np.full(n * n_slots, np.inf)
+    src = data.draw(st.integers(0, n - 1))
+    init[src * n_slots : (src + 1) * n_slots] = slot_alt / 3.0
+    egress = np.full(n * n_slots, np.inf)
+    args = (indptr, head, travel, edge_slot, bptr, lo, lo + dur, slot_alt, 3.0, init)
+    best, pred_edge, pred_state, end = td_dijkstra(*args, egress)
+    twin, _ = slow_td_dijkstra(*args, egress)
+    assert np.allclose(best, twin, rtol=0, atol=1e-9) or np.array_equal(
+        np.isinf(best), np.isinf(twin)
+    )
+    assert np.array_equal(np.isinf(best), np.isinf(twin))
+    assert np.allclose(best[np.isfinite(best)], twin[np.isfinite(twin)])
+    # Predecessors replay to the same arrival times.
+    for s in np.nonzero(np.isfinite(best) & (pred_edge >= 0))[0]:
+        e, p = pred_edge[s], pred_state[s]
+        t_dep = best[p] + abs(slot_alt[edge_slot[e]] - slot_alt[p % n_slots]) / 3.0
+        assert best[s] == pytest.approx(t_dep + travel[e])
+    # With a destination, the early stop still finds the twin's best end.
+    dst = data.draw(st.integers(0, n - 1))
+    egress[dst * n_slots : (dst + 1) * n_slots] = slot_alt / 3.0
+    _, _, _, end = td_dijkstra(*args, egress)
+    _, twin_end = slow_td_dijkstra(*args, egress)
+    if math.isinf(twin_end):
+        assert end == -1
+    else:
+        b2, *_ = td_dijkstra(*args, egress)
+        assert b2[end] + egress[end] == pytest.approx(twin_end)
