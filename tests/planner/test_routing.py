@@ -483,9 +483,6 @@ def test_kernel_matches_its_slow_twin_on_random_graphs(data, n, n_slots):
     args = (indptr, head, travel, edge_slot, bptr, lo, lo + dur, slot_alt, 3.0, init)
     best, pred_edge, pred_state, end = td_dijkstra(*args, egress)
     twin, _ = slow_td_dijkstra(*args, egress)
-    assert np.allclose(best, twin, rtol=0, atol=1e-9) or np.array_equal(
-        np.isinf(best), np.isinf(twin)
-    )
     assert np.array_equal(np.isinf(best), np.isinf(twin))
     assert np.allclose(best[np.isfinite(best)], twin[np.isfinite(twin)])
     # Predecessors replay to the same arrival times.
