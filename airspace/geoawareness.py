@@ -119,6 +119,12 @@ class ZoneIndex:
                     raise ZoneFormatError(
                         str(exc), zone=zone.identifier, field=f"volumes[{vi}]"
                     ) from exc
+                if volume.polygon.area <= 0.0 or polygon_xy.area <= 0.0:
+                    raise ZoneFormatError(
+                        "horizontal shape has no area (collinear or repeated points)",
+                        zone=zone.identifier,
+                        field=f"volumes[{vi}]",
+                    )
                 lower_m, upper_m = volume.band_agl_m(deployment)
                 if math.isnan(lower_m) or math.isnan(upper_m) or lower_m > upper_m:
                     raise ZoneFormatError(
@@ -247,8 +253,8 @@ class ZoneIndex:
         -------
         list of ZoneHit
             One per volume the route is inside (closed shape, closed band) while the zone is
-            active, ordered as :attr:`volumes`; the intervals are exact up to floating point
-            and the microsecond resolution of ``datetime``.
+            active, ordered as :attr:`volumes`; the intervals are exact up to floating point,
+            rounded outward to whole microseconds (the resolution of ``datetime``).
         """
         _check_aware(epoch, "epoch")
         rows = _check_trajectory(trajectory)
@@ -320,9 +326,7 @@ class ZoneIndex:
             active_s = self._active_seconds(zone, epoch, inside_s[0][0], inside_s[-1][1])
             both = _intersect_with_active(inside_s, active_s)
             if both:
-                intervals = [
-                    (epoch + timedelta(seconds=a), epoch + timedelta(seconds=b)) for a, b in both
-                ]
+                intervals = [(_at(epoch, a, math.floor), _at(epoch, b, math.ceil)) for a, b in both]
                 hits.append(ZoneHit(zone, volume.volume_index, intervals))
         return hits
 
@@ -346,8 +350,8 @@ class ZoneIndex:
         """Active intervals of ``zone`` around ``[t0_s, t1_s]`` in seconds after ``epoch``,
         as half-open ``[a, b)``; the window is widened to whole microseconds so no float
         instant inside it is lost to rounding."""
-        w0 = epoch + timedelta(microseconds=math.floor(t0_s * 1e6))
-        w1 = epoch + timedelta(microseconds=math.ceil(t1_s * 1e6)) + _ONE_US
+        w0 = _at(epoch, t0_s, math.floor)
+        w1 = _at(epoch, t1_s, math.ceil) + _ONE_US
         if not zone.applicability:
             return [(-math.inf, math.inf)]
         return [
@@ -356,13 +360,20 @@ class ZoneIndex:
         ]
 
 
+def _at(epoch: datetime, t_s: float, rounding) -> datetime:
+    """``epoch + t_s`` rounded to a whole microsecond by ``math.floor`` or ``math.ceil``
+    (outward for intervals); float noise below a nanosecond is not rounded outward."""
+    t_us = t_s * 1e6
+    nearest = round(t_us)
+    return epoch + timedelta(microseconds=nearest if abs(t_us - nearest) < 1e-3 else rounding(t_us))
+
+
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     """The polygonal part of a geometry, repaired if it is invalid (self-intersections)."""
     if geom.is_valid:
         return geom
-    fixed = shapely.make_valid(geom)
-    polygons = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(polygons) if polygons else fixed
+    parts = shapely.get_parts(shapely.make_valid(geom))
+    return shapely.union_all([g for g in parts if g.geom_type in ("Polygon", "MultiPolygon")])
 
 
 def _band_parameters(
@@ -371,7 +382,7 @@ def _band_parameters(
     """For segments z(s) = z0 + s * dz, s in [0, 1], the closed s-range inside [lower, upper]
     (``lo > hi`` when empty)."""
     flat = dz == 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = (lower_m - z0) / dz
         b = (upper_m - z0) / dz
     lo = np.where(flat, np.where((lower_m <= z0) & (z0 <= upper_m), 0.0, np.inf), np.minimum(a, b))
