@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from airspace.deployment import Deployment
 from airspace.errors import CoordinateError, ZoneFormatError
 from airspace.projection import Projection, check_lonlat
-from airspace.schedule import active_intervals
+from airspace.schedule import active_intervals, merge
 from airspace.zones import Zone
 
 Interval = tuple[datetime, datetime]
@@ -313,7 +313,10 @@ class ZoneIndex:
         pv = np.concatenate(piece_vol)
         ps = np.concatenate(piece_seg)
         t_lo = t0[ps] + np.concatenate(piece_lo) * dt[ps]
-        t_hi = t0[ps] + np.concatenate(piece_hi) * dt[ps]
+        s_end = np.concatenate(piece_hi)
+        # A piece that runs to the end of its segment ends exactly at the next row's time, so
+        # pieces of consecutive segments join without a rounding gap.
+        t_hi = np.where(s_end == 1.0, t[1:][ps], t0[ps] + s_end * dt[ps])
 
         hits: list[ZoneHit] = []
         order = np.lexsort((t_lo, pv))
@@ -326,7 +329,9 @@ class ZoneIndex:
             active_s = self._active_seconds(zone, epoch, inside_s[0][0], inside_s[-1][1])
             both = _intersect_with_active(inside_s, active_s)
             if both:
-                intervals = [(_at(epoch, a, math.floor), _at(epoch, b, math.ceil)) for a, b in both]
+                intervals = merge(
+                    (_at(epoch, a, math.floor), _at(epoch, b, math.ceil)) for a, b in both
+                )
                 hits.append(ZoneHit(zone, volume.volume_index, intervals))
         return hits
 

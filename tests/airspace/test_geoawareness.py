@@ -79,6 +79,18 @@ def test_route_through_a_square_reports_entry_and_exit_times():
     assert iv == [pytest.approx((50.0, 150.0), abs=1e-5)]
 
 
+def test_waypoints_inside_a_zone_give_one_interval():
+    index = ZoneIndex([square_zone("SQ", 500.0)], QINGDAO)
+    rows = [
+        [-1000, 0, 60, 0],
+        [-0.3, 0.7, 61.3, 33.3],
+        [100.1, 0.1, 60.2, 70.7],
+        [1000, 0, 60, 100.9],
+    ]
+    (hit,) = index.along_route(route(rows), EPOCH)
+    assert len(hit.intervals) == 1
+
+
 def test_route_missing_the_zone_or_flying_above_it_has_no_hits():
     index = ZoneIndex([square_zone("SQ", 500.0, upper_m=100.0)], QINGDAO)
     assert index.along_route(route([[-1000, 600, 60, 0], [1000, 600, 60, 200]]), EPOCH) == []
