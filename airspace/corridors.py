@@ -71,7 +71,12 @@ class CorridorFormatError(AirspaceError):
 
 
 def layer_altitudes_m(
-    lower_m: float, upper_m: float, separation_vertical_m: float, track_deg: float | None = None
+    lower_m: float,
+    upper_m: float,
+    separation_vertical_m: float,
+    track_deg: float | None = None,
+    *,
+    parity: int | None = None,
 ) -> tuple[float, ...]:
     """The cruise altitudes (m AGL) of the layers that fit in a band, optionally for one direction.
 
@@ -84,6 +89,8 @@ def layer_altitudes_m(
     track_deg : float, optional
         Direction of flight (grid north, clockwise). ``[0, 180)`` keeps the even layers,
         ``[180, 360)`` the odd ones; ``None`` returns the layers of both directions.
+    parity : int, optional
+        0 (even layers) or 1 (odd layers) directly, e.g. from :func:`direction_parity_xy`.
 
     Returns
     -------
@@ -103,13 +110,23 @@ def layer_altitudes_m(
     eps = 1e-9
     first = max(0, math.ceil(lower_m / s - eps))
     last = math.floor(upper_m / s + eps) - 1
-    parity = None if track_deg is None else direction_parity(track_deg)
+    if parity is None and track_deg is not None:
+        parity = direction_parity(track_deg)
     return tuple((i + 0.5) * s for i in range(first, last + 1) if parity is None or i % 2 == parity)
 
 
 def direction_parity(track_deg: float) -> int:
     """0 for tracks in ``[0, 180)`` degrees (even layers), 1 for ``[180, 360)`` (odd layers)."""
     return 0 if (float(track_deg) % 360.0) < 180.0 else 1
+
+
+def direction_parity_xy(dx_m: float, dy_m: float) -> int:
+    """:func:`direction_parity` of a displacement, exact for opposite displacements.
+
+    East-going (``dx > 0``) and due-north displacements give 0, their opposites 1, without
+    going through an angle (so a north-south corridor cannot round both ways into one set).
+    """
+    return 0 if dx_m > 0.0 or (dx_m == 0.0 and dy_m > 0.0) else 1
 
 
 def track_deg(dx_m: float, dy_m: float) -> float:
@@ -651,7 +668,9 @@ class CorridorNetwork:
             speed_max_mps=c.speed_max_mps,
             oneway=c.oneway,
             track_deg=trk,
-            layers_m=layer_altitudes_m(c.lower_m, c.upper_m, self.separation_vertical_m, trk),
+            layers_m=layer_altitudes_m(
+                c.lower_m, c.upper_m, self.separation_vertical_m, parity=direction_parity_xy(gx, gy)
+            ),
         )
 
     # -- queries ---------------------------------------------------------------------

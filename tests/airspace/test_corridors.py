@@ -16,7 +16,10 @@ from airspace.corridors import (
     QINGDAO_CORRIDORS_PATH,
     CorridorFormatError,
     CorridorNetwork,
+    direction_parity,
+    direction_parity_xy,
     layer_altitudes_m,
+    track_deg,
 )
 from airspace.deployment import QINGDAO
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zone_from_dict
@@ -152,7 +155,7 @@ def test_edges_carry_limits_length_and_direction_layers():
     lower=st.floats(0, 200),
     thickness=st.floats(0, 200),
     sep=st.floats(5, 60),
-    track=st.floats(0, 360, exclude_max=True),
+    track=st.floats(0, 180, exclude_max=True),
 )
 def test_layers_fit_the_band_are_separated_and_never_shared_by_opposite_directions(
     lower, thickness, sep, track
@@ -160,12 +163,27 @@ def test_layers_fit_the_band_are_separated_and_never_shared_by_opposite_directio
     upper = lower + thickness
     both = layer_altitudes_m(lower, upper, sep)
     one = layer_altitudes_m(lower, upper, sep, track)
-    other = layer_altitudes_m(lower, upper, sep, (track + 180.0) % 360.0)
+    other = layer_altitudes_m(lower, upper, sep, track + 180.0)
     assert set(one).isdisjoint(other)
     assert sorted(one + other) == list(both)
     assert all(lower - 1e-6 <= h - sep / 2 and h + sep / 2 <= upper + 1e-6 for h in both)
     assert all(np.diff(both) >= sep - 1e-9)
     assert all(np.diff(one) >= 2 * sep - 1e-9)
+
+
+@given(dx=st.floats(-1e5, 1e5), dy=st.floats(-1e5, 1e5))
+def test_opposite_displacements_always_get_opposite_layer_sets(dx, dy):
+    if dx == 0 and dy == 0:
+        return
+    assert direction_parity_xy(dx, dy) != direction_parity_xy(-dx, -dy)
+    if abs(dx) > 1e-6 * max(1.0, abs(dy)):
+        assert direction_parity_xy(dx, dy) == direction_parity(track_deg(dx, dy))
+
+
+def test_a_north_south_corridor_has_disjoint_layers_both_ways():
+    net = network(corridor("NS", [[120.0, 36.00], [120.0, 36.05]]))  # on the central meridian
+    a, b = (d["layers_m"] for _, _, d in net.graph.edges(data=True))
+    assert a and b and set(a).isdisjoint(b)
 
 
 def test_a_band_two_separations_thick_serves_both_directions():
