@@ -160,6 +160,21 @@ def test_cn_authorisation(cls, height_m, codes):
     assert [r.code for r in authorisation_rules(CN_2024, cls, height_m)] == codes
 
 
+@given(
+    st.sampled_from(sorted(RULESETS)),
+    st.data(),
+    st.floats(-50.0, 500.0),
+    st.floats(0.0, 300.0),
+)
+def test_flying_higher_never_needs_less_authorisation(code, data, altitude_m, climb_m):
+    rs = RULESETS[code]
+    cls = data.draw(st.sampled_from(rs.class_names))
+    low = authorisation_rules(rs, cls, altitude_m)
+    high = authorisation_rules(rs, cls, altitude_m + climb_m)
+    assert bool(high) or not low
+    assert (altitude_m + climb_m > rs.ceiling_m) == any(r.code == rs.ceiling_rule for r in high)
+
+
 def test_cn_ceiling_and_limits_are_data():
     assert CN_2024.ceiling_m == 120.0
     assert RULESETS["CN"] is CN_2024
