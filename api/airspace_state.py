@@ -235,9 +235,9 @@ class AirspaceState:
         """Run ``fn(session)`` as one serialised airspace change, committed before returning.
 
         Concurrent calls are grouped: one worker thread decides every queued job in a single
-        database transaction (each job in its own savepoint, so one job's error undoes only
-        that job) and commits once, so many decisions share one durable write (group commit).
-        ``fn`` must return plain data, not ORM objects.
+        database transaction and commits once, so many decisions share one durable write
+        (group commit). ``fn`` must return plain data, not ORM objects, and may raise
+        :class:`ApiError` only before it changes anything; any other error fails the batch.
         """
         job = _Job(fn)
         self._queue.put(job)
@@ -246,6 +246,18 @@ class AirspaceState:
         if job.error is not None:
             raise job.error
         return job.result
+
+    def warm(self) -> None:
+        """Start the decision worker and pay its first-use costs now, not on the first request
+        (pyproj builds its transformers per thread; SQLAlchemy compiles row loaders lazily)."""
+        from airspace.projection import Projection
+
+        def touch(_s: Session) -> None:
+            proj = Projection.for_deployment(self.deployment)
+            x, y = proj.to_xy([self.deployment.centre_lon], [self.deployment.centre_lat])
+            proj.to_lonlat(x, y)
+
+        self.run(touch)
 
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
@@ -272,22 +284,19 @@ class AirspaceState:
                 own: list[AirspaceEvent] = []
                 with self.store.write(airspace=True) as s:
                     self.catch_up(s)
+                    s.info["own_events"] = own
                     for job in batch:
-                        s.info["own_events"] = []
-                        savepoint = s.begin_nested()
                         try:
                             job.result = job.fn(s)
-                            s.flush()
-                            savepoint.commit()
-                            own.extend(s.info["own_events"])
-                        except BaseException as e:
-                            savepoint.rollback()
+                        except ApiError as e:
+                            # Raised before the job changed anything: only this job fails.
                             job.error = e
-                            if not isinstance(e, ApiError):
-                                self._dirty = True
+                    s.flush()
                 if own:
                     self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
             except BaseException as e:
+                # Anything else may have left half a job in the planner: the whole batch is
+                # rolled back and the planner is rebuilt from the store before the next one.
                 self._dirty = True
                 for job in batch:
                     if job.error is None:

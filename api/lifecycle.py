@@ -219,7 +219,7 @@ def file_flight(
         if drone_row is None or drone_row.operator_id != op:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to operator {op}")
         flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
-        if s.get(FlightRow, flight_id) is not None:
+        if body.flight and s.get(FlightRow, flight_id) is not None:
             raise ApiError(
                 409, "flight_exists", f"flight {flight_id!r} already exists", field="flight"
             )

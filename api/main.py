@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from planner.deconflict import warmup
 
         warmup()
+        airspace.warm()
 
     app = FastAPI(
         title="qingkong approval service",
