@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Geod
 from shapely.geometry import Polygon
 
 from airspace.deployment import Deployment
@@ -68,20 +68,22 @@ class Circle:
     def to_polygon(self, tolerance_m: float = 1.0) -> Polygon:
         """A lon/lat polygon that contains the circle and lies within ``tolerance_m`` of it.
 
-        Vertices sit on a circumscribed regular polygon computed in an azimuthal-equidistant
-        projection centred on the circle, so distances from the centre are exact.
+        Vertices sit on a circumscribed regular polygon: each is the geodesic point at the
+        circumscribed radius and its azimuth from the centre (the same points an
+        azimuthal-equidistant projection centred on the circle gives), so distances from the
+        centre are exact. One vectorised geodesic call: no projection object per circle.
         """
         r = float(self.radius_m)
         n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1.0 - tolerance_m / (r + tolerance_m)))))
         r_out = r / math.cos(math.pi / n)
-        a = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
-        lon, lat = _aeqd_inverse(self.center_lon, self.center_lat)(r_out * np.sin(a), r_out * np.cos(a))
+        azimuth_deg = np.degrees(np.linspace(0.0, 2.0 * math.pi, n, endpoint=False))
+        lon, lat, _ = _WGS84.fwd(
+            np.full(n, self.center_lon), np.full(n, self.center_lat), azimuth_deg, np.full(n, r_out)
+        )
         return Polygon(np.column_stack([lon, lat]))
 
 
-def _aeqd_inverse(lon0: float, lat0: float):
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m")
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform
+_WGS84 = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airspace.deployment import QINGDAO
 from airspace.formats import (
@@ -300,3 +302,18 @@ def test_demo_round_trips():
     zones = load_zones(QINGDAO_ZONES_PATH)
     assert load_zones(zones_to_ed318(zones)) == zones
     assert load_zones(zones_to_ed269(zones)) == zones
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.floats(118.6, 121.4),
+    st.floats(35.0, 37.5),
+    st.floats(1.0, 50_000.0),
+)
+def test_circle_polygon_contains_the_circle_within_one_metre(lon, lat, radius_m):
+    poly = Circle(lon, lat, radius_m).to_polygon()
+    proj = Projection.for_deployment(QINGDAO.with_(crs=None, centre_lon=lon, centre_lat=lat))
+    ring = shapely.get_exterior_ring(proj.geometry_to_xy(poly))
+    centre = shapely.Point(0.0, 0.0)
+    assert shapely.distance(centre, ring) >= radius_m - 1e-6  # contains the circle
+    assert shapely.hausdorff_distance(ring, centre) <= radius_m + 1.0  # and stays within 1 m
