@@ -609,6 +609,8 @@ def earliest_free_delay(lo, hi, earliest_s, latest_s, quantum_s):
         if lo[i] > cur:
             break
         if hi[i] >= cur:
+            if hi[i] >= latest_s:
+                return _NONE
             kq = math.floor((hi[i] - earliest_s) / quantum_s) + 1.0
             cur = earliest_s + kq * quantum_s
             while cur <= hi[i]:
