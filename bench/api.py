@@ -211,7 +211,8 @@ def run_clients(
                     k = next(counter, None)
                 if k is None:
                     return
-                payload = json.dumps(random_request(rng, now_s, n_drones, 86_400.0))
+                # bytes, so headers and body leave in one segment (no Nagle / delayed-ACK stall)
+                payload = json.dumps(random_request(rng, now_s, n_drones, 86_400.0)).encode()
                 t0 = time.perf_counter()
                 conn.request("POST", "/v1/flights", body=payload, headers=headers)
                 resp = conn.getresponse()

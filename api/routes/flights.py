@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api import lifecycle
@@ -44,11 +45,10 @@ def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
 async def create_flight(
     body: FlightCreate,
     request: Request,
-    response: Response,
     user: CurrentOperator,
     airspace: PlannerDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """File a flight and get the decision: approved (with departure, delay and 4D trajectory),
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
@@ -56,9 +56,10 @@ async def create_flight(
     flight, created = await run_in_threadpool(
         lifecycle.file_flight, airspace, user, body, raw, max_vertices=settings.max_vertices
     )
-    if not created:
-        response.status_code = 200
-    return flight
+    # Built here rather than re-validated against FlightPublic: this is the hot path.
+    if flight.get("departure_time") is not None:
+        flight["departure_time"] = flight["departure_time"].isoformat()
+    return JSONResponse(flight, status_code=201 if created else 200)
 
 
 @router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)
