@@ -1,0 +1,176 @@
+"""Replaying the sample Qingdao scenarios in process: what users see in the replay document,
+determinism, and the command line."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scenarios.cli import main
+from scenarios.format import QINGDAO_SCENARIOS, load_scenario, scenario_from_dict
+from scenarios.replay import replay
+
+
+@cache
+def _run(name: str) -> dict:
+    return replay(load_scenario(QINGDAO_SCENARIOS / name), progress=False).document
+
+
+def _by(doc: dict, kind: str) -> dict[str, dict]:
+    return {d["flight"]: d for d in doc["decisions"] if d["kind"] == kind}
+
+
+def _without_timing(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    doc["metrics"].pop("timing")
+    return doc
+
+
+def test_emergency_flight_outranks_deliveries():
+    doc = _run("emergency-priority.yaml")
+    req = _by(doc, "request")
+    assert req["EMS-1"]["status"] == "approved" and req["EMS-1"]["departure"] == 1200.0
+    assert req["DEL-3"]["status"] == "rejected"
+    assert any(r.get("alternative_departure") for r in req["DEL-3"]["reasons"])
+    revoked, replanned = _by(doc, "revoked"), _by(doc, "replanned")
+    assert revoked and replanned
+    for d in [*revoked.values(), *replanned.values()]:
+        assert d["event"] == 4 and d["cause"]["flight"] == "EMS-1"
+    assert {d["cause"]["code"] for d in revoked.values()} == {"OUTRANKED"}
+    assert doc["final"]["EMS-1"] == "ended"
+    assert all(doc["final"][f] == "revoked" for f in revoked)
+    m = doc["metrics"]
+    assert (m["revocations"], m["replans"]) == (len(revoked), len(replanned))
+    assert m["safety"]["ok"] and m["safety"]["flights"] >= 3
+
+
+def test_replay_is_deterministic():
+    sc = load_scenario(QINGDAO_SCENARIOS / "emergency-priority.yaml")
+    a = replay(sc, progress=False).document
+    b = replay(
+        load_scenario(QINGDAO_SCENARIOS / "emergency-priority.yaml"), progress=False
+    ).document
+    assert json.dumps(_without_timing(a), sort_keys=True) == json.dumps(
+        _without_timing(b), sort_keys=True
+    )
+    assert a["metrics"]["timing"]["decisions"] == 6
+
+
+def test_sailing_week_restriction_forces_replans():
+    doc = _run("sailing-week.yaml")
+    changes = [d for d in doc["decisions"] if d["kind"] in ("replanned", "revoked")]
+    assert changes and all(
+        d["t"] == 14400.0 and d["cause"]["zone"] == "TFR-SAILING-WEEK" for d in changes
+    )
+    assert any(d["kind"] == "replanned" for d in changes)
+    assert {d["flight"] for d in changes if d["kind"] == "revoked"} <= {
+        "PHOTO-1",
+        "PHOTO-2",
+        "PHOTO-3",
+        "PHOTO-4",
+    }
+    for d in changes:
+        if d["kind"] == "replanned":
+            assert d["departure"] >= 14400.0
+    assert doc["metrics"]["safety"] == {
+        **doc["metrics"]["safety"],
+        "ok": True,
+        "zone_violations": 0,
+    }
+
+
+def test_airport_requests_go_to_review():
+    doc = _run("airport-review.yaml")
+    req = _by(doc, "request")
+    codes = {f: [r["code"] for r in d["reasons"]] for f, d in req.items()}
+    assert req["AIR-1"]["status"] == "pending" and "ZONE_REQ_AUTHORISATION" in codes["AIR-1"]
+    assert req["AIR-3"]["status"] == "rejected" and "ZONE_PROHIBITED" in codes["AIR-3"]
+    assert req["AIR-4"]["status"] == "pending" and "CEILING" in codes["AIR-4"]
+    assert req["AIR-6"]["status"] == "approved"
+    reviews = _by(doc, "review")
+    assert reviews["AIR-1"]["status"] == "approved" and reviews["AIR-2"]["status"] == "rejected"
+    assert doc["final"] == {
+        "AIR-1": "accepted",
+        "AIR-2": "rejected",
+        "AIR-3": "rejected",
+        "AIR-4": "accepted",
+        "AIR-5": "accepted",
+        "AIR-6": "cancelled",
+        "AIR-7": "accepted",
+        "AIR-8": "pending",
+    }
+    m = doc["metrics"]
+    assert m["pending_by_reason"]["ZONE_REQ_AUTHORISATION"] >= 4 and m["reviews"] == 5
+    assert m["safety"]["ok"]
+
+
+def test_morning_peak_delays_but_stays_separated():
+    doc = _run("morning-delivery-peak.yaml")
+    m = doc["metrics"]
+    assert m["requests"] == 114
+    assert m["approved"] > 80 and m["delay_s"]["delayed"] > 0 and m["delay_s"]["max"] > 0
+    assert m["peak_airborne"] > 10
+    assert m["safety"]["ok"] and m["safety"]["conflicts"] == 0
+    approved = [d for d in doc["decisions"] if d["kind"] == "request" and d["status"] == "approved"]
+    for d in approved:
+        assert d["trajectory"][0][3] == pytest.approx(d["departure"])
+        assert d["route"]["edges"]
+
+
+def test_refused_events_are_reported_not_fatal(tmp_path):
+    sc = yaml.safe_load((QINGDAO_SCENARIOS / "emergency-priority.yaml").read_text())
+    sc["events"].append({"t": 3000, "type": "cancel", "flight": "NOPE-1"})
+    sc["events"].append({"t": 3000, "type": "review", "flight": "DEL-4", "verdict": "approve"})
+    doc = replay(scenario_from_dict(sc, base_dir=QINGDAO_SCENARIOS), progress=False).document
+    assert [e["event"] for e in doc["errors"]] == [8, 9]
+    assert "NOPE-1" in doc["errors"][0]["error"]
+    assert doc["metrics"]["event_errors"] == 2
+
+
+def test_cli_replay_writes_json_and_plots(tmp_path):
+    out, plots = tmp_path / "r.json", tmp_path / "plots"
+    res = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            str(QINGDAO_SCENARIOS / "emergency-priority.yaml"),
+            "--out",
+            str(out),
+            "--plots",
+            str(plots),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "final safety check" in res.output and "OK" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["qingkong_replay"] == 1 and doc["scenario"] == "qingdao-emergency-priority"
+    assert sorted(p.name for p in plots.iterdir()) == [
+        "airborne.png",
+        "corridor_use.png",
+        "delays.png",
+        "map.png",
+    ]
+
+
+def test_cli_bad_scenario_exits_2(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text(
+        "qingkong_scenario: 1\nstart: 2026-12-01T07:00:00+08:00\nevents: [{t: 0, type: cancel}]\n"
+    )
+    res = CliRunner().invoke(main, ["replay", str(p), "--quiet"])
+    assert res.exit_code == 2
+    assert "event 0" in res.output and "flight" in res.output
+
+
+def test_cli_generate_then_check(tmp_path):
+    out = tmp_path / "day.json"
+    res = CliRunner().invoke(
+        main, ["scenario", "generate", "--flights", "50", "--seed", "2", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["scenario", "check", str(out)])
+    assert res.exit_code == 0 and "request 50" in res.output
