@@ -93,8 +93,12 @@
   function msToS(ms) { return (ms - qk.epochMs) / 1000; }
   function fmtTime(s, withDate) {
     var opts = { timeZone: qk.cfg.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-    if (withDate !== false) { opts.year = 'numeric'; opts.month = '2-digit'; opts.day = '2-digit'; opts.weekday = 'short'; }
+    if (withDate !== false) { opts.year = 'numeric'; opts.month = '2-digit'; opts.day = '2-digit'; }
     return new Intl.DateTimeFormat(qk.lang, opts).format(new Date(sToMs(s)));
+  }
+  function fmtWeekday(s) {
+    return new Intl.DateTimeFormat(qk.lang, { timeZone: qk.cfg.timezone, weekday: 'short' })
+      .format(new Date(sToMs(s)));
   }
   function fmtIso(iso) { return fmtTime(msToS(Date.parse(iso))); }
 
@@ -133,6 +137,7 @@
       e.placeholder = t(e.getAttribute('data-i18n-placeholder'));
     });
     document.title = t('app.title');
+    toast('');
     $('tzlabel').textContent = t('time.zone', { tz: qk.cfg.timezone });
     if (qk.me) {
       $('who').textContent = t('role.' + qk.me.role) + ' · ' + (qk.me.operator_id || qk.me.name);
@@ -314,6 +319,12 @@
           return ZONE_ORDER.indexOf(a.properties.restriction) - ZONE_ORDER.indexOf(b.properties.restriction);
         });
         renderZones();
+        if (!qk.fitted && qk.zoneLayers.length) {
+          var b = L.latLngBounds([]);
+          qk.zoneLayers.forEach(function (l) { b.extend(l.getBounds()); });
+          qk.map.fitBounds(b.pad(0.02));
+          qk.fitted = true;
+        }
         qk.ready.zones = fc.features.length;
         document.body.setAttribute('data-zones', String(fc.features.length));
       }, fail);
@@ -498,7 +509,7 @@
   }
   function updateClock() {
     if (!qk.cfg || !qk.me) return;
-    $('clock').textContent = fmtTime(qk.tS);
+    $('clock').textContent = fmtTime(qk.tS) + ' ' + fmtWeekday(qk.tS);
   }
   function togglePlay() {
     if (qk.playing) {
@@ -664,7 +675,6 @@
     try { body = restrictionBody(); } catch (e) { toast(e.message, true); return; }
     var out = $('restrict-result');
     api('POST', '/zones', body).then(function (res) {
-      toast(t('restrict.published', { id: body.id }));
       out.innerHTML = '';
       out.appendChild(el('p', { text: t('restrict.published', { id: body.id }) }));
       if (res.changes.length) {
