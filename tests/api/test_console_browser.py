@@ -47,11 +47,26 @@ sync_api = pytest.importorskip(
 )
 
 # A hop across Qingdao's Dagang harbour (a REQ_AUTHORISATION demo zone): goes to review.
-THROUGH_DAGANG = [[120.280, 36.089, 0], [120.280, 36.089, 60], [120.325, 36.089, 60], [120.325, 36.089, 0]]
+THROUGH_DAGANG = [
+    [120.280, 36.089, 0],
+    [120.280, 36.089, 60],
+    [120.325, 36.089, 60],
+    [120.325, 36.089, 0],
+]
 # A hop over Taidong, clear of every demo zone: approved at once.
-OVER_TAIDONG = [[120.360, 36.100, 0], [120.360, 36.100, 60], [120.400, 36.100, 60], [120.400, 36.100, 0]]
+OVER_TAIDONG = [
+    [120.360, 36.100, 0],
+    [120.360, 36.100, 60],
+    [120.400, 36.100, 60],
+    [120.400, 36.100, 0],
+]
 # Another operator's flight, away from both.
-OTHER_OPERATOR = [[120.420, 36.150, 0], [120.420, 36.150, 50], [120.450, 36.150, 50], [120.450, 36.150, 0]]
+OTHER_OPERATOR = [
+    [120.420, 36.150, 0],
+    [120.420, 36.150, 50],
+    [120.450, 36.150, 50],
+    [120.450, 36.150, 0],
+]
 
 
 def _free_port() -> int:
@@ -231,7 +246,9 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     _sign_in(page, console.keys["regulator"])
 
     # Every demo zone volume is on the map (one SVG path per volume), with the corridors.
-    n_volumes = len(console.http.get("/v1/zones/export", headers=console.h("regulator")).json()["features"])
+    n_volumes = len(
+        console.http.get("/v1/zones/export", headers=console.h("regulator")).json()["features"]
+    )
     assert page.get_attribute("body", "data-zones") == str(n_volumes)
     assert page.locator(".leaflet-zones-pane path").count() == n_volumes
     assert page.locator(".leaflet-corridors-pane path").count() > 100
@@ -280,7 +297,10 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     page.wait_for_selector("#preview-summary")
     assert page.get_attribute("body", "data-preview") == "1"
     assert page.locator("#preview-list li[data-flight='F-TAIDONG']").count() == 1
-    assert console.http.get("/v1/zones/TFR-CONSOLE-TEST", headers=console.h("regulator")).status_code == 404
+    assert (
+        console.http.get("/v1/zones/TFR-CONSOLE-TEST", headers=console.h("regulator")).status_code
+        == 404
+    )
     _shot(page, "04-restriction-preview-zh")
     page.click("#restrict-confirm")
     page.wait_for_selector("body[data-published='TFR-CONSOLE-TEST']")
