@@ -4,6 +4,7 @@ Each Feature is one zone. Its geometry carries the vertical limits in ``geometry
 (``upper``, ``upperReference``, ``lower``, ``lowerReference``, ``uom`` ``m``/``ft``; upper
 99999 = unlimited); a zone of several volumes is a GeometryCollection whose members each have
 their own ``layer``; a circle is a ``Point`` with ``extent: {subType: Circle, radius}``.
+Limits are numbers in ED-318, so an unbounded lower limit is written as the ground (0 AGL).
 Properties: ``identifier``, ``country``, ``name`` (multilingual ``[{text, lang}]``), ``type``
 (the restriction, spelled ``REQ_AUTHORIZATION``), ``variant`` (ED-269's ``type``), ``reason``,
 ``otherReasonInfo``, ``message``, ``restrictionConditions``, ``limitedApplicability``,
@@ -25,7 +26,14 @@ from airspace.formats.ed269 import (
 )
 from airspace.formats.fields import Context, limit_in_uom, limit_m, reference, restriction, uom
 from airspace.formats.geometry import circle, polygon_coordinates
-from airspace.zones import Circle, Restriction, Zone, ZoneVolume
+from airspace.zones import (
+    UNBOUNDED_SENTINEL,
+    Circle,
+    Restriction,
+    VerticalReference,
+    Zone,
+    ZoneVolume,
+)
 
 ED318_RESTRICTION = {
     Restriction.PROHIBITED: "PROHIBITED",
@@ -126,11 +134,14 @@ def _volume_geometry(v: ZoneVolume) -> dict:
         }
     else:
         g = {"type": "Polygon", "coordinates": polygon_coordinates(v.horizontal)}
+    # ED-318 limits are numbers: 99999 is "no upper limit", and an open lower limit is the ground
+    upper = UNBOUNDED_SENTINEL if v.upper_m is None else limit_in_uom(v.upper_m, v.uom)
+    lower = 0 if v.lower_m is None else limit_in_uom(v.lower_m, v.uom)
     g["layer"] = {
-        "upper": limit_in_uom(v.upper_m, v.uom),
+        "upper": int(upper) if upper == int(upper) else upper,
         "upperReference": v.upper_reference.value,
-        "lower": limit_in_uom(v.lower_m, v.uom),
-        "lowerReference": v.lower_reference.value,
+        "lower": lower,
+        "lowerReference": (VerticalReference.AGL if v.lower_m is None else v.lower_reference).value,
         "uom": v.uom.lower(),
     }
     return g

@@ -193,7 +193,7 @@ def test_ed318_export_keeps_languages_and_units(interop):
     assert props["type"] == "REQ_AUTHORIZATION"
     assert [n["lang"] for n in props["name"]] == ["de-CH", "fr-CH", "it-CH", "en-GB"]
     assert props["zoneAuthority"][0]["contactName"][0]["text"] == "Abteilungsleiter"
-    assert doc["features"][0]["geometry"]["layer"]["upper"] is None
+    assert doc["features"][0]["geometry"]["layer"]["upper"] == 99999  # ED-318 limits are numbers
     feet = zones_to_ed318(load_zones(interop / ED269_FEATURES))["features"][4]
     assert feet["geometry"]["layer"] == {
         "upper": 250,
