@@ -213,7 +213,7 @@
   // -- map ------------------------------------------------------------------------------------
   function initMap() {
     var c = qk.cfg.centre;
-    var map = L.map('map', { zoomControl: true, attributionControl: true, preferCanvas: false })
+    var map = L.map('map', { zoomControl: true, attributionControl: true, zoomSnap: 0.25 })
       .setView([c[1] + 0.05, c[0] - 0.02], 11);
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution('qingkong · outline: illustrative, hand-drawn');

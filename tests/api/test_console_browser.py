@@ -260,8 +260,18 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     )
     popup = page.inner_text(".leaflet-popup-content")
     assert "奥帆中心" in popup and "300 米" in popup and "周六、周日 09:00–17:00" in popup
-    _shot(page, "02-map-zh")
+    _shot(page, "02-zone-popup-zh")
     page.evaluate("() => qk.map.closePopup()")
+    _shot(page, "02-map-zh")
+
+    # The time slider plays the day: the clock and the slider move, the zones restyle.
+    before = (page.input_value("#slider"), page.inner_text("#clock"))
+    page.click("#play")
+    assert page.inner_text("#play") == "暂停"
+    page.wait_for_timeout(700)
+    page.click("#play")
+    assert int(page.input_value("#slider")) > int(before[0])
+    assert page.inner_text("#clock") != before[1]
 
     # The review queue shows why F-HARBOUR is pending; approve it with a comment.
     page.click("#tab-reviews")
