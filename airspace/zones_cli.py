@@ -62,7 +62,8 @@ def _limit(value_m: float | None, ref: str) -> str:
 
 def _band(v: ZoneVolume) -> str:
     lower = "GND" if v.lower_m is None else _limit(v.lower_m, v.lower_reference.value)
-    return f"{lower} .. {_limit(v.upper_m, v.upper_reference.value)}"
+    band = f"{lower} .. {_limit(v.upper_m, v.upper_reference.value)}"
+    return f"{band} (file in feet)" if v.uom == "FT" else band
 
 
 def _summary(zf: ZoneFile, zones: list[Zone], at: datetime) -> list[str]:
