@@ -9,6 +9,7 @@ ordinary ``/v1/zones`` and ``/v1/reviews`` endpoints.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +35,7 @@ CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 
 LOCALES = ("zh-CN", "en")
 MAX_WINDOW_S = 31 * 86400.0
+MAX_CLOCK_S = 100 * 365.25 * 86400.0
 
 router = APIRouter(prefix="/map", tags=["map"])
 
@@ -82,9 +84,13 @@ def _window(airspace: AirspaceState, start: str | None, end: str | None) -> tupl
 
 def _seconds(airspace: AirspaceState, value: str, field: str) -> float:
     try:
-        return float(value)
+        t_s = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(t_s) or abs(t_s) > MAX_CLOCK_S:
+            raise bad_field(field, f"planner seconds must be finite and within ±{MAX_CLOCK_S:.0f}")
+        return t_s
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -93,7 +99,10 @@ def _seconds(airspace: AirspaceState, value: str, field: str) -> float:
         ) from None
     if dt.tzinfo is None:
         raise bad_field(field, "an RFC 3339 time needs an offset or Z")
-    return airspace.to_seconds(dt)
+    t_s = airspace.to_seconds(dt)
+    if abs(t_s) > MAX_CLOCK_S:
+        raise bad_field(field, "is more than 100 years from the service clock's epoch")
+    return t_s
 
 
 def _schedule_json(zone: Zone) -> list[dict[str, Any]]:

@@ -174,6 +174,9 @@ def test_bad_window_is_named(demo) -> None:
     assert r.status_code == 422 and "start" in r.text
     r = demo.client.get("/v1/map/zones", params={"start": "100", "end": "50"}, headers=demo.h("a"))
     assert r.status_code == 422 and "end" in r.text
+    for start in ("nan", "1e308", "9999-01-01T00:00:00Z"):
+        r = demo.client.get("/v1/map/flights", params={"start": start}, headers=demo.h("a"))
+        assert r.status_code == 422 and "start" in r.text, start
 
 
 def test_corridors_are_lines_and_vertiports_points(demo) -> None:
@@ -250,3 +253,39 @@ def test_zone_preview_is_for_regulators_and_names_bad_fields(demo) -> None:
     bad = body | {"geometry": {"type": "Circle", "center": [120.3, 36.1]}}
     r = demo.client.post("/v1/map/zone-preview", json=bad, headers=demo.h("regulator"))
     assert r.status_code == 422 and "radius" in r.text
+
+
+def test_area_operations_are_polygons_and_previewed_by_volume(demo) -> None:
+    now = demo.now_s()
+    area = _box(120.45, 36.20, 120.46, 36.21)
+    r = demo.client.post(
+        "/v1/flights",
+        headers=demo.h("b"),
+        json={
+            "flight": "F-SURVEY",
+            "drone": "DR-B",
+            "departure": {"earliest": now + 600, "latest": now + 1200},
+            "route": {"area": area, "lower_m": 0, "upper_m": 50, "duration_s": 900},
+        },
+    )
+    assert r.status_code == 201 and r.json()["status"] == "approved", r.text
+    fc = demo.client.get(
+        "/v1/map/flights", params={"start": now, "end": now + 7200}, headers=demo.h("b")
+    ).json()
+    survey = next(f for f in fc["features"] if f["properties"]["flight"] == "F-SURVEY")
+    assert survey["geometry"]["type"] == "Polygon"
+    assert (survey["properties"]["lower_m"], survey["properties"]["upper_m"]) == (0, 50)
+    body = {
+        "id": "TFR-SURVEY",
+        "restriction": "PROHIBITED",
+        "geometry": {"type": "Circle", "center": [120.455, 36.205], "radius_m": 200},
+        "lower_m": 40,
+        "upper_m": 300,
+        "schedule": [{"start": now, "end": now + 7200}],
+    }
+    r = demo.client.post("/v1/map/zone-preview", json=body, headers=demo.h("regulator"))
+    assert [a["flight"] for a in r.json()["affected"]] == ["F-SURVEY"]
+    r = demo.client.post(
+        "/v1/map/zone-preview", json=body | {"lower_m": 51}, headers=demo.h("regulator")
+    )
+    assert r.json()["affected"] == []
