@@ -248,7 +248,7 @@ def main() -> None:
     ap.add_argument("--database", default=None, help="store URL (default: a fresh SQLite file)")
     ap.add_argument("--flights", type=int, default=10_000, help="accepted flights seeded first")
     ap.add_argument("--requests", type=int, default=3000, help="requests filed by the clients")
-    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--drones", type=int, default=500)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
