@@ -167,6 +167,39 @@ def test_zone_delays_agree_with_time_sampling(seed):
             assert any(near)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_area_operation_delays_agree_with_time_sampling(seed, area_is_new):
+    rng = np.random.default_rng(seed)
+    route = _random_route(rng, 4)
+    route[:, :2] *= 2
+    poly = Polygon(rng.uniform(250, 550, size=(6, 2))).convex_hull
+    lower, upper = sorted(rng.uniform(20, 100, 2))
+    idx = SpaceTimeIndex(300.0, 60.0)
+    if area_is_new:
+        idx.insert("ROUTE", 0, route)
+        fd = forbidden_delays(
+            AreaOp.from_polygon(poly, lower, upper, 40, 70), -200, 200, idx, [], 50, 20
+        )
+    else:
+        idx.insert("AREA", 0, AreaOp.from_polygon(poly, lower, upper, 40, 70))
+        fd = forbidden_delays(route, -200, 200, idx, [], 50, 20)
+
+    def sampled(d, step):
+        if area_is_new:
+            return naive.sampled_near_area(route, poly, lower, upper, 40 + d, 70 + d, 50, 20, step)
+        return naive.sampled_near_area(
+            Trajectory4D(route).shifted(d).xyzt, poly, lower, upper, 40, 70, 50, 20, step
+        )
+
+    for d in np.linspace(-200, 200, 41):
+        forbidden = bool(np.any((fd.lo <= d) & (d <= fd.hi)))
+        if sampled(d, 0.01):
+            assert forbidden
+        elif forbidden:
+            assert any(sampled(d + e, 0.001) for e in (-0.05, 0.0, 0.05))
+
+
 def test_route_keeps_the_minima_from_an_area_operation():
     square = Polygon([(400, 100), (600, 100), (600, 300), (400, 300)])
     idx = SpaceTimeIndex()
