@@ -36,6 +36,16 @@ DRONE_TYPES = frozenset(
 )
 """BlueSky aircraft types read as drones (others are crewed aircraft)."""
 
+DRONE_SPECS: dict[str, dict[str, Any]] = {
+    "M600": {
+        "class": "small",
+        "empty_weight_kg": 9.5,
+        "mtow_kg": 15.5,
+        "capabilities": ["remote_id", "geofencing", "manual_takeover"],
+    },
+}
+"""Published weights of BlueSky drone types (DJI Matrice 600: 9.5 kg empty, 15.5 kg MTOW)."""
+
 _IGNORED = frozenset(
     {
         "PAN",
@@ -372,9 +382,17 @@ def bluesky_to_scenario(
                         "why": f"waypoint speeds {sorted(speeds)} m/s flown at {ac.speed_mps:.2f} m/s",
                     }
                 )
-            drones.append(
-                {"id": fid, "operator": bf.path.stem, "max_speed_mps": round(max(speeds) + 0.01, 2)}
-            )
+            spec = DRONE_SPECS.get(ac.type.upper())
+            if spec is None:
+                report.append(
+                    {
+                        **where,
+                        "status": "assumed",
+                        "why": f"no weights known for type {ac.type}: the rules class it large",
+                    }
+                )
+            drone = {"id": fid, "operator": bf.path.stem, **(spec or {})}
+            drones.append({**drone, "max_speed_mps": round(max(speeds) + 0.01, 2)})
             events.append(
                 {
                     "t": ac.t_s,

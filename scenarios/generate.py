@@ -30,6 +30,11 @@ from airspace.formats import QINGDAO_ZONES_PATH
 from airspace.projection import Projection
 
 EMERGENCY_PRIORITY = 100
+CAPABILITIES = ["remote_id", "geofencing", "manual_takeover"]
+LIGHT = {"class": "light", "empty_weight_kg": 3.6, "mtow_kg": 6.8, "capabilities": CAPABILITIES}
+"""A light delivery multicopter (CN 2024 rules: empty <= 4 kg, MTOW <= 7 kg)."""
+SMALL = {"class": "small", "empty_weight_kg": 12.0, "mtow_kg": 24.0, "capabilities": CAPABILITIES}
+"""A small medical-transport drone (empty <= 15 kg, MTOW <= 25 kg)."""
 DAY_START_H = 7.0
 DAY_END_H = 22.0
 
@@ -145,10 +150,10 @@ def generate_day(
             op = ops[i % len(ops)]
             did = f"DR-{op[3:]}-{i // len(ops) + 1:04d}"
             spec = {
-                "delivery": {"class": "light", "max_speed_mps": 20.0},
-                "inspection": {"class": "light", "max_speed_mps": 15.0},
-                "survey": {"class": "light", "max_speed_mps": 15.0},
-                "emergency": {"class": "small", "max_speed_mps": 25.0},
+                "delivery": {**LIGHT, "max_speed_mps": 20.0},
+                "inspection": {**LIGHT, "max_speed_mps": 15.0},
+                "survey": {**LIGHT, "max_speed_mps": 15.0},
+                "emergency": {**SMALL, "max_speed_mps": 25.0},
             }[kind]
             drones.append({"id": did, "operator": op, **spec})
             fleet[kind].append(did)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from scenarios.generate import LIGHT
+
 
 class TrajectoryFileError(ValueError):
     """A trajectory file that is not a GeoJSON LineString (file and feature named)."""
@@ -95,7 +97,7 @@ def openutm_to_scenario(
                 {
                     "id": f"DR-{fid}",
                     "operator": "openutm",
-                    "class": "light",
+                    **LIGHT,
                     "max_speed_mps": max(speed_mps, 15.0),
                 }
             )
@@ -115,7 +117,7 @@ def openutm_to_scenario(
                     "file": str(p),
                     "feature": i,
                     "status": "assumed",
-                    "why": f"no altitude, time or speed in the file: flown at {altitude_m:g} m AGL, {speed_mps:g} m/s, vertical take-off and landing",
+                    "why": f"no altitude, time, speed or drone in the file: flown at {altitude_m:g} m AGL, {speed_mps:g} m/s, vertical take-off and landing, by a light multicopter",
                 }
             )
             lons.extend(x for x, _ in track)
