@@ -27,6 +27,8 @@ from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
 
 LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent")
+TOLERANCE_M = 1e-6
+"""Distances within this much of a separation minimum count as separated (float noise)."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,7 @@ def check_accepted(
         if separation_v_m is not None
         else getattr(planner_or_records, "separation_v_m", deployment.separation_vertical_m)
     )
+    sh, sv = sh - TOLERANCE_M, sv - TOLERANCE_M
     projection = Projection.for_deployment(deployment)
     flights = _shapes(_live(planner_or_records), projection)
     out: list[Violation] = []
