@@ -128,6 +128,8 @@ def notify(s: Session, row: FlightRow, kind: str, payload: dict[str, Any]) -> No
 def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[dict[str, Any]]:
     """Persist the flights the planner re-planned, revoked or approved, with notifications."""
     out = []
+    if changes:
+        s.flush()  # a changed flight may have been filed earlier in the same batch
     for ch in changes:
         row = s.get(FlightRow, ch.flight_id)
         if row is None:
@@ -215,11 +217,13 @@ def file_flight(
             prev = _find_by_request_id(s, op, body.request_id)
             if prev is not None:
                 return _replay(prev, digest, state)
-        drone_row = s.get(DroneRow, body.drone)
+        # No autoflush here: earlier jobs' rows are written together when the batch commits.
+        with s.no_autoflush:
+            drone_row = s.get(DroneRow, body.drone)
         if drone_row is None or drone_row.operator_id != op:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to operator {op}")
         flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
-        if body.flight and s.get(FlightRow, flight_id) is not None:
+        if body.flight and (s.flush() or s.get(FlightRow, flight_id) is not None):
             raise ApiError(
                 409, "flight_exists", f"flight {flight_id!r} already exists", field="flight"
             )
