@@ -301,7 +301,7 @@ def closest_approach(
 
     def state(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         dur = s[:, 7] - s[:, 3]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             vel = np.where(dur[:, None] > 0, (s[:, 4:7] - s[:, 0:3]) / dur[:, None], 0.0)
         pos_lo = s[:, 0:3] + vel * (lo - s[:, 3])[:, None]
         return pos_lo, vel
@@ -313,7 +313,7 @@ def closest_approach(
     span = hi - lo
     dz0, vz = d0[:, 2], v[:, 2]
     # Instants (relative to lo) where |dz| < sep_v: an open interval (or everything / nothing).
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         r1 = (-sep_v_m - dz0) / vz
         r2 = (sep_v_m - dz0) / vz
     moving = vz != 0
