@@ -547,6 +547,8 @@ class Planner:
         """Undelayed 4D alternatives for a request, and reasons why others were dropped."""
         route = request.route
         drone = request.drone
+        if isinstance(route, CorridorRoute):
+            return self._corridor_candidates(request, checked)
         try:
             if isinstance(route, WaypointRoute):
                 traj = build_waypoint_trajectory(
@@ -571,8 +573,6 @@ class Planner:
                     self.projection,
                 )
                 return [_Candidate(op)], []
-            if isinstance(route, CorridorRoute):
-                return self._corridor_candidates(request, checked)
         except (AirspaceError, ValueError) as exc:
             return [], [Reason(ReasonCode.INVALID, str(exc))]
         return [], [Reason(ReasonCode.INVALID, f"unknown route type {type(route).__name__}")]

@@ -410,3 +410,37 @@ def test_checker_catches_zone_and_area_conflicts():
     area["lower_m"] = 80.0  # 20 m above the route: separated
     found = check_accepted(recs, [], QINGDAO, epoch=EPOCH)
     assert found == []
+
+
+WUSI, LAOSHAN = (120.384, 36.062), (120.468, 36.107)
+
+
+@pytest.fixture(scope="module")
+def corridors():
+    from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
+
+    return CorridorNetwork.from_geojson(QINGDAO_CORRIDORS_PATH)
+
+
+def test_corridor_request_takes_another_route_around_an_occupied_corridor(corridors):
+    p = Planner(QINGDAO, epoch=EPOCH, corridors=corridors)
+    first, _ = p.decide(req("C0", CorridorRoute(WUSI, LAOSHAN), 0.0, 600.0, speed=15.0), 0.0)
+    assert first.status == Status.APPROVED and first.departure_s == 0.0
+    assert first.route["edges"][0] == "VP-WUSI-SPUR" and first.route["layer_m"] > 0
+    p.cancel("C0", 0.0)
+    # an inspection sits on the corridor the fastest route uses, for two hours
+    block = AreaRoute(box(120.409, 36.078, 120.411, 36.0805), 80.0, 100.0, 7200.0)
+    p.decide(req("BLOCK", block, 0.0, 0.0), 0.0)
+    around, _ = p.decide(req("C1", CorridorRoute(WUSI, LAOSHAN), 0.0, 600.0, speed=15.0), 0.0)
+    assert around.status == Status.APPROVED and around.departure_s == 0.0
+    assert around.route["edges"] != first.route["edges"]
+    assert check_accepted(p, [], QINGDAO) == []
+
+
+def test_corridor_request_far_from_the_network_has_no_route(corridors):
+    p = Planner(QINGDAO, epoch=EPOCH, corridors=corridors)
+    d, _ = p.decide(req("FAR", CorridorRoute(WUSI, (121.2, 36.3)), 0.0, 600.0), 0.0)
+    assert d.status == Status.REJECTED and codes(d) == ["NO_ROUTE"]
+    assert "destination" in d.reasons[0].message
+    d2, _ = Planner(QINGDAO, epoch=EPOCH).decide(req("NONET", CorridorRoute(WUSI, LAOSHAN)), 0.0)
+    assert codes(d2) == ["NO_ROUTE"]
