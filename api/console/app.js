@@ -115,6 +115,7 @@
         if (!r.ok) {
           var err = new Error(data && data.error ? data.error.message : r.statusText);
           err.status = r.status;
+          err.code = data && data.error ? data.error.code : 'http_error';
           err.fields = data && data.error ? data.error.fields : [];
           throw err;
         }
@@ -122,9 +123,14 @@
       });
     }, function () { throw new Error(t('error.network')); });
   }
+  /* The service's messages are English; the console leads with its own words for the error
+   * code and keeps the service's detail (which names the field to fix) after it. */
   function fail(e) {
     var extra = (e.fields || []).map(function (f) { return f.field + ': ' + f.message; }).join('; ');
-    toast(t('error.generic', { message: e.message + (extra && extra !== e.message ? ' (' + extra + ')' : '') }), true);
+    var detail = e.message + (extra && extra.indexOf(e.message) < 0 ? ' (' + extra + ')' : '');
+    var table = qk.strings[qk.lang] || {};
+    var summary = e.code && table['apierror.' + e.code] !== undefined ? t('apierror.' + e.code) : '';
+    toast(t('error.generic', { message: summary ? summary + ' — ' + detail : detail }), true);
   }
 
   // -- language -------------------------------------------------------------------------------
@@ -644,6 +650,7 @@
     });
   }
   function previewRestriction() {
+    toast('');
     var body;
     try { body = restrictionBody(); } catch (e) { toast(e.message, true); return; }
     var out = $('restrict-result');
@@ -671,6 +678,7 @@
     }, fail);
   }
   function confirmRestriction() {
+    toast('');
     var body;
     try { body = restrictionBody(); } catch (e) { toast(e.message, true); return; }
     var out = $('restrict-result');
@@ -732,6 +740,7 @@
     });
   }
   function verdict(flightId, approve, comment) {
+    toast('');
     api('POST', '/reviews/' + encodeURIComponent(flightId), { approve: approve, comment: comment })
       .then(function (row) {
         toast(t(row.state === 'rejected' ? 'reviews.denied' : 'reviews.approved', { id: flightId }));
@@ -755,6 +764,7 @@
     }, fail);
   }
   function registerDrone(ev) {
+    toast('');
     ev.preventDefault();
     var body = {
       id: $('d-id').value.trim(), serial: $('d-serial').value.trim(),
@@ -768,6 +778,7 @@
     }, fail);
   }
   function fileFlight() {
+    toast('');
     var d = qk.draw;
     if (!d || d.owner !== 'file' || !d.done) { toast(t('restrict.needShape'), true); return; }
     if (!$('f-drone').value) { toast(t('file.noDrone'), true); return; }

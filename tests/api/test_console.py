@@ -123,7 +123,10 @@ def test_every_key_the_page_and_script_use_is_translated() -> None:
         | {f"tab.{t}" for t in re.findall(r'data-tab="(\w+)"', INDEX)}
     )
     assert dynamic - keys == set()
-    assert prefixes <= {k.split(".")[0] + "." for k in dynamic} | {"notif.", "reason."}
+    # notif.*, reason.* and apierror.* fall back to a generic string for codes not listed.
+    assert prefixes <= {k.split(".")[0] + "." for k in dynamic} | {"notif.", "reason.", "apierror."}
+    common = {"unauthorized", "forbidden", "not_found", "invalid_request", "invalid_zone"}
+    assert {f"apierror.{c}" for c in common} <= keys
 
 
 # -- map data ----------------------------------------------------------------------------------

@@ -352,6 +352,16 @@ def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, br
     assert "F-OTHER" not in listed and "F-HARBOUR" in listed
 
     page.click("#tab-file")
+    # Mistakes are told in the console's language, with the service's detail naming the field.
+    page.click("#file-submit")
+    page.wait_for_selector("#toast.error:has-text('请先在地图上绘制区域')")
+    page.click("#register summary")
+    page.fill("#d-id", "DR-DEMO-1")
+    page.fill("#d-serial", "SN-ANOTHER-ONE")
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("#toast.error:has-text('该无人机编号已被使用')")
+    assert "id" in page.inner_text("#toast")
+
     page.select_option("#f-drone", "DR-DEMO-1")
     page.click("#draw-route")
     page.evaluate("() => qk.map.setView([36.13, 120.40], 14)")
@@ -365,6 +375,7 @@ def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, br
     assert page.get_attribute("body", "data-decision") == "approved"
     assert "批准" in page.inner_text("#decision")
     assert "分配起飞时间" in page.inner_text("#file-result")
+    _shot(page, "07-operator-decision-zh")
     mine = console.http.get("/v1/flights", headers=console.h("operator")).json()["items"]
     filed = [f for f in mine if f["flight"] not in ("F-HARBOUR", "F-TAIDONG")]
     assert len(filed) == 1 and filed[0]["state"] == "accepted"
@@ -375,5 +386,5 @@ def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, br
     page.click("#tab-notifications")
     page.wait_for_selector("#notif-list li[data-flight='F-HARBOUR']:has-text('已批准')")
     assert "harbour master informed" in page.inner_text("#notif-list")
-    _shot(page, "07-operator-filed-zh")
+    _shot(page, "08-operator-notifications-zh")
     assert errors == []
