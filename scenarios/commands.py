@@ -111,6 +111,11 @@ def summary_table(document: dict[str, Any]) -> str:
     envvar="QINGKONG_API_KEY",
     help="Admin API key for --server (default: $QINGKONG_API_KEY).",
 )
+@click.option(
+    "--unmanaged",
+    is_flag=True,
+    help="Baseline without a UTM: fly every waypoint/area request as filed (shows what the safety check finds).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the replay JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 def replay_command(
@@ -119,6 +124,7 @@ def replay_command(
     plots_dir: Path | None,
     server: str | None,
     key: str | None,
+    unmanaged: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -134,6 +140,12 @@ def replay_command(
     except ScenarioError as exc:
         raise BadInput(str(exc)) from None
     backend = None
+    if server and unmanaged:
+        raise BadInput("--server and --unmanaged exclude each other")
+    if unmanaged:
+        from scenarios.replay import UnmanagedBackend
+
+        backend = UnmanagedBackend(scenario)
     if server:
         from scenarios.http import HttpBackend, ServerError
 

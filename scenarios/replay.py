@@ -169,6 +169,86 @@ class InProcessBackend:
         pass
 
 
+class UnmanagedBackend:
+    """The baseline without a UTM: every waypoint route and area operation is flown as filed at
+    its earliest departure, with no deconfliction and no zone check. Replaying a scenario this
+    way shows what the final safety check finds when nobody plans (``qingkong replay
+    --unmanaged``). Corridor requests (``from``/``to``) need the planner's routing and are
+    refused (``NO_ROUTE``)."""
+
+    name = "unmanaged"
+
+    def __init__(self, scenario: Scenario):
+        from airspace.projection import Projection
+
+        self.scenario = scenario
+        self.projection = Projection.for_deployment(scenario.deployment)
+        self.states: dict[str, str] = {}
+
+    def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        from planner.requests import (
+            AreaRoute,
+            Decision,
+            Reason,
+            ReasonCode,
+            Status,
+            WaypointRoute,
+            area_json,
+        )
+        from planner.trajectory import build_waypoint_trajectory, to_lonlat_rows
+
+        req = event.request
+        assert req is not None
+        dep = req.earliest_s
+        if isinstance(req.route, WaypointRoute):
+            speed = req.speed_mps or req.drone.max_speed_mps
+            traj = build_waypoint_trajectory(
+                req.route.waypoints, dep, speed, req.drone.vertical_rate_mps, self.projection
+            )
+            d = Decision(
+                req.flight_id,
+                Status.APPROVED,
+                event.t_s,
+                dep,
+                0.0,
+                trajectory=to_lonlat_rows(traj, self.projection),
+            )
+        elif isinstance(req.route, AreaRoute):
+            r = req.route
+            area = area_json(r.polygon, r.lower_m, r.upper_m, dep, dep + r.duration_s)
+            d = Decision(req.flight_id, Status.APPROVED, event.t_s, dep, 0.0, area=area)
+        else:
+            reason = Reason(
+                ReasonCode.NO_ROUTE,
+                "the unmanaged baseline flies filed waypoint routes and areas only",
+            )
+            d = Decision(req.flight_id, Status.REJECTED, event.t_s, reasons=[reason])
+        self.states[req.flight_id] = "accepted" if d.status == Status.APPROVED else "rejected"
+        return d.to_json(), []
+
+    def review(
+        self, flight: str, approve: bool, t_s: float, comment: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        raise ValueError(f"flight {flight!r}: nothing is pending without a UTM")
+
+    def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        return []
+
+    def withdraw_zone(self, zone_id: str, t_s: float) -> None:
+        pass
+
+    def transition(self, op: str, flight: str, t_s: float) -> None:
+        if flight not in self.states:
+            raise KeyError(f"unknown flight {flight!r}")
+        self.states[flight] = {"cancel": "cancelled", "activate": "activated", "end": "ended"}[op]
+
+    def final_states(self) -> dict[str, str]:
+        return dict(self.states)
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass
 class ReplayResult:
     """A finished replay: the JSON document and the safety report behind its verdict."""

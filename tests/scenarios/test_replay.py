@@ -174,3 +174,33 @@ def test_cli_generate_then_check(tmp_path):
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(main, ["scenario", "check", str(out)])
     assert res.exit_code == 0 and "request 50" in res.output
+
+
+def test_unmanaged_baseline_fails_the_safety_check_and_exits_1(tmp_path):
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            str(QINGDAO_SCENARIOS / "emergency-priority.yaml"),
+            "--unmanaged",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 1
+    assert "FAILED" in res.output and "safety check failed" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["backend"] == "unmanaged"
+    conflicts = doc["metrics"]["safety"]["conflict_details"]
+    assert {"EMS-1", "DEL-1"} in [set(c["flights"]) for c in conflicts]
+
+
+def test_unmanaged_sailing_week_flies_into_the_restriction():
+    from scenarios.replay import UnmanagedBackend
+
+    sc = load_scenario(QINGDAO_SCENARIOS / "sailing-week.yaml")
+    result = replay(sc, backend=UnmanagedBackend(sc), progress=False)
+    assert not result.ok
+    hits = {(v.flight_id, v.zone_id) for v in result.safety.violations}
+    assert ("PHOTO-3", "TFR-SAILING-WEEK") in hits and ("PHOTO-1", "TFR-SAILING-WEEK") not in hits
