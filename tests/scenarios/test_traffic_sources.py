@@ -3,6 +3,8 @@ what is reported as not understood."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -68,3 +70,25 @@ def test_bern_tracks_become_requests(interop, tmp_path):
     bad.write_text('{"type": "Point", "coordinates": [7, 46]}')
     with pytest.raises(TrajectoryFileError, match="LineString"):
         read_tracks(bad)
+
+
+def test_import_bluesky_cli_then_replay(interop, tmp_path):
+    from click.testing import CliRunner
+
+    from scenarios.cli import main
+
+    out = tmp_path / "nyc.yaml"
+    files = [str(interop / "bluesky" / "M2AP1.scn"), str(interop / "bluesky" / "nycGrid_test.scn")]
+    res = CliRunner().invoke(main, ["scenario", "import-bluesky", *files, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "not understood" in res.output and "HEROS" in res.output
+    res = CliRunner().invoke(main, ["replay", str(out), "--json", "--quiet"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    status = {
+        d["flight"]: (d["status"], [r["code"] for r in d["reasons"]]) for d in doc["decisions"]
+    }
+    # the Manhattan drone keeps to the streets between the geofenced blocks; the other flies at
+    # 550 ft (168 m), above China's 120 m true-height ceiling the scenario's rules use
+    assert status["M2AP1-HX2"] == ("approved", [])
+    assert status["nycGrid_test-Drone0"] == ("pending", ["CEILING"])
