@@ -97,7 +97,7 @@ def _at(xyzt: np.ndarray, t: float) -> np.ndarray:
 def _open_band(d0: float, d1: float, lo: float, hi: float) -> tuple[float, float] | None:
     """Sub-interval of s in [0, 1] where lo < d0 + (d1 - d0) s < hi (open), as its closure."""
     slope = d1 - d0
-    if slope == 0.0:
+    if abs(slope) < 1e-12:
         return (0.0, 1.0) if lo < d0 < hi else None
     a, b = (lo - d0) / slope, (hi - d0) / slope
     a, b = min(a, b), max(a, b)
@@ -107,7 +107,7 @@ def _open_band(d0: float, d1: float, lo: float, hi: float) -> tuple[float, float
 
 def _closed_band(d0: float, d1: float, lo: float, hi: float) -> tuple[float, float] | None:
     slope = d1 - d0
-    if slope == 0.0:
+    if abs(slope) < 1e-12:
         return (0.0, 1.0) if lo <= d0 <= hi else None
     a, b = (lo - d0) / slope, (hi - d0) / slope
     a, b = min(a, b), max(a, b)

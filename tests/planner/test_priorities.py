@@ -1,0 +1,193 @@
+"""Priorities and dense traffic: whatever arrives, the accepted set passes the independent
+checker; a higher-priority request displaces lower-priority flights, which are re-planned or
+revoked with a reason; equal priority never displaces anybody."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from airspace.deployment import QINGDAO
+from airspace.drones import Drone
+from airspace.zones import Applicability, Restriction, Zone, ZoneVolume
+from planner.decision import Planner
+from planner.requests import AreaRoute, FlightRequest, ReasonCode, State, Status, WaypointRoute
+from tests.checker import check_accepted
+
+EPOCH = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+DRONE = Drone("DR-1", drone_class="light", max_speed_mps=25.0)
+LIVE = (State.ACCEPTED, State.PENDING)
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+PRIORITIES = st.integers(0, 3)
+lon = st.floats(120.380, 120.395)
+lat = st.floats(36.065, 36.075)
+
+
+@st.composite
+def requests(draw, n_max=14, priorities=PRIORITIES):
+    out = []
+    for i in range(draw(st.integers(2, n_max))):
+        earliest = draw(st.floats(0.0, 600.0))
+        latest = earliest + draw(st.sampled_from([0.0, 60.0, 900.0]))
+        prio = draw(priorities)
+        if draw(st.integers(0, 4)) == 0:
+            x, y = draw(lon), draw(lat)
+            half = draw(st.floats(0.0003, 0.002))
+            lower = draw(st.floats(0.0, 40.0))
+            route = AreaRoute(
+                box(x - half, y - half, x + half, y + half),
+                lower,
+                lower + draw(st.floats(10.0, 60.0)),
+                draw(st.floats(60.0, 600.0)),
+            )
+            speed = None
+        else:
+            alt = draw(st.sampled_from([30.0, 50.0, 70.0, 90.0]) | st.floats(20.0, 110.0))
+            (x0, y0), (x1, y1) = (draw(lon), draw(lat)), (draw(lon), draw(lat))
+            route = WaypointRoute(((x0, y0, 0.0), (x0, y0, alt), (x1, y1, alt), (x1, y1, 0.0)))
+            speed = draw(st.floats(5.0, 20.0))
+        out.append(FlightRequest(f"F{i:02d}", DRONE, route, earliest, latest, speed, prio))
+    return out
+
+
+@st.composite
+def zones(draw):
+    out = []
+    for i in range(draw(st.integers(0, 2))):
+        x, y = draw(lon), draw(lat)
+        half = draw(st.floats(0.0005, 0.002))
+        start = draw(st.floats(0.0, 1200.0))
+        applicability = (
+            Applicability(
+                permanent=False,
+                start=EPOCH + timedelta(seconds=start),
+                end=EPOCH + timedelta(seconds=start + draw(st.floats(60.0, 1200.0))),
+            ),
+        )
+        volume = ZoneVolume(
+            box(x - half, y - half, x + half, y + half), 0.0, draw(st.floats(30.0, 200.0))
+        )
+        restriction = draw(st.sampled_from([Restriction.PROHIBITED, Restriction.REQ_AUTHORISATION]))
+        out.append(Zone(f"Z{i}", restriction, (volume,), applicability=applicability))
+    return out
+
+
+def decide_all(planner, reqs, now_s=0.0):
+    all_changes = []
+    for r in reqs:
+        d, changes = planner.decide(r, now_s)
+        assert d.status in (Status.APPROVED, Status.PENDING, Status.REJECTED)
+        if d.status == Status.REJECTED:
+            assert d.reasons, f"{r.flight_id} rejected without a reason"
+        all_changes.append((r, changes))
+    return all_changes
+
+
+def check_changes(planner, cause: FlightRequest, changes):
+    for c in changes:
+        rec = planner.record(c.flight_id)
+        assert c.kind in ("replanned", "revoked")
+        assert c.reason.flight is not None
+        # whoever displaced it outranks it
+        assert planner.record(c.reason.flight).request.priority > rec.request.priority
+        if c.kind == "revoked":
+            assert rec.state == State.REVOKED and c.reason.code == ReasonCode.OUTRANKED
+        else:
+            assert c.reason.code == ReasonCode.REPLANNED
+            assert rec.state in LIVE and c.decision.departure_s >= rec.request.earliest_s
+
+
+@SETTINGS
+@given(reqs=requests(), zs=zones())
+def test_dense_traffic_accepted_set_passes_the_checker(reqs, zs):
+    planner = Planner(QINGDAO, epoch=EPOCH, zones=zs)
+    for r, changes in decide_all(planner, reqs):
+        check_changes(planner, r, changes)
+    assert check_accepted(planner, zs, QINGDAO) == []
+    # pending flights entered an authorisation zone (or need it for another rule), never a prohibited one
+    for rec in planner.records().values():
+        if rec.state == State.PENDING:
+            assert rec.decision.reasons
+
+
+@SETTINGS
+@given(reqs=requests(priorities=st.just(1)))
+def test_equal_priority_never_displaces(reqs):
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    for _, changes in decide_all(planner, reqs):
+        assert changes == []
+    assert check_accepted(planner, [], QINGDAO) == []
+
+
+@SETTINGS
+@given(reqs=requests(n_max=10, priorities=st.integers(0, 2)), data=st.data())
+def test_emergency_displaces_lower_priority_and_the_rest_stays(reqs, data):
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    decide_all(planner, reqs)
+    before = {fid: (rec.state, rec.decision) for fid, rec in planner.records().items()}
+    # an emergency right through the middle of the traffic, now
+    x0, x1 = data.draw(lon), data.draw(lon)
+    route = WaypointRoute(
+        ((x0, 36.065, 0.0), (x0, 36.065, 60.0), (x1, 36.075, 60.0), (x1, 36.075, 0.0))
+    )
+    emergency = FlightRequest("EMG", DRONE, route, 0.0, 0.0, 15.0, priority=10)
+    d, changes = planner.decide(emergency, 0.0)
+    assert d.status == Status.APPROVED and d.departure_s == 0.0
+    check_changes(planner, emergency, changes)
+    changed = {c.flight_id for c in changes}
+    for fid, (state, decision) in before.items():
+        if fid not in changed:
+            rec = planner.record(fid)
+            assert rec.state == state
+            assert rec.decision is decision
+    assert check_accepted(planner, [], QINGDAO) == []
+
+
+def _line(fid, prio, earliest, latest):
+    route = WaypointRoute(
+        ((120.38, 36.07, 0.0), (120.38, 36.07, 60.0), (120.40, 36.07, 60.0), (120.40, 36.07, 0.0))
+    )
+    return FlightRequest(fid, DRONE, route, earliest, latest, 10.0, prio)
+
+
+def test_displaced_flight_is_replanned_within_its_window_else_revoked():
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    planner.decide(_line("FLEX", 0, 300.0, 3000.0), 0.0)
+    planner.decide(_line("FIXED", 0, 600.0, 600.0), 0.0)
+    d, changes = planner.decide(_line("MED", 5, 300.0, 300.0), 100.0)
+    assert d.status == Status.APPROVED and d.departure_s == 300.0
+    assert [(c.flight_id, c.kind) for c in changes] == [("FLEX", "replanned")]
+    moved = planner.record("FLEX").decision
+    assert moved.departure_s > 300.0 and moved.reasons[0].code == ReasonCode.REPLANNED
+    assert moved.reasons[0].flight == "MED"
+    d2, changes2 = planner.decide(_line("FIRE", 9, 600.0, 600.0), 100.0)
+    assert d2.status == Status.APPROVED
+    assert ("FIXED", "revoked") in [(c.flight_id, c.kind) for c in changes2]
+    assert planner.record("FIXED").state == State.REVOKED
+    assert check_accepted(planner, [], QINGDAO) == []
+
+
+def test_displacement_cascades_down_the_priorities():
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    planner.decide(_line("P0", 0, 300.0, 3000.0), 0.0)
+    d1, c1 = planner.decide(_line("P1", 1, 300.0, 3000.0), 0.0)
+    assert d1.departure_s == 300.0  # it outranks P0 and takes the earliest slot
+    assert [(c.flight_id, c.kind) for c in c1] == [("P0", "replanned")]
+    d2, c2 = planner.decide(_line("P2", 2, 300.0, 300.0), 0.0)
+    assert d2.departure_s == 300.0
+    assert [(c.flight_id, c.kind, c.reason.flight) for c in c2] == [
+        ("P1", "replanned", "P2"),
+        ("P0", "replanned", "P1"),
+    ]
+    deps = [planner.record(f).decision.departure_s for f in ("P2", "P1", "P0")]
+    assert deps == sorted(deps) and len(set(deps)) == 3
+    assert all(planner.record(f).state == State.ACCEPTED for f in ("P0", "P1", "P2"))
+    assert check_accepted(planner, [], QINGDAO) == []
+    assert np.isfinite(deps).all()
