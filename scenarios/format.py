@@ -24,6 +24,8 @@ import yaml
 
 from airspace.deployment import QINGDAO, Deployment, local_deployment
 from airspace.drones import Drone
+from airspace.formats import zone_from_dict
+from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
 
 FORMAT_VERSION = 1
@@ -59,6 +61,8 @@ class Event:
     data: dict[str, Any]
     request: FlightRequest | None = None
     """The parsed request of a ``request`` event."""
+    zone: Zone | None = None
+    """The parsed zone of a ``zone`` event."""
 
     @property
     def flight(self) -> str | None:
@@ -332,7 +336,9 @@ def _check_event(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
         _string(e.get("flight"), "flight")
 
 
-def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
+def _events(
+    raw: Any, drones: Mapping[str, Drone], start: datetime, deployment: Deployment
+) -> list[Event]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -349,12 +355,14 @@ def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
             raise ScenarioError(f"{label}.type: {kind!r} is not one of {list(EVENT_TYPES)}")
         if kind == "request" and e.get("flight") is not None:
             label = f"event {i} (request {e['flight']})"
-        request = None
+        request = zone = None
         try:
             t_s = _number(e.get("t"), "t", minimum=0.0)
             _check_event(e, drones)
             if kind == "request":
                 request = request_from_dict(e, drones[str(e["drone"])])
+            elif kind == "zone":
+                zone = zone_from_dict(dict(e["zone"]), start=start, tz=deployment.tz)
         except ValueError as exc:
             raise ScenarioError(f"{label}: {exc}") from None
         if kind == "request":
@@ -364,7 +372,7 @@ def _events(raw: Any, drones: Mapping[str, Drone]) -> list[Event]:
                     f"{label}: flight: {fid!r} already requested by event {seen[fid]}"
                 )
             seen[fid] = i
-        out.append(Event(index=i, t_s=t_s, type=kind, data=e, request=request))
+        out.append(Event(index=i, t_s=t_s, type=kind, data=e, request=request, zone=zone))
     out.sort(key=lambda ev: (ev.t_s, ev.index))
     return out
 
@@ -446,7 +454,7 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         if dr.id in drones:
             raise ScenarioError(f"drones[{i}].id: {dr.id!r} appears twice")
         drones[dr.id] = dr
-    events = _events(d.get("events"), drones)
+    events = _events(d.get("events"), drones, start, deployment)
     known = {
         "qingkong_scenario",
         "name",

@@ -76,6 +76,8 @@ def load_airspace(scenario: Scenario) -> Airspace:
 
 def event_zone(scenario: Scenario, event: Event) -> Zone:
     """The zone a ``zone`` event publishes (inline form; schedule seconds after the start)."""
+    if event.zone is not None:
+        return event.zone
     try:
         return zone_from_dict(
             dict(event.data["zone"]), start=scenario.start, tz=scenario.deployment.tz

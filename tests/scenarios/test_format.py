@@ -115,3 +115,23 @@ def test_files_resolve_relative_to_the_scenario(tmp_path):
 def test_deployment_elsewhere():
     sc = scenario_from_dict(doc(deployment={"centre": [7.48, 46.98], "timezone": "Europe/Zurich"}))
     assert sc.deployment.crs is None and sc.deployment.timezone == "Europe/Zurich"
+
+
+def test_zone_event_errors_are_found_when_reading():
+    bad = doc()
+    bad["events"].append(
+        {"t": 10, "type": "zone", "zone": {"id": "TFR", "restriction": "FORBIDDEN", "geometry": {}}}
+    )
+    with pytest.raises(ScenarioError, match=r"event 3: .*TFR.*restriction"):
+        scenario_from_dict(bad)
+    good = doc()
+    circle = {"type": "Circle", "center": [120.43, 36.05], "radius_m": 800}
+    good["events"].append(
+        {
+            "t": 10,
+            "type": "zone",
+            "zone": {"id": "TFR", "restriction": "PROHIBITED", "geometry": circle},
+        }
+    )
+    (ev,) = [e for e in scenario_from_dict(good).events if e.type == "zone"]
+    assert ev.zone.identifier == "TFR" and ev.zone.volumes[0].horizontal.radius_m == 800
