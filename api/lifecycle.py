@@ -335,6 +335,15 @@ def publish_zones(
     state: AirspaceState, zones: list[tuple[Zone, str, dict[str, Any]]], *, replace_existing: bool
 ) -> tuple[list[ZoneRow], list[dict[str, Any]]]:
     """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked."""
+    from airspace.geoawareness import ZoneIndex
+
+    for zone, _kind, _source in zones:
+        try:
+            ZoneIndex([zone], state.deployment)
+        except AirspaceError as e:
+            raise ApiError(
+                422, "invalid_zone", str(e), field=getattr(e, "field", None) or "geometry"
+            ) from None
     rows, changes = [], []
     with state.transaction() as s:
         now = utcnow()

@@ -30,7 +30,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _public(row: ZoneRow) -> dict[str, Any]:
     src = row.source
-    name = src.get("name", "") if row.kind == "inline" else ""
+    if row.kind == "inline":
+        name = src.get("name", "")
+    else:
+        listed = src.get("UASZoneList") or src.get("features") or [{}]
+        name = listed[0].get("name", "") if isinstance(listed[0], dict) else ""
     return {
         "id": row.id,
         "kind": row.kind,

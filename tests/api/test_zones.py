@@ -158,3 +158,31 @@ def test_review_queue(service):
     assert [n["kind"] for n in notes] == ["approved"]
     again = c.post(f"/v1/reviews/{f['flight']}", json={"approve": False}, headers=h("regulator"))
     assert again.status_code == 409
+
+
+def test_uploads_of_real_files_outside_the_deployment_are_refused_by_name(service, interop):
+    import json
+
+    from airspace.formats import QINGDAO_ZONES_PATH
+
+    c, h = service.client, service.h
+    swiss = json.loads(
+        (interop / "interuss_monitoring/che/cis_source_sample_ed318.json").read_text()
+    )
+    r = c.post("/v1/zones/upload", json=swiss, headers=h("regulator"))
+    assert r.status_code == 422 and "LSZB003" in r.json()["error"]["message"]
+    assert c.get("/v1/zones", headers=h("a")).json() == []
+    r = c.post(
+        "/v1/zones/upload", json=json.loads(QINGDAO_ZONES_PATH.read_text()), headers=h("regulator")
+    )
+    assert r.status_code == 201
+    names = {z["id"]: z["name"] for z in r.json()["zones"]}
+    assert len(names) >= 5 and all(names.values())
+    assert (
+        c.post(
+            "/v1/zones/upload",
+            json=json.loads(QINGDAO_ZONES_PATH.read_text()),
+            headers=h("regulator"),
+        ).status_code
+        == 409
+    )
