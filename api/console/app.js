@@ -504,7 +504,9 @@
   function setDay(dateStr) {
     qk.dayStartS = msToS(localToMs(dateStr + 'T00:00'));
     $('day').value = dateStr;
-    return Promise.all([loadZones(), loadFlights()]);
+    return Promise.all([loadZones(), loadFlights()]).then(function () {
+      document.body.setAttribute('data-day', dateStr);
+    });
   }
   function setTime(s) {
     qk.tS = s;

@@ -230,6 +230,14 @@ def _click_lonlat(page, lon: float, lat: float) -> None:
     page.mouse.click(box["x"] + x, box["y"] + y)
 
 
+def _show_day_of(page, departure_time: str) -> None:
+    """Put the console on the local day a flight departs (near midnight it may be tomorrow)."""
+    day = datetime.fromisoformat(departure_time).astimezone(SHANGHAI).date().isoformat()
+    if page.get_attribute("body", "data-day") != day:
+        page.fill("#day", day)
+        page.wait_for_selector(f"body[data-day='{day}']")
+
+
 def _local_input(dt: datetime) -> str:
     return dt.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
 
@@ -244,6 +252,7 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     page.click("#signin-submit")
     page.wait_for_selector("#signin-error:has-text('密钥无效')")
     _sign_in(page, console.keys["regulator"])
+    _show_day_of(page, console.flight("F-HARBOUR")["departure_time"])
 
     # Every demo zone volume is on the map (one SVG path per volume), with the corridors.
     n_volumes = len(
@@ -324,6 +333,17 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     )
     _shot(page, "05-restriction-published-zh")
 
+    # Another day on the slider: no flights then; back to the flights' day.
+    flights_day = page.get_attribute("body", "data-day")
+    week_later = (datetime.fromisoformat(flights_day) + timedelta(days=7)).date().isoformat()
+    page.fill("#day", week_later)
+    page.wait_for_selector(f"body[data-day='{week_later}']")
+    assert page.get_attribute("body", "data-flights") == "0"
+    page.fill("#day", flights_day)
+    page.wait_for_selector(f"body[data-day='{flights_day}']")
+    live = 2 if after["state"] == "revoked" else 3
+    assert page.get_attribute("body", "data-flights") == str(live)
+
     # Switch to English: every label follows, times stay in Asia/Shanghai.
     page.click("#lang-switch")
     page.wait_for_selector("body[data-lang='en']")
@@ -341,6 +361,7 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
 def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, browser) -> None:
     page, errors = _page(browser, console)
     _sign_in(page, console.keys["operator"])
+    _show_day_of(page, console.flight("F-HARBOUR")["departure_time"])
     assert "运营人" in page.inner_text("#who")
     # The review queue and restriction tools are the regulators'.
     assert page.locator("#tab-reviews").count() == 0
@@ -380,6 +401,7 @@ def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, br
     filed = [f for f in mine if f["flight"] not in ("F-HARBOUR", "F-TAIDONG")]
     assert len(filed) == 1 and filed[0]["state"] == "accepted"
     assert max(row[2] for row in filed[0]["trajectory"]) == pytest.approx(80.0)
+    _show_day_of(page, filed[0]["departure_time"])
     page.wait_for_selector(f"#flight-list li[data-flight='{filed[0]['flight']}']", state="attached")
 
     # The approval of F-HARBOUR reached the operator as a notification with the comment.
