@@ -191,3 +191,27 @@ def test_displacement_cascades_down_the_priorities():
     assert all(planner.record(f).state == State.ACCEPTED for f in ("P0", "P1", "P2"))
     assert check_accepted(planner, [], QINGDAO) == []
     assert np.isfinite(deps).all()
+
+
+@SETTINGS
+@given(reqs=requests(n_max=12), zs=zones(), data=st.data())
+def test_published_zone_leaves_no_flight_inside_it(reqs, zs, data):
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    decide_all(planner, reqs)
+    now_s = data.draw(st.floats(0.0, 300.0))
+    before = {fid: rec.state for fid, rec in planner.records().items()}
+    for z in zs:
+        for c in planner.publish_zone(z, now_s):
+            assert c.kind in ("replanned", "revoked")
+            assert c.reason.zone == z.identifier
+            assert before[c.flight_id] in LIVE
+            if c.kind == "replanned":
+                assert c.decision.departure_s >= now_s
+    # flights already flown past `now_s` are history; the rest avoid every zone now in force
+    future = {
+        fid: rec
+        for fid, rec in planner.records().items()
+        if rec.decision.departure_s is not None and rec.decision.departure_s >= now_s
+    }
+    assert check_accepted(future, zs, QINGDAO, epoch=EPOCH) == []
+    assert check_accepted(planner, [], QINGDAO) == []
