@@ -50,6 +50,11 @@ class SpaceTimeIndex:
     bucket_s : float
         Length of a time bucket in seconds.
 
+    Notes
+    -----
+    Not thread-safe: one writer or reader at a time (the service serialises decisions).
+    Slots are never reused, so ``flight_id(slot)`` stays valid for removed flights too.
+
     Examples
     --------
     >>> import numpy as np
