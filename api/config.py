@@ -26,10 +26,7 @@ class Settings(BaseSettings):
     """A corridor network GeoJSON (demo mode: the Qingdao corridors)."""
     max_payload_bytes: int = Field(default=2_000_000, gt=0)
     max_vertices: int = Field(default=10_000, gt=0)
-    max_waypoints: int = Field(default=500, gt=0)
     max_list: int = Field(default=1000, gt=0)
-    horizon_s: float = Field(default=30 * 86400.0, gt=0)
-    """How far ahead of now a departure may be requested."""
     separation_horizontal_m: float | None = None
     separation_vertical_m: float | None = None
     warmup: bool = True

@@ -7,7 +7,6 @@ ready (``app.state.startup_s`` holds how long that took).
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import time
@@ -192,10 +191,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     console.install(app)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
     app.state.demo_keys = _demo_keys(store) if settings.demo else {}
-    # Everything loaded so far lives as long as the process: keep it out of the collector's
-    # full passes, which otherwise stall every decision for a few hundred milliseconds.
-    gc.collect()
-    gc.freeze()
     app.state.startup_s = time.perf_counter() - t0
     log.info("qingkong service ready in %.2f s", app.state.startup_s)
     return app
