@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -15,7 +16,15 @@ from airspace.deployment import QINGDAO
 from airspace.drones import Drone
 from airspace.zones import Applicability, Restriction, Zone, ZoneVolume
 from planner.decision import Planner
-from planner.requests import AreaRoute, FlightRequest, ReasonCode, State, Status, WaypointRoute
+from planner.requests import (
+    AreaRoute,
+    CorridorRoute,
+    FlightRequest,
+    ReasonCode,
+    State,
+    Status,
+    WaypointRoute,
+)
 from tests.checker import check_accepted
 
 EPOCH = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -214,4 +223,49 @@ def test_published_zone_leaves_no_flight_inside_it(reqs, zs, data):
         if rec.decision.departure_s is not None and rec.decision.departure_s >= now_s
     }
     assert check_accepted(future, zs, QINGDAO, epoch=EPOCH) == []
+    assert check_accepted(planner, [], QINGDAO) == []
+
+
+@pytest.fixture(scope="module")
+def corridors():
+    from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
+
+    return CorridorNetwork.from_geojson(QINGDAO_CORRIDORS_PATH)
+
+
+ENDPOINTS = [
+    (120.384, 36.062),
+    (120.468, 36.107),
+    (120.40, 36.08),
+    (120.42, 36.095),
+    (120.38, 36.10),
+]
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(
+    trips=st.lists(
+        st.tuples(
+            st.sampled_from(ENDPOINTS),
+            st.sampled_from(ENDPOINTS),
+            st.floats(0.0, 600.0),
+            st.sampled_from([0.0, 120.0, 1800.0]),
+            st.integers(0, 2),
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_corridor_traffic_passes_the_checker(corridors, trips):
+    planner = Planner(QINGDAO, epoch=EPOCH, corridors=corridors)
+    for i, (a, b, earliest, width, prio) in enumerate(trips):
+        if a == b:
+            continue
+        r = FlightRequest(
+            f"C{i}", DRONE, CorridorRoute(a, b), earliest, earliest + width, 15.0, prio
+        )
+        d, changes = planner.decide(r, 0.0)
+        if d.status != Status.REJECTED:
+            assert d.route["edges"]
+        check_changes(planner, r, changes)
     assert check_accepted(planner, [], QINGDAO) == []
