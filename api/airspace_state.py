@@ -160,47 +160,47 @@ class AirspaceState:
         if flight_id in self.planner.records():
             self.planner.cancel(flight_id, now_s)
 
-    def apply_event(self, ev: AirspaceEvent, session: Session) -> None:
-        """Apply one change another replica made (flight record or zone)."""
+    def apply_flight_events(self, events: list[AirspaceEvent], session: Session) -> None:
+        """Apply flight changes another replica made: each flight's stored record replaces
+        this planner's (the row holds the newest record, so order within the list is moot)."""
         from planner.decision import FlightRecord
 
+        refs = list(dict.fromkeys(ev.ref for ev in events))
+        records: dict[str, Any] = {}
+        for i in range(0, len(refs), 500):
+            chunk = refs[i : i + 500]
+            rows = session.execute(
+                select(FlightRow.id, FlightRow.record).where(FlightRow.id.in_(chunk))
+            )
+            for fid, record in rows:
+                records[fid] = record
         now_s = self.now_s()
-        p = ev.payload
-        if ev.kind == "flight":
-            # The row holds the newest record; applying it for an older event is harmless.
-            record = session.execute(
-                select(FlightRow.record).where(FlightRow.id == ev.ref)
-            ).scalar_one_or_none()
-            if record:
-                self.planner.restore(FlightRecord.from_json(record))
+        for ref in refs:
+            if records.get(ref):
+                self.planner.restore(FlightRecord.from_json(records[ref]))
             else:
-                self._drop(ev.ref, now_s)
-        elif ev.kind == "zone":
-            if ev.ref in self.zones:
-                self.planner.withdraw_zone(ev.ref, now_s)
-                del self.zones[ev.ref]
-            if p.get("action") == "publish":
-                row = session.get(ZoneRow, ev.ref)
-                if row is not None and not row.withdrawn:
-                    z = zone_from_row(row, epoch=self.epoch, deployment=self.deployment)
-                    # The replica that published it persisted the re-plans as flight events.
-                    self.planner.publish_zone(z, now_s)
-                    self.zones[z.identifier] = z
-            self._zones_version += 1
-        self.applied_seq = ev.seq
+                self._drop(ref, now_s)
+        if events:
+            self.applied_seq = max(self.applied_seq, events[-1].seq)
 
     def catch_up(self, session: Session) -> None:
         """Apply every event newer than the last one this process saw (or reload if unsure)."""
         if self._dirty or self.planner is None:
             self.reload(session)
             return
-        events = session.execute(
-            select(AirspaceEvent)
-            .where(AirspaceEvent.seq > self.applied_seq)
-            .order_by(AirspaceEvent.seq)
-        ).scalars()
-        for ev in events:
-            self.apply_event(ev, session)
+        events = list(
+            session.execute(
+                select(AirspaceEvent)
+                .where(AirspaceEvent.seq > self.applied_seq)
+                .order_by(AirspaceEvent.seq)
+            ).scalars()
+        )
+        if any(ev.kind != "flight" for ev in events):
+            # Re-planning after a zone change is not replayed here (this planner's order of
+            # flights may differ from the publisher's): take the store's result as a whole.
+            self.reload(session)
+            return
+        self.apply_flight_events(events, session)
 
     def mark_dirty(self) -> None:
         """Rebuild the planner from the store before the next decision."""

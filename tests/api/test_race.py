@@ -162,3 +162,70 @@ def test_two_processes_never_approve_conflicting_requests(db_url, tmp_path):
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.mark.slow
+def test_a_replica_sees_flights_and_zones_published_by_another(db_url, tmp_path):
+    store = Store(db_url)
+    store.migrate()
+    with store.write() as s:
+        reg = create_user(s, role="regulator")[1]
+        op = create_user(s, role="operator", operator_id="OP-1")[1]
+    store.dispose()
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"server{i}.log" for i in range(2)]
+    procs = [start_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
+    a, b = (f"http://127.0.0.1:{p}" for p in ports)
+    auth_op, auth_reg = {"Authorization": f"Bearer {op}"}, {"Authorization": f"Bearer {reg}"}
+    try:
+        for base, proc, log in zip((a, b), procs, logs, strict=True):
+            wait_ready(base, proc, log)
+        for i in range(3):
+            drone = {
+                "id": f"DR-{i}",
+                "serial": f"SN-R-{i}",
+                "empty_weight_kg": 0.9,
+                "max_takeoff_weight_kg": 1.5,
+                "max_speed_mps": 20.0,
+                "capabilities": ["remote_id", "geofencing", "manual_takeover"],
+            }
+            assert httpx.post(f"{a}/v1/drones", json=drone, headers=auth_op).status_code == 201
+        now = httpx.get(f"{a}/v1/health").json()["now_s"]
+
+        def fly(base: str, drone: str) -> dict:
+            body = {
+                "drone": drone,
+                "departure": {"earliest": now + 600, "latest": now + 600},
+                "speed_mps": 10.0,
+                "route": {"waypoints": EAST},
+            }
+            return httpx.post(f"{base}/v1/flights", json=body, headers=auth_op, timeout=60).json()
+
+        first = fly(a, "DR-0")
+        assert first["status"] == "approved"
+        assert fly(b, "DR-1")["status"] == "rejected"  # B knows A's flight
+        zone = {
+            "id": "TFR-R",
+            "restriction": "PROHIBITED",
+            "geometry": {"type": "Circle", "center": [120.31, 36.10], "radius_m": 300},
+            "lower_m": 0,
+            "upper_m": 200,
+        }
+        published = httpx.post(f"{b}/v1/zones", json=zone, headers=auth_reg, timeout=60).json()
+        assert [c["flight"] for c in published["changes"]] == [first["flight"]]
+        q = {"lon": 120.31, "lat": 36.10, "altitude_m": 50, "start": now, "end": now + 60}
+        assert [
+            h["zone"] for h in httpx.get(f"{a}/v1/geo/point", params=q, headers=auth_op).json()
+        ] == ["TFR-R"]
+        again = fly(a, "DR-2")  # A now knows the zone (and that the first flight moved or went)
+        assert again["status"] == "rejected" and any(
+            r.get("zone") == "TFR-R" for r in again["reasons"]
+        )
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
