@@ -206,6 +206,7 @@ class Planner:
         self._nobody = SpaceTimeIndex()
         self._records: dict[str, FlightRecord] = {}
         self._flights: dict[str, Flight] = {}
+        self._bounds: dict[str, tuple[float, ...]] = {}
         self._zones: dict[str, Zone] = {}
         self._volumes: list[_Volume] = []
         self._tree: shapely.STRtree | None = None
@@ -320,11 +321,9 @@ class Planner:
         if zone.restriction != Restriction.PROHIBITED:
             return []
         hit: list[str] = []
-        for fid in list(self.index.flights()):
+        for fid in self._near(zone.identifier, now_s):
             flight = self._flights[fid]
             end = flight.end_s
-            if end < now_s:
-                continue
             blocks = self._blocks(
                 flight,
                 max(now_s, flight.start_s),
@@ -346,6 +345,27 @@ class Planner:
             zone=zone.identifier,
         )
         return self._displace(hit, now_s, lambda _fid: reason)
+
+    def _near(self, zone_id: str, now_s: float) -> list[str]:
+        """Filed flights whose bounding boxes meet the zone's and that end after ``now_s``."""
+        vols = [v.block for v in self._volumes if v.zone.identifier == zone_id]
+        ids = list(self._flights)
+        if not vols or not ids:
+            return []
+        zx0, zy0, zx1, zy1 = shapely.total_bounds([b.polygon_xy for b in vols])
+        zlo = min(b.lower_m for b in vols)
+        zhi = max(b.upper_m for b in vols)
+        bb = np.array([self._bounds[f] for f in ids])  # x0, y0, x1, y1, z0, z1, t1
+        near = (
+            (bb[:, 0] <= zx1)
+            & (bb[:, 2] >= zx0)
+            & (bb[:, 1] <= zy1)
+            & (bb[:, 3] >= zy0)
+            & (bb[:, 4] <= zhi)
+            & (bb[:, 5] >= zlo)
+            & (bb[:, 6] >= now_s)
+        )
+        return [ids[i] for i in np.flatnonzero(near)]
 
     def withdraw_zone(self, zone_id: str, now_s: float) -> None:
         """Take a zone out of force. Accepted flights stay as they are."""
@@ -371,11 +391,18 @@ class Planner:
             self.index.remove(flight_id)
         self.index.insert(flight_id, priority, flight)
         self._flights[flight_id] = flight
+        if isinstance(flight, AreaOp):
+            x0, y0, x1, y1 = shapely.bounds(flight.polygon_xy)
+            self._bounds[flight_id] = (x0, y0, x1, y1, flight.lower_m, flight.upper_m, flight.end_s)
+        else:
+            lo, hi = flight.xyzt.min(axis=0), flight.xyzt.max(axis=0)
+            self._bounds[flight_id] = (lo[0], lo[1], hi[0], hi[1], lo[2], hi[2], hi[3])
 
     def _unfile(self, flight_id: str) -> None:
         if flight_id in self.index:
             self.index.remove(flight_id)
         self._flights.pop(flight_id, None)
+        self._bounds.pop(flight_id, None)
 
     def _index_priority(self, rec: FlightRecord) -> int:
         return AIRBORNE_PRIORITY if rec.state in AIRBORNE_STATES else rec.request.priority
