@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as PolygonPatch
 from shapely.geometry import shape
 
@@ -100,6 +102,16 @@ def plot_map(
     if tracks:
         alpha = max(0.03, min(0.6, 30.0 / math.sqrt(len(tracks))))
         ax.add_collection(LineCollection(tracks, colors="#111111", linewidths=0.5, alpha=alpha))
+    handles = [
+        Patch(fc=ZONE_COLOURS[r], alpha=0.4, label=str(r))
+        for r in ZONE_COLOURS
+        if any(z.restriction == r for z in zones)
+    ]
+    if lines:
+        handles.append(Line2D([], [], color="#1f77b4", label="corridors"))
+    handles.append(Line2D([], [], color="#111111", label=f"accepted flights ({len(tracks)})"))
+    handles.append(Patch(fc="#2ca02c", alpha=0.3, label="area operations"))
+    ax.legend(handles=handles, loc="upper right", fontsize="small")
     ax.autoscale_view()
     lat0 = np.mean(ax.get_ylim())
     ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
