@@ -204,3 +204,18 @@ def test_unmanaged_sailing_week_flies_into_the_restriction():
     assert not result.ok
     hits = {(v.flight_id, v.zone_id) for v in result.safety.violations}
     assert ("PHOTO-3", "TFR-SAILING-WEEK") in hits and ("PHOTO-1", "TFR-SAILING-WEEK") not in hits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+def test_generated_days_replay_safely(seed, tmp_path):
+    from scenarios.generate import generate_day
+
+    doc = generate_day("qingdao", flights=400, seed=seed, out_dir=tmp_path)
+    result = replay(scenario_from_dict(doc, base_dir=tmp_path), progress=False)
+    m = result.document["metrics"]
+    assert result.ok, m["safety"]
+    assert m["requests"] == 400 and m["approved"] > 300
+    assert m["safety"]["flights"] == sum(
+        1 for s in result.document["final"].values() if s == "accepted"
+    )
