@@ -448,7 +448,7 @@ def intent_to_request(
     flight_id: str,
     times: Mapping[str, datetime],
     epoch: datetime,
-    to_lonlat: tuple[float, float],
+    to_lonlat: tuple[float, float] | None,
     drone: Drone | None = None,
     ground_w84_m: float = 0.0,
 ) -> FlightRequest:
@@ -464,8 +464,9 @@ def intent_to_request(
         Instants of ``StartOfTestRun``, ``StartOfScenario`` and ``TimeOfEvaluation``.
     epoch : datetime
         The planner's epoch (t_s = 0).
-    to_lonlat : (float, float)
-        Where 0 N 0 E moves to, e.g. Qingdao ``(120.38, 36.07)``.
+    to_lonlat : (float, float) or None
+        Where 0 N 0 E moves to, e.g. Qingdao ``(120.38, 36.07)``; ``None`` for intents
+        already drawn at a real place (the Swiss ``che`` ones).
     drone : Drone, optional
         Defaults to :func:`intent_drone`.
     ground_w84_m : float
@@ -476,7 +477,9 @@ def intent_to_request(
         raise IntentFormatError(
             f"intent {flight_id!r}: expected exactly one area volume, got {len(area)}"
         )
-    v4 = translate_volume4d(volume4d_from_template(area[0], times), to_lonlat=to_lonlat)
+    v4 = volume4d_from_template(area[0], times)
+    if to_lonlat is not None:
+        v4 = translate_volume4d(v4, to_lonlat=to_lonlat)
     return volume4d_to_request(
         v4,
         flight_id=flight_id,

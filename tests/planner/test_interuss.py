@@ -250,3 +250,40 @@ def test_unknown_delta_source_is_named(tmp_path):
     f.write_text("intents:\n  a:\n    delta:\n      source: nope\n      mutation: {}\n")
     with pytest.raises(IntentFormatError, match="'nope'"):
         load_intents(f)
+
+
+def test_circle_volumes_and_unsupported_time_templates(interop):
+    che = load_intents(interop / "interuss_monitoring" / "che" / "general_flight_auth_flights.yaml")
+    area = che["flight1"]["basic_information"]["area"][0]
+    with pytest.raises(IntentFormatError, match="end_time"):
+        volume4d_from_template(area, TIMES)  # "next weekday" templates are not supported
+    fixed = {
+        **area,
+        "end_time": {
+            "offset_from": {"starting_from": {"time_during_test": "StartOfTestRun"}, "offset": "1h"}
+        },
+    }
+    v = volume4d_from_template(fixed, TIMES)
+    outline = volume4d_outline(v)
+    bern = local_deployment(7.4774, 46.9749)
+    disc = Projection.for_deployment(bern).geometry_to_xy(outline)
+    # contains the 100 m circle, within a metre of it
+    assert disc.contains(disc.centroid.buffer(99.9)) and not disc.contains(
+        disc.centroid.buffer(101.1)
+    )
+    request = intent_to_request(
+        {
+            **che["flight1"],
+            "basic_information": {**che["flight1"]["basic_information"], "area": [fixed]},
+        },
+        flight_id="CHE-1",
+        times=TIMES,
+        epoch=NOW,
+        to_lonlat=None,  # already in Bern
+        drone=DRONE,
+        ground_w84_m=550.0,
+    )
+    centre = request.route.polygon.centroid
+    assert (round(centre.x, 4), round(centre.y, 4)) == (7.4774, 46.9749)
+    assert (request.route.lower_m, request.route.upper_m) == (0.0, 100.0)
+    assert request.route.duration_s == 3600.0
