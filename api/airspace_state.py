@@ -1,11 +1,13 @@
 """The airspace of one service process: its planner, zones and geo-awareness index, kept in
 step with the store.
 
-Every change to accepted flights or zones runs inside :meth:`AirspaceState.transaction`, which
-takes the store's airspace lock, first applies the ``airspace_events`` other replicas wrote
-since this process last looked (the change sequence), then lets the caller decide and persist,
-and finally records the new events as applied. If anything fails after the planner was changed,
-the planner is rebuilt from the store before the next decision, so the store stays the truth.
+Every change to accepted flights or zones is serialised: flight decisions go through
+:meth:`AirspaceState.run` (one worker thread groups concurrent requests into one transaction
+and one durable commit), the rarer changes through :meth:`AirspaceState.transaction`. Both take
+the store's airspace lock, first apply the ``airspace_events`` other replicas wrote since this
+process last looked (the change sequence), then decide and persist, and finally record their
+own events as applied. If anything fails after the planner was changed, the planner is rebuilt
+from the store before the next decision, so the store stays the truth.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.deployment import Deployment
+from airspace.formats import load_zones, zone_from_dict
+from airspace.geoawareness import ZoneIndex
+from airspace.projection import Projection
 from airspace.zones import Zone
 from api.errors import ApiError
 from api.models import AirspaceEvent, FlightRow, ZoneRow
 from api.store import Store, latest_seq, utcnow
+from planner.decision import FlightRecord, Planner
 
 log = logging.getLogger("qingkong.api")
 
@@ -36,8 +42,6 @@ LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent"
 
 def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
     """Rebuild the :class:`Zone` a stored row describes."""
-    from airspace.formats import load_zones, zone_from_dict
-
     if row.kind == "inline":
         return zone_from_dict(row.source, start=epoch, tz=deployment.tz)
     zones = load_zones(row.source, deployment=deployment)
@@ -115,8 +119,6 @@ class AirspaceState:
 
     # -- loading -------------------------------------------------------------------------------
     def _new_planner(self, zones: list[Zone]) -> Any:
-        from planner.decision import Planner
-
         return Planner(
             self.deployment,
             epoch=self.epoch,
@@ -128,8 +130,6 @@ class AirspaceState:
 
     def reload(self, session: Session) -> None:
         """Rebuild the planner from the store: active zones, then every live flight."""
-        from planner.decision import FlightRecord
-
         t0 = time.perf_counter()
         zones: dict[str, Zone] = {}
         for row in session.execute(select(ZoneRow).where(ZoneRow.withdrawn.is_(False))).scalars():
@@ -163,8 +163,6 @@ class AirspaceState:
     def apply_flight_events(self, events: list[AirspaceEvent], session: Session) -> None:
         """Apply flight changes another replica made: each flight's stored record replaces
         this planner's (the row holds the newest record, so order within the list is moot)."""
-        from planner.decision import FlightRecord
-
         refs = list(dict.fromkeys(ev.ref for ev in events))
         records: dict[str, Any] = {}
         for i in range(0, len(refs), 500):
@@ -250,7 +248,6 @@ class AirspaceState:
     def warm(self) -> None:
         """Start the decision worker and pay its first-use costs now, not on the first request
         (pyproj builds its transformers per thread; SQLAlchemy compiles row loaders lazily)."""
-        from airspace.projection import Projection
 
         def touch(_s: Session) -> None:
             proj = Projection.for_deployment(self.deployment)
@@ -322,8 +319,6 @@ class AirspaceState:
     # -- zones -----------------------------------------------------------------------------------
     def zone_index(self) -> Any:
         """The geo-awareness index over the active zones (rebuilt when they change)."""
-        from airspace.geoawareness import ZoneIndex
-
         if self._index is None or self._index_key != self._zones_version:
             self._index = ZoneIndex(list(self.zones.values()), self.deployment)
             self._index_key = self._zones_version

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
 from airspace.errors import AirspaceError
+from airspace.geoawareness import ZoneIndex
 from airspace.zones import Zone
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
@@ -26,6 +27,7 @@ from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Notification, ZoneRow
 from api.schemas import FlightCreate, Time
 from api.store import utcnow
+from planner.requests import request_from_dict
 
 STATE_OF_STATUS = {"approved": "accepted", "pending": "pending", "rejected": "rejected"}
 STATE_OF_CHANGE = {"revoked": "revoked", "replanned": "accepted", "approved": "accepted"}
@@ -191,8 +193,6 @@ def file_flight(
 
     A repeated ``request_id`` with the same body returns the stored answer (idempotent retry).
     """
-    from planner.requests import request_from_dict
-
     op = user.operator_id or ""
     digest = body_hash(raw)
     n = count_vertices(raw.get("route"))
@@ -335,8 +335,6 @@ def publish_zones(
     state: AirspaceState, zones: list[tuple[Zone, str, dict[str, Any]]], *, replace_existing: bool
 ) -> tuple[list[ZoneRow], list[dict[str, Any]]]:
     """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked."""
-    from airspace.geoawareness import ZoneIndex
-
     for zone, _kind, _source in zones:
         try:
             ZoneIndex([zone], state.deployment)

@@ -16,12 +16,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
+from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zones_to_ed269
 from api import errors
 from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
+from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
-from api.store import Store
+from api.store import Store, utcnow
+from planner.deconflict import warmup
 
 log = logging.getLogger("qingkong.api")
 
@@ -93,22 +97,14 @@ class _TooLarge(Exception):
 def _load_corridors(settings: Settings, deployment: Any) -> Any:
     path = settings.corridors_path
     if path is None and settings.demo:
-        from airspace.corridors import QINGDAO_CORRIDORS_PATH
-
         path = str(QINGDAO_CORRIDORS_PATH)
     if not path:
         return None
-    from airspace.corridors import CorridorNetwork
-
     return CorridorNetwork.from_geojson(path, deployment)
 
 
 def _seed_demo_zones(store: Store, deployment: Any) -> None:
     """Store the Qingdao demo airspace once (the first demo start of a database)."""
-    from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zones_to_ed269
-    from api.models import Meta, ZoneRow
-    from api.store import utcnow
-
     with store.write(airspace=True) as s:
         if s.get(Meta, "demo_zones") is not None:
             return
@@ -159,8 +155,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     with store.session() as s:
         airspace.reload(s)
     if settings.warmup:
-        from planner.deconflict import warmup
-
         warmup()
         airspace.warm()
 

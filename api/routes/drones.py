@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from airspace.drones import Drone
+from airspace.rules import RULESETS, classify
 from api.deps import CurrentUser, PlannerDep, SessionDep, StoreDep
 from api.errors import ApiError, bad_field, not_found
-from api.models import DroneRow, Operator
+from api.models import DroneRow, FlightRow, Operator
 from api.schemas import DroneCreate, DronePublic
 from api.store import utcnow
 
@@ -17,8 +18,6 @@ router = APIRouter(prefix="/drones", tags=["drones"])
 
 def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> str:
     """The drone class the national rules give these properties."""
-    from airspace.rules import RULESETS, classify
-
     drone = Drone(
         id=body.id,
         operator_id=operator_id,
@@ -105,8 +104,6 @@ def get_drone(drone_id: str, user: CurrentUser, session: SessionDep) -> DroneRow
 @router.delete("/{drone_id}", operation_id="drones-delete", status_code=204)
 def delete_drone(drone_id: str, user: CurrentUser, store: StoreDep) -> None:
     """Deregister a drone that has no flights."""
-    from api.models import FlightRow
-
     with store.write() as s:
         row = s.get(DroneRow, drone_id)
         if row is None or (not user.is_regulator and row.operator_id != user.operator_id):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api import lifecycle
 from api.deps import CurrentUser, PlannerDep, SettingsDep
 from api.errors import bad_field
-from api.schemas import RouteQuery, Time, VolumeQuery, ZoneHitPublic
+from api.schemas import RouteQuery, Time, VolumeQuery, ZoneHitPublic, _check_time
 
 router = APIRouter(prefix="/geo", tags=["geo-awareness"])
 
@@ -65,8 +65,6 @@ def _num(v: str, field: str) -> Time:
     try:
         return float(v)
     except ValueError:
-        from api.schemas import _check_time
-
         try:
             return _check_time(v)
         except ValueError as e:

@@ -9,6 +9,13 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
 
 from airspace.errors import AirspaceError
+from airspace.formats import (
+    load_zones,
+    zone_from_dict,
+    zones_to_ed269,
+    zones_to_ed318,
+    zones_to_geojson,
+)
 from api import lifecycle
 from api.airspace_state import AirspaceState, zone_from_row
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
@@ -49,8 +56,6 @@ def _public(row: ZoneRow) -> dict[str, Any]:
 
 
 def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
-    from airspace.formats import zone_from_dict
-
     d = body.model_dump(exclude_none=True)
     n = lifecycle.count_vertices(d["geometry"])
     if n > max_vertices:
@@ -116,8 +121,6 @@ def upload_zones(
     replace: Annotated[bool, Query(description="replace zones with the same id")] = False,
 ) -> dict[str, Any]:
     """Upload a zone file; every zone in it is published."""
-    from airspace.formats import load_zones, zones_to_ed269
-
     n = lifecycle.count_vertices(document)
     if n > settings.max_vertices:
         raise bad_field(
@@ -168,8 +171,6 @@ def export_zones(
     format: Annotated[Literal["geojson", "ed269", "ed318"], Query()] = "geojson",
 ) -> dict[str, Any]:
     """The active zones as one GeoJSON, ED-269 or ED-318 document."""
-    from airspace.formats import zones_to_ed269, zones_to_ed318, zones_to_geojson
-
     rows = session.execute(
         select(ZoneRow).where(ZoneRow.withdrawn.is_(False)).order_by(ZoneRow.id)
     ).scalars()
