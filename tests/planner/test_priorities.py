@@ -15,7 +15,7 @@ from shapely.geometry import box
 from airspace.deployment import QINGDAO
 from airspace.drones import Drone
 from airspace.zones import Applicability, Restriction, Zone, ZoneVolume
-from planner.decision import Planner
+from planner.decision import FlightRecord, Planner
 from planner.requests import (
     AreaRoute,
     CorridorRoute,
@@ -269,3 +269,32 @@ def test_corridor_traffic_passes_the_checker(corridors, trips):
             assert d.route["edges"]
         check_changes(planner, r, changes)
     assert check_accepted(planner, [], QINGDAO) == []
+
+
+@SETTINGS
+@given(reqs=requests(n_max=12), zs=zones(), data=st.data())
+def test_reviews_and_restarts_keep_the_set_safe(reqs, zs, data):
+    planner = Planner(QINGDAO, epoch=EPOCH, zones=zs)
+    decide_all(planner, reqs[:-1])
+    for fid, rec in planner.records().items():
+        if rec.state == State.PENDING:
+            verdict = data.draw(st.booleans())
+            d, _ = planner.review(fid, verdict, 10.0)
+            assert planner.record(fid).state == (State.ACCEPTED if verdict else State.REJECTED)
+    assert (
+        check_accepted(planner, [z for z in zs if z.restriction == Restriction.PROHIBITED], QINGDAO)
+        == []
+    )
+    # a restart from the persisted records decides the next request exactly the same way
+    fresh = Planner(QINGDAO, epoch=EPOCH, zones=zs)
+    for rec in planner.records().values():
+        fresh.restore(FlightRecord.from_json(rec.to_json()))
+    last = reqs[-1]
+    a, changes_a = planner.decide(last, 20.0)
+    b, changes_b = fresh.decide(last, 20.0)
+    assert (a.status, a.departure_s, [r.to_json() for r in a.reasons]) == (
+        b.status,
+        b.departure_s,
+        [r.to_json() for r in b.reasons],
+    )
+    assert [(c.flight_id, c.kind) for c in changes_a] == [(c.flight_id, c.kind) for c in changes_b]
