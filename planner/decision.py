@@ -624,26 +624,32 @@ class Planner:
                 self.separation_v_m,
             )
         plans = []
-        seen: set[tuple[tuple[str, ...], float]] = set()
-        for offset in CORRIDOR_LAYER_OFFSETS:
-            for p in self._router.routes(
-                route.origin,
-                route.destination,
-                request.earliest_s,
-                self.epoch,
-                k=3,
-                speed_mps=checked.speed_mps,
-                vertical_rate_mps=request.drone.vertical_rate_mps,
-                layer_offset=offset,
-            ):
-                key = (tuple(p.edges), round(float(p.layer_m), 3), tuple(p.edge_layers_m))
-                if key not in seen:
-                    seen.add(key)
-                    plans.append(p)
+        seen: set[tuple] = set()
+        # Routes avoid the zones active when they are flown: ask for the earliest departure
+        # and, if every route is blocked then, for the latest one.
+        for depart_s in dict.fromkeys((checked.depart_lo_s, checked.depart_hi_s)):
+            for offset in CORRIDOR_LAYER_OFFSETS:
+                for p in self._router.routes(
+                    route.origin,
+                    route.destination,
+                    depart_s,
+                    self.epoch,
+                    k=3,
+                    speed_mps=checked.speed_mps,
+                    vertical_rate_mps=request.drone.vertical_rate_mps,
+                    layer_offset=offset,
+                ):
+                    key = (tuple(p.edges), tuple(p.edge_layers_m))
+                    if key not in seen:
+                        seen.add(key)
+                        plans.append(p)
+            if plans:
+                break
         out: list[_Candidate] = []
         dropped: list[Reason] = []
         for p in plans:
-            rows = np.asarray(p.trajectory, dtype=np.float64)
+            rows = np.array(p.trajectory, dtype=np.float64)
+            rows[:, 3] += request.earliest_s - rows[0, 3]  # undelayed: departs at earliest_s
             top = float(rows[:, 2].max())
             reject, pending = altitude_findings(top, checked, self.ruleset)
             if reject:

@@ -444,3 +444,14 @@ def test_corridor_request_far_from_the_network_has_no_route(corridors):
     assert "destination" in d.reasons[0].message
     d2, _ = Planner(QINGDAO, epoch=EPOCH).decide(req("NONET", CorridorRoute(WUSI, LAOSHAN)), 0.0)
     assert codes(d2) == ["NO_ROUTE"]
+
+
+def test_corridor_request_waits_for_a_restriction_on_its_vertiport_to_end(corridors):
+    tfr = zone("TFR-WUSI", box(120.378, 36.0615, 120.386, 36.064), during=(0, 900))
+    p = Planner(QINGDAO, epoch=EPOCH, corridors=corridors, zones=[tfr])
+    d, _ = p.decide(req("C0", CorridorRoute(WUSI, LAOSHAN), 0.0, 1800.0, speed=15.0), 0.0)
+    assert d.status == Status.APPROVED
+    assert 900.0 < d.departure_s <= 900.2
+    assert check_accepted(p, [tfr], QINGDAO) == []
+    d2, _ = p.decide(req("C1", CorridorRoute(WUSI, LAOSHAN), 0.0, 600.0, speed=15.0), 0.0)
+    assert d2.status == Status.REJECTED and codes(d2) == ["NO_ROUTE"]
