@@ -122,6 +122,7 @@ class _Plan:
     route: dict[str, Any] | None
     pending: list[Reason]
     overridden: list[str]
+    notes: list[Reason] = field(default_factory=list)
 
 
 @dataclass
@@ -466,7 +467,10 @@ class Planner:
         rec = self._live(flight_id, (State.PENDING,), "review")
         old = rec.decision
         if approve:
-            decision = replace(old, status=Status.APPROVED, decided_at_s=float(now_s), reasons=[])
+            notes = [r for r in old.reasons if r.code == ReasonCode.ZONE_CONDITIONAL]
+            decision = replace(
+                old, status=Status.APPROVED, decided_at_s=float(now_s), reasons=notes
+            )
             rec.state = State.ACCEPTED
         else:
             decision = Decision(
@@ -528,7 +532,7 @@ class Planner:
     ) -> Decision:
         pending = checked.pending + plan.pending
         status = Status.PENDING if pending else Status.APPROVED
-        decision = self._decision(request, plan, status, now_s, pending)
+        decision = self._decision(request, plan, status, now_s, pending + plan.notes)
         fid = request.flight_id
         self._records.pop(fid, None)
         rec = FlightRecord(request, decision, State.PENDING if pending else State.ACCEPTED)
@@ -728,17 +732,38 @@ class Planner:
             score = (bool(pending), final.end_s)
             if best is None or score < best[0]:
                 best = (score, _Plan(final, res.delay_s, cand.route, pending, list(res.overridden)))
+        if best is not None:
+            best[1].notes = self._condition_notes(best[1].flight)
         return (None if best is None else best[1]), failure
 
-    def _authorisation_reasons(self, flight: Flight) -> list[Reason]:
-        blocks = self._blocks(
-            flight, flight.start_s, flight.end_s, (Restriction.REQ_AUTHORISATION,)
-        )
+    def _zones_entered(self, flight: Flight, restriction: Restriction) -> list[str]:
+        blocks = self._blocks(flight, flight.start_s, flight.end_s, (restriction,))
         if not blocks:
             return []
         _, zones = conflicts_at(
             flight, 0.0, self._nobody, blocks, self.separation_h_m, self.separation_v_m
         )
+        return zones
+
+    def _condition_notes(self, flight: Flight) -> list[Reason]:
+        """CONDITIONAL zones the flight enters: approved, with the zone's conditions attached."""
+        out = []
+        for z in self._zones_entered(flight, Restriction.CONDITIONAL):
+            zone = self._zones[z]
+            conditions = [c for c in (*zone.restriction_conditions, zone.message) if c]
+            text = "; ".join(conditions) or "conditions set by the zone's authority apply"
+            out.append(
+                Reason(
+                    ReasonCode.ZONE_CONDITIONAL,
+                    f"the flight enters conditional zone {z}: {text}",
+                    zone=z,
+                    detail={"conditions": list(zone.restriction_conditions)},
+                )
+            )
+        return out
+
+    def _authorisation_reasons(self, flight: Flight) -> list[Reason]:
+        zones = self._zones_entered(flight, Restriction.REQ_AUTHORISATION)
         return [
             Reason(
                 ReasonCode.ZONE_REQ_AUTHORISATION,
@@ -807,7 +832,9 @@ class Planner:
             note = Reason(
                 ReasonCode.REPLANNED, reason.message, zone=reason.zone, flight=reason.flight
             )
-            rec.decision = self._decision(rec.request, plan, status, now_s, [note, *pending])
+            rec.decision = self._decision(
+                rec.request, plan, status, now_s, [note, *pending, *plan.notes]
+            )
             rec.state = State.PENDING if pending else State.ACCEPTED
             self._file(fid, plan.flight, rec.request.priority)
             changes.append(Change(fid, "replanned", rec.decision, note))

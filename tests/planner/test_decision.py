@@ -455,3 +455,19 @@ def test_corridor_request_waits_for_a_restriction_on_its_vertiport_to_end(corrid
     assert check_accepted(p, [tfr], QINGDAO) == []
     d2, _ = p.decide(req("C1", CorridorRoute(WUSI, LAOSHAN), 0.0, 600.0, speed=15.0), 0.0)
     assert d2.status == Status.REJECTED and codes(d2) == ["NO_ROUTE"]
+
+
+def test_conditional_zone_approves_with_its_conditions_attached():
+    cond = Zone(
+        "COND-1",
+        Restriction.CONDITIONAL,
+        (ZoneVolume(MIDDLE, 0.0, 120.0),),
+        restriction_conditions=("remote_id broadcast on",),
+    )
+    p = Planner(QINGDAO, epoch=EPOCH, zones=[cond])
+    d, _ = p.decide(req("F1"), 0.0)
+    assert d.status == Status.APPROVED
+    assert [(str(r.code), r.zone) for r in d.reasons] == [("ZONE_CONDITIONAL", "COND-1")]
+    assert "remote_id broadcast on" in d.reasons[0].message
+    d2, _ = p.decide(req("F2", line(60.0, (120.38, 36.09), (120.40, 36.09))), 0.0)
+    assert d2.status == Status.APPROVED and d2.reasons == []
