@@ -14,6 +14,7 @@ Serialisation, one process and several:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from api.models import AirspaceEvent, Meta
 
 AIRSPACE_LOCK_KEY = 0x71696E676B6F6E67  # "qingkong"
 MIGRATION_LOCK_KEY = AIRSPACE_LOCK_KEY + 1
+log = logging.getLogger("qingkong.api")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -48,6 +50,9 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")  # an approval is on disk before it is answered
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
+        # Checkpoints run in the store's background thread, not inside a decision's commit;
+        # the automatic one stays as a safety net should that thread fall behind.
+        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -85,6 +90,26 @@ class Store:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if self.dialect == "sqlite":
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="qingkong-wal-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self, every_s: float = 1.0) -> None:
+        """Copy the write-ahead log back into the database now and then (PASSIVE: never
+        waits for, nor blocks, a writer)."""
+        while not self._stop.wait(every_s):
+            try:
+                raw = self.engine.raw_connection()  # autocommit: no transaction around it
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    raw.close()
+            except Exception:  # pragma: no cover - e.g. the file was removed under us
+                log.warning("WAL checkpoint failed", exc_info=True)
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe when several processes start at once)."""
@@ -122,6 +147,7 @@ class Store:
             return row.value
 
     def dispose(self) -> None:
+        self._stop.set()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
