@@ -298,3 +298,46 @@ def test_reviews_and_restarts_keep_the_set_safe(reqs, zs, data):
         [r.to_json() for r in b.reasons],
     )
     assert [(c.flight_id, c.kind) for c in changes_a] == [(c.flight_id, c.kind) for c in changes_b]
+
+
+def test_a_busy_hour_stays_safe():
+    """150 requests over 2 km x 1 km in an hour, three priorities, a zone published midway."""
+    rng = np.random.default_rng(7)
+    planner = Planner(QINGDAO, epoch=EPOCH)
+    changes = []
+    tfr = Zone(
+        "TFR-MID",
+        Restriction.PROHIBITED,
+        (ZoneVolume(box(120.386, 36.068, 120.389, 36.072), 0.0, 150.0),),
+        applicability=(
+            Applicability(
+                permanent=False,
+                start=EPOCH + timedelta(seconds=1800),
+                end=EPOCH + timedelta(seconds=2700),
+            ),
+        ),
+    )
+    for i in range(150):
+        now_s = i * 20.0
+        if i == 75:
+            changes += planner.publish_zone(tfr, now_s)
+        x0, x1 = rng.uniform(120.380, 120.400, 2)
+        y0, y1 = rng.uniform(36.065, 36.075, 2)
+        alt = float(rng.choice([30.0, 50.0, 70.0, 90.0]))
+        earliest = now_s + rng.uniform(0.0, 600.0)
+        route = WaypointRoute(((x0, y0, 0.0), (x0, y0, alt), (x1, y1, alt), (x1, y1, 0.0)))
+        r = FlightRequest(
+            f"F{i:03d}", DRONE, route, earliest, earliest + 900.0, 12.0, int(rng.integers(0, 3))
+        )
+        d, ch = planner.decide(r, now_s)
+        check_changes(planner, r, ch)
+        changes += ch
+    states = [rec.state for rec in planner.records().values()]
+    assert states.count(State.ACCEPTED) > 75
+    assert check_accepted(planner, [], QINGDAO) == []
+    after = {
+        f: rec
+        for f, rec in planner.records().items()
+        if rec.decision.departure_s and rec.decision.departure_s >= 1500.0
+    }
+    assert check_accepted(after, [tfr], QINGDAO, epoch=EPOCH) == []
