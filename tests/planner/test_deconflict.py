@@ -47,7 +47,7 @@ def test_slot_is_conflict_free_and_no_earlier_grid_delay_is(seed, n_accepted, se
         idx.insert(f"A{i}", 0, r)
         accepted.append(r)
     new = _random_route(rng, int(rng.integers(2, 5)))
-    quantum = 1.0
+    quantum = 0.25
     res = earliest_slot(new, 0.0, 120.0, idx, [], sh, sv, quantum_s=quantum)
     want = naive.earliest_delay_bruteforce(new, accepted, 0.0, 120.0, quantum, sh, sv)
     if res.delay_s is None:
