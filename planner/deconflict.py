@@ -172,6 +172,8 @@ def forbidden_delays(
     """
     flight = _as_flight(flight)
     _check(delay_min_s, delay_max_s, sep_h_m, sep_v_m)
+    # plain floats: an int would make numba compile another specialisation
+    delay_min_s, delay_max_s = float(delay_min_s), float(delay_max_s)
     sh = sep_h_m - SEPARATION_MARGIN_M
     sv = sep_v_m - SEPARATION_MARGIN_M
     cand = index.candidates(swept_boxes(flight, delay_min_s, delay_max_s, sep_h_m, sep_v_m))
