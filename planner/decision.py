@@ -54,6 +54,8 @@ ALTERNATIVE_HORIZON_S = 3600.0
 """How far past a rejected window the planner looks for a departure to suggest."""
 AIRBORNE_PRIORITY = 2**62
 """Index priority of flights in the air: no request can displace them."""
+ALTERNATIVE_LAYER_STEPS = (1, -1, 2, -2)
+"""Cruise-altitude shifts (in S_v) tried to suggest an alternative to a rejected route."""
 CORRIDOR_LAYER_OFFSETS = (0, 1)
 """Altitude-layer alternatives asked of the router for each corridor request."""
 
@@ -131,6 +133,7 @@ class _Failure:
     zones: dict[str, None] = field(default_factory=dict)
     reasons: list[Reason] = field(default_factory=list)
     alternative_s: float | None = None
+    layer: tuple[float, float] | None = None
 
 
 class Planner:
@@ -675,10 +678,11 @@ class Planner:
         return out, dropped
 
     def _plan(
-        self, request: FlightRequest, checked: Checked, now_s: float
+        self, request: FlightRequest, checked: Checked, now_s: float, *, suggest: bool = True
     ) -> tuple[_Plan | None, _Failure]:
         """The best slot over the request's alternatives: no authorisation needed first,
-        then the earliest arrival."""
+        then the earliest arrival. Without one, ``suggest`` looks for what the operator could
+        file instead (a later departure, another cruise altitude)."""
         failure = _Failure()
         try:
             candidates, dropped = self._candidates(request, checked)
@@ -706,7 +710,7 @@ class Planner:
             if res.delay_s is None:
                 failure.flights.update(dict.fromkeys(res.blockers))
                 failure.zones.update(dict.fromkeys(res.zone_blockers))
-                if failure.alternative_s is None and not res.zone_blockers:
+                if suggest and failure.alternative_s is None and not res.zone_blockers:
                     alt = earliest_slot(
                         f,
                         dmin,
@@ -734,7 +738,53 @@ class Planner:
                 best = (score, _Plan(final, res.delay_s, cand.route, pending, list(res.overridden)))
         if best is not None:
             best[1].notes = self._condition_notes(best[1].flight)
+        elif suggest and isinstance(request.route, WaypointRoute) and candidates:
+            failure.layer = self._alternative_layer(request, checked, dmin, dmax)
         return (None if best is None else best[1]), failure
+
+    def _alternative_layer(
+        self, request: FlightRequest, checked: Checked, dmin: float, dmax: float
+    ) -> tuple[float, float] | None:
+        """The nearest cruise-altitude shift (multiples of S_v) that would be approved in the
+        window as it is: ``(offset_m, departure_s)``, or ``None``."""
+        route = request.route
+        assert isinstance(route, WaypointRoute)
+        w = np.asarray(route.waypoints, dtype=np.float64)
+        airborne = w[:, 2] > 0.0
+        for k in ALTERNATIVE_LAYER_STEPS:
+            shifted = w.copy()
+            shifted[airborne, 2] += k * self.separation_v_m
+            if np.any(shifted[airborne, 2] <= 0.0):
+                continue
+            reject, pending = altitude_findings(float(shifted[:, 2].max()), checked, self.ruleset)
+            if reject or pending:
+                continue
+            traj = build_waypoint_trajectory(
+                shifted,
+                request.earliest_s,
+                float(checked.speed_mps or 0.0),
+                request.drone.vertical_rate_mps,
+                self.projection,
+            )
+            res = earliest_slot(
+                traj,
+                dmin,
+                dmax,
+                self.index,
+                self._blocks(
+                    traj, traj.start_s + dmin, traj.end_s + dmax, (Restriction.PROHIBITED,)
+                ),
+                self.separation_h_m,
+                self.separation_v_m,
+                SEARCH_QUANTUM_S,
+                ignore_priority_below=request.priority,
+                exclude=(request.flight_id,),
+            )
+            if res.delay_s is not None and not self._authorisation_reasons(
+                traj.shifted(res.delay_s)
+            ):
+                return k * self.separation_v_m, request.earliest_s + res.delay_s
+        return None
 
     def _zones_entered(self, flight: Flight, restriction: Restriction) -> list[str]:
         blocks = self._blocks(flight, flight.start_s, flight.end_s, (restriction,))
@@ -798,6 +848,19 @@ class Planner:
                     f"; the earliest later departure that fits is {failure.alternative_s:g} s"
                 )
             reasons.append(Reason(ReasonCode.NO_SLOT, message, detail=detail))
+        if failure.layer is not None and reasons:
+            offset_m, depart_s = failure.layer
+            last = reasons[-1]
+            reasons[-1] = replace(
+                last,
+                message=f"{last.message}; cruising {offset_m:+g} m from the filed altitude would fit "
+                f"(departing at {depart_s:g} s)",
+                detail={
+                    **last.detail,
+                    "alternative_altitude_offset_m": offset_m,
+                    "alternative_altitude_departure": depart_s,
+                },
+            )
         return reasons
 
     def _displace(self, flight_ids: Sequence[str], now_s: float, reason_for) -> list[Change]:
@@ -821,7 +884,7 @@ class Planner:
             if rec.state not in AIRBORNE_STATES:
                 checked = validate(rec.request, now_s, self.ruleset)
                 if not checked.rejections:
-                    plan, _ = self._plan(rec.request, checked, now_s)
+                    plan, _ = self._plan(rec.request, checked, now_s, suggest=False)
             if plan is None or checked is None:
                 rec.state = State.REVOKED
                 rec.decision = Decision(fid, Status.REJECTED, now_s, reasons=[reason])

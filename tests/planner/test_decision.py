@@ -131,13 +131,20 @@ def test_crossing_exactly_20_m_above_is_separated_19_m_is_not(planner):
         probe = Planner(QINGDAO, epoch=EPOCH).decide(req("P", route, 0.0, 0.0), 0.0)[0]
         rows = probe.trajectory[1:3]
         offset = float(np.interp(36.07, rows[::-1, 1], rows[::-1, 3]))
+        at79_departure[:] = [t_cross - offset]
         return planner.decide(req(fid, route, t_cross - offset, t_cross - offset), 0.0)[0]
+
+    at79_departure: list[float] = []
 
     assert crossing("AT80", 80.0).status == Status.APPROVED
     planner.cancel("AT80", 0.0)
     at79 = crossing("AT79", 79.0)
     assert at79.status == Status.REJECTED
     assert [r.flight for r in at79.reasons if r.code == ReasonCode.CONFLICT] == ["LOW"]
+    # the nearest alternative: one layer (20 m) higher at the same time
+    no_slot = next(r for r in at79.reasons if r.code == ReasonCode.NO_SLOT)
+    assert no_slot.detail["alternative_altitude_offset_m"] == 20.0
+    assert no_slot.detail["alternative_altitude_departure"] == at79_departure[0]
     assert check_accepted(planner, [], QINGDAO) == []
 
 
