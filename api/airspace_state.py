@@ -12,6 +12,7 @@ from the store before the next decision, so the store stays the truth.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -59,6 +60,22 @@ class _Job:
     result: Any = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future | None = None
+
+    def finish(self) -> None:
+        """Wake whoever waits: a thread (``done``) or a coroutine (``future``)."""
+        self.done.set()
+        if self.future is not None and self.loop is not None:
+            self.loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        if self.future is None or self.future.done():
+            return
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        else:
+            self.future.set_result(self.result)
 
 
 class AirspaceState:
@@ -245,6 +262,15 @@ class AirspaceState:
             raise job.error
         return job.result
 
+    async def run_async(self, fn: Callable[[Session], Any]) -> Any:
+        """:meth:`run` for the event loop: the worker resolves a future instead of waking a
+        blocked thread."""
+        loop = asyncio.get_running_loop()
+        job = _Job(fn, loop=loop, future=loop.create_future())
+        self._queue.put(job)
+        self._ensure_worker()
+        return await job.future
+
     def warm(self) -> None:
         """Start the decision worker and pay its first-use costs now, not on the first request
         (pyproj builds its transformers per thread; SQLAlchemy compiles row loaders lazily)."""
@@ -300,7 +326,7 @@ class AirspaceState:
                         job.result, job.error = None, e
             finally:
                 for job in batch:
-                    job.done.set()
+                    job.finish()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -193,16 +194,36 @@ def file_flight(
 
     A repeated ``request_id`` with the same body returns the stored answer (idempotent retry).
     """
+    return state.run(flight_job(state, user, body, raw, max_vertices=max_vertices))
+
+
+async def file_flight_async(
+    state: AirspaceState,
+    user: Principal,
+    body: FlightCreate,
+    raw: dict[str, Any],
+    *,
+    max_vertices: int,
+) -> tuple[dict[str, Any], bool]:
+    """:func:`file_flight` for the event loop: awaits the decision worker without a thread."""
+    return await state.run_async(flight_job(state, user, body, raw, max_vertices=max_vertices))
+
+
+def flight_job(
+    state: AirspaceState,
+    user: Principal,
+    body: FlightCreate,
+    raw: dict[str, Any],
+    *,
+    max_vertices: int,
+) -> Callable[[Session], tuple[dict[str, Any], bool]]:
+    """Check what can be checked without the airspace lock, and return the job that decides
+    under it (for :meth:`AirspaceState.run`)."""
     op = user.operator_id or ""
     digest = body_hash(raw)
     n = count_vertices(raw.get("route"))
     if n > max_vertices:
         raise bad_field("route", f"{n} vertices exceed the limit of {max_vertices}", status=413)
-    if body.request_id:
-        with state.store.session() as rs:
-            prev = _find_by_request_id(rs, op, body.request_id)
-            if prev is not None:
-                return _replay(prev, digest, state)
     if body.route.area is not None:
         polygon_from_geojson(body.route.area, "route.area")
     departure = {
@@ -270,7 +291,7 @@ def file_flight(
         apply_changes(s, state, changes)
         return flight_json(row, state), True
 
-    return state.run(decide)
+    return decide
 
 
 def own_flight(s: Session, user: Principal, flight_id: str) -> FlightRow:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -53,8 +52,8 @@ async def create_flight(
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
     raw = await request.json()
-    flight, created = await run_in_threadpool(
-        lifecycle.file_flight, airspace, user, body, raw, max_vertices=settings.max_vertices
+    flight, created = await lifecycle.file_flight_async(
+        airspace, user, body, raw, max_vertices=settings.max_vertices
     )
     # Built here rather than re-validated against FlightPublic: this is the hot path.
     if flight.get("departure_time") is not None:
