@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from shapely.geometry import Polygon
 
@@ -287,3 +289,29 @@ def test_circle_volumes_and_unsupported_time_templates(interop):
     assert (round(centre.x, 4), round(centre.y, 4)) == (7.4774, 46.9749)
     assert (request.route.lower_m, request.route.upper_m) == (0.0, 100.0)
     assert request.route.duration_s == 3600.0
+
+
+json_leaf = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(source=json_value, other=json_value)
+def test_merge_mutation_laws(source, other):
+    assert merge_mutation(source, {} if isinstance(source, dict) else source) == source
+    if isinstance(source, dict):
+        merged = merge_mutation(source, {"+a": other})
+        assert merged["a"] == other  # "+key" replaces, whatever was there
+        assert {k: v for k, v in merged.items() if k != "a"} == {
+            k: v for k, v in source.items() if k != "a"
+        }
+    if isinstance(source, list) and isinstance(other, list):
+        merged = merge_mutation(source, other)
+        assert len(merged) == max(len(source), len(other))
+        assert merged[len(other) :] == source[len(other) :]
