@@ -369,7 +369,12 @@ def test_routes_avoid_scheduled_zones_and_are_never_slower_than_needed(seed, zs,
         return
     got = timed(plans[0].nodes)
     assert got == pytest.approx(plans[0].duration_s, abs=1e-6)  # feasible, timed the same way
-    assert plans[0].duration_s >= brute - 1e-6
+    # Simple paths are a subset of the walks the router searches, so it is never slower than
+    # the best of them; a walk that revisits a node (a loop that lets a scheduled zone close)
+    # may be faster, a simple path never is.
+    assert plans[0].duration_s <= brute + 1e-6
+    if len(set(plans[0].nodes)) == len(plans[0].nodes):
+        assert plans[0].duration_s >= brute - 1e-6
     if all(not z.applicability for z in zones):
         assert plans[0].duration_s == pytest.approx(brute, abs=1e-6)
 
