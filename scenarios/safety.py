@@ -373,16 +373,20 @@ def _z_window(seg: np.ndarray, z_lo: float, z_hi: float) -> tuple[float, float] 
 
 def _segment_near_area(
     seg: np.ndarray, area: AreaVolume, area_xy: Polygon, sep_h_m: float, sep_v_m: float
-) -> float | None:
-    """First instant a segment comes within the minima of an area operation, if it does."""
+) -> tuple[float, float, float] | None:
+    """First instant a segment comes within the minima of an area operation, if it does, with
+    the horizontal distance and vertical gap to the area volume then."""
     t_from, t_to = max(seg[3], area.start_s), min(seg[7], area.end_s)
     if t_from > t_to:
         return None
     w = _z_window(_clip(seg, t_from, t_to), area.lower_m - sep_v_m, area.upper_m + sep_v_m)
     if w is None:
         return None
-    if _xy_geometry(_clip(seg, w[0], w[1])).distance(area_xy) < sep_h_m:
-        return w[0]
+    piece = _clip(seg, w[0], w[1])
+    h = _xy_geometry(piece).distance(area_xy)
+    if h < sep_h_m:
+        z_lo, z_hi = min(piece[2], piece[6]), max(piece[2], piece[6])
+        return w[0], h, max(0.0, area.lower_m - z_hi, z_lo - area.upper_m)
     return None
 
 
@@ -512,16 +516,18 @@ def check_safety(
             ga, gb = area_xy[i - n_pieces], area_xy[j - n_pieces]
             t_lo, t_hi = max(a.start_s, b.start_s), min(a.end_s, b.end_s)
             gap_v = max(0.0, b.lower_m - a.upper_m, a.lower_m - b.upper_m)
-            if t_lo <= t_hi and gap_v < sep_v_m:
+            if t_lo <= t_hi and gap_v < sep_v_m - ROUNDING_M:
                 d = ga.distance(gb)
-                if d < sep_h_m:
+                if d < sep_h_m - ROUNDING_M:
                     note(int(elem_owner[i]), int(elem_owner[j]), t_lo, d, gap_v)
         else:
             s_idx, a_idx = (i, j - n_pieces) if i < n_pieces else (j, i - n_pieces)
             a = areas[a_idx]
-            t_hit = _segment_near_area(pieces[s_idx], a, area_xy[a_idx], sep_h_m, sep_v_m)
-            if t_hit is not None:
-                note(int(elem_owner[s_idx]), n_routes + a_idx, t_hit, float("nan"), float("nan"))
+            hit = _segment_near_area(
+                pieces[s_idx], a, area_xy[a_idx], sep_h_m - ROUNDING_M, sep_v_m - ROUNDING_M
+            )
+            if hit is not None:
+                note(int(elem_owner[s_idx]), n_routes + a_idx, *hit)
 
     conflicts = [
         Conflict(ids[a], ids[b], t, h, v)

@@ -218,3 +218,20 @@ def test_broad_phase_misses_nothing(flights):
             if closest_approach(a, b, 50.0, 20.0)[0].any():
                 expected.add(frozenset((routes[i].flight_id, routes[j].flight_id)))
     assert got == expected
+
+
+def test_area_conflicts_report_finite_distances_and_closed_windows():
+    import json
+
+    area = AreaVolume("S1", square_lonlat(500, -200, 900, 200), 0.0, 60.0, 0.0, 600.0)
+    through = route("R1", [[0, 0, 50, 0], [2000, 0, 50, 200]])
+    rep = check([through], [area])
+    json.dumps(rep.to_json(), allow_nan=False)
+    (c,) = rep.conflicts
+    assert c.horizontal_m == 0.0 and c.vertical_m == 0.0
+    # windows are closed (DESIGN.md): an operation starting the instant another ends over the
+    # same ground shares that instant with it
+    after = AreaVolume("S2", square_lonlat(500, -200, 900, 200), 0.0, 60.0, 600.0, 900.0)
+    assert [c.t_s for c in check([], [area, after]).conflicts] == [600.0]
+    later = AreaVolume("S3", square_lonlat(500, -200, 900, 200), 0.0, 60.0, 600.1, 900.0)
+    assert check([], [area, later]).ok
