@@ -74,14 +74,19 @@ class Conflict:
     t_s: float
     horizontal_m: float
     vertical_m: float
+    instant: bool = False
+    """The two flights share only one instant (one ends exactly when the other starts)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "flights": [self.flight_a, self.flight_b],
             "t": round(self.t_s, 3),
             "horizontal_m": round(self.horizontal_m, 3),
             "vertical_m": round(self.vertical_m, 3),
         }
+        if self.instant:
+            out["instant"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class SafetyReport:
             "flights": self.flights,
             "pairs_checked": self.pairs_checked,
             "conflicts": len(self.conflicts),
+            "conflicts_at_one_instant": sum(c.instant for c in self.conflicts),
             "zone_violations": len(self.violations),
             "conflict_details": [c.to_json() for c in self.conflicts[:50]],
             "violation_details": [v.to_json() for v in self.violations[:50]],
@@ -529,8 +535,14 @@ def check_safety(
             if hit is not None:
                 note(int(elem_owner[s_idx]), n_routes + a_idx, *hit)
 
+    spans = [(float(r.trajectory[0, 3]), float(r.trajectory[-1, 3])) for r in routes]
+    spans += [(a.start_s, a.end_s) for a in areas]
+
+    def instant(a: int, b: int) -> bool:
+        return min(spans[a][1], spans[b][1]) == max(spans[a][0], spans[b][0])
+
     conflicts = [
-        Conflict(ids[a], ids[b], t, h, v)
+        Conflict(ids[a], ids[b], t, h, v, instant(a, b))
         for (a, b), (t, h, v) in sorted(found.items(), key=lambda kv: (kv[1][0], kv[0]))
     ]
     violations = _zone_violations(

@@ -232,6 +232,8 @@ def test_area_conflicts_report_finite_distances_and_closed_windows():
     # windows are closed (DESIGN.md): an operation starting the instant another ends over the
     # same ground shares that instant with it
     after = AreaVolume("S2", square_lonlat(500, -200, 900, 200), 0.0, 60.0, 600.0, 900.0)
-    assert [c.t_s for c in check([], [area, after]).conflicts] == [600.0]
+    assert [(c.t_s, c.instant) for c in check([], [area, after]).conflicts] == [(600.0, True)]
+    assert check([], [area, after]).to_json()["conflict_details"][0]["instant"] is True
+    assert not check([through], [area]).conflicts[0].instant
     later = AreaVolume("S3", square_lonlat(500, -200, 900, 200), 0.0, 60.0, 600.1, 900.0)
     assert check([], [area, later]).ok
