@@ -13,6 +13,7 @@ from the store before the next decision, so the store stays the truth.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -174,7 +175,7 @@ class AirspaceState:
         )
 
     def _drop(self, flight_id: str, now_s: float) -> None:
-        if flight_id in self.planner.records():
+        with contextlib.suppress(KeyError):  # this planner never had it
             self.planner.cancel(flight_id, now_s)
 
     def apply_flight_events(self, events: list[AirspaceEvent], session: Session) -> None:

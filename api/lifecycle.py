@@ -100,9 +100,21 @@ def _end_s(decision: dict[str, Any]) -> float | None:
     return None
 
 
+def has_record(state: AirspaceState, flight_id: str) -> bool:
+    """Whether the planner knows the flight (without copying all its records)."""
+    try:
+        state.planner.record(flight_id)
+    except KeyError:
+        return False
+    return True
+
+
 def _record_json(state: AirspaceState, flight_id: str) -> dict[str, Any] | None:
-    recs = state.planner.records()
-    return recs[flight_id].to_json() if flight_id in recs else None
+    # One record, not planner.records(): that copies every flight's record.
+    try:
+        return state.planner.record(flight_id).to_json()
+    except KeyError:
+        return None
 
 
 def _set_decision(
@@ -264,7 +276,7 @@ def flight_job(
         try:
             decision, changes = state.planner.decide(req, state.now_s())
         except (ValueError, AirspaceError) as e:
-            if flight_id in state.planner.records():
+            if has_record(state, flight_id):
                 state.mark_dirty()
             raise ApiError(422, "invalid_request", str(e), field="route") from None
         dj = decision.to_json()
