@@ -62,7 +62,14 @@ def main() -> None:
         "peak_airborne": m["peak_airborne"],
         "safety": {
             k: m["safety"][k]
-            for k in ("ok", "flights", "pairs_checked", "conflicts", "zone_violations")
+            for k in (
+                "ok",
+                "flights",
+                "pairs_checked",
+                "conflicts",
+                "conflicts_at_one_instant",
+                "zone_violations",
+            )
         },
     }
     RESULTS.mkdir(exist_ok=True)
