@@ -92,3 +92,16 @@ def test_import_bluesky_cli_then_replay(interop, tmp_path):
     # 550 ft (168 m), above China's 120 m true-height ceiling the scenario's rules use
     assert status["M2AP1-HX2"] == ("approved", [])
     assert status["nycGrid_test-Drone0"] == ("pending", ["CEILING"])
+
+
+def test_bern_tracks_replay_with_delays_where_they_cross(interop, tmp_path):
+    from scenarios.format import scenario_from_dict
+    from scenarios.replay import replay
+
+    files = sorted((interop / "openutm_verification" / "bern").glob("trajectory_f*.json"))
+    doc, _ = openutm_to_scenario(files, altitude_m=60, speed_mps=10)
+    result = replay(scenario_from_dict(doc, base_dir=tmp_path), progress=False)
+    decisions = [d for d in result.document["decisions"] if d["kind"] == "request"]
+    assert all(d["status"] == "approved" for d in decisions)
+    assert any(d["delay_s"] > 0 for d in decisions)  # the tracks overlap near the same start time
+    assert result.ok
