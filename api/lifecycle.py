@@ -150,7 +150,10 @@ def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[
         if row is None:
             continue
         dj = ch.decision.to_json()
-        row.state = STATE_OF_CHANGE.get(ch.kind, row.state)
+        try:
+            row.state = str(state.planner.record(ch.flight_id).state)
+        except KeyError:
+            row.state = STATE_OF_CHANGE.get(ch.kind, row.state)
         _set_decision(row, dj, _record_json(state, row.id))
         reason = ch.reason.to_json() if ch.reason is not None else None
         notify(s, row, ch.kind, {"decision": dj, "reason": reason})

@@ -869,6 +869,8 @@ class Planner:
         A re-planned flight may in turn displace lower-priority ones (the cascade ends since
         priorities strictly fall along it).
         """
+        if not flight_ids:
+            return []
         order = {fid: i for i, fid in enumerate(self._records)}
         queue: list[tuple[str, Reason]] = []
         for fid in flight_ids:
