@@ -74,7 +74,9 @@ class Circle:
         centre are exact. One vectorised geodesic call: no projection object per circle.
         """
         r = float(self.radius_m)
-        n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1.0 - tolerance_m / (r + tolerance_m)))))
+        n = max(
+            16, math.ceil(math.pi / math.acos(max(-1.0, 1.0 - tolerance_m / (r + tolerance_m))))
+        )
         r_out = r / math.cos(math.pi / n)
         azimuth_deg = np.degrees(np.linspace(0.0, 2.0 * math.pi, n, endpoint=False))
         lon, lat, _ = _WGS84.fwd(
@@ -110,8 +112,16 @@ class ZoneVolume:
 
     def band_agl_m(self, deployment: Deployment) -> tuple[float, float]:
         """The vertical band as heights above ground, ``-inf``/``inf`` where unbounded."""
-        lo = -math.inf if self.lower_m is None else to_agl_m(self.lower_m, self.lower_reference, deployment)
-        hi = math.inf if self.upper_m is None else to_agl_m(self.upper_m, self.upper_reference, deployment)
+        lo = (
+            -math.inf
+            if self.lower_m is None
+            else to_agl_m(self.lower_m, self.lower_reference, deployment)
+        )
+        hi = (
+            math.inf
+            if self.upper_m is None
+            else to_agl_m(self.upper_m, self.upper_reference, deployment)
+        )
         return lo, hi
 
 
