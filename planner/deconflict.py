@@ -28,6 +28,17 @@ from planner.kernels import (
 )
 from planner.trajectory import AreaOp, Trajectory4D, _rings
 
+TIME_ROUNDING_ULPS = 16.0
+"""Forbidden delay intervals are widened by this many ulps of the absolute times involved.
+
+The kernels work in delay space (differences of absolute times), and the chosen delay is
+then added to the flight's absolute times. Both steps round: a delay strictly above an
+upper end ``E - S`` can still give ``S + delay == E`` in floating point (a survey starting at
+the very instant another one ends, 12402.3 s, which is a conflict since windows are closed).
+A few ulps (about 2e-10 s at a day's 1e5 s) absorb that without reopening anything the
+1 µm separation margin closes (1 µm is 1e-8 s even at 100 m/s).
+"""
+
 
 @dataclass(frozen=True)
 class ZoneBlock:
@@ -134,6 +145,12 @@ def _check(earliest_delay_s: float, latest_delay_s: float, sep_h_m: float, sep_v
             raise ValueError(f"{name} must be a positive distance in metres (> 2 µm); got {v}")
 
 
+def _time_slack_s(flight: Trajectory4D | AreaOp, delay_min_s: float, delay_max_s: float) -> float:
+    """Rounding slack (seconds) for the absolute times a flight delayed in the window spans."""
+    t = max(abs(flight.start_s), abs(flight.end_s)) + max(abs(delay_min_s), abs(delay_max_s), 1.0)
+    return TIME_ROUNDING_ULPS * float(np.spacing(t))
+
+
 def _band_gap_m(lo1: float, hi1: float, lo2: float, hi2: float) -> float:
     return max(lo1 - hi2, lo2 - hi1, 0.0)
 
@@ -176,7 +193,11 @@ def forbidden_delays(
     delay_min_s, delay_max_s = float(delay_min_s), float(delay_max_s)
     sh = sep_h_m - SEPARATION_MARGIN_M
     sv = sep_v_m - SEPARATION_MARGIN_M
-    cand = index.candidates(swept_boxes(flight, delay_min_s, delay_max_s, sep_h_m, sep_v_m))
+    # closed intervals, widened by the rounding of absolute times (see TIME_ROUNDING_ULPS);
+    # the broad phase and the kernels' window pre-filter get the same slack
+    slack = _time_slack_s(flight, delay_min_s, delay_max_s)
+    qmin, qmax = delay_min_s - slack, delay_max_s + slack
+    cand = index.candidates(swept_boxes(flight, qmin, qmax, sep_h_m, sep_v_m))
     los: list[np.ndarray] = []
     his: list[np.ndarray] = []
     owners: list[np.ndarray] = []
@@ -190,9 +211,7 @@ def forbidden_delays(
     if isinstance(flight, Trajectory4D):
         xyzt = flight.xyzt
         if cand.seg.shape[0]:
-            lo, hi, ow = route_route_intervals(
-                xyzt, cand.seg, cand.seg_owner, delay_min_s, delay_max_s, sh, sv
-            )
+            lo, hi, ow = route_route_intervals(xyzt, cand.seg, cand.seg_owner, qmin, qmax, sh, sv)
             add(np.column_stack([lo, hi]), ow)
         for slot, area in cand.areas:
             window = np.array([[area.start_s, area.end_s]])
@@ -244,6 +263,8 @@ def forbidden_delays(
         if excluded:
             keep = ~np.isin(owner, list(excluded))
             lo, hi, owner = lo[keep], hi[keep], owner[keep]
+        lo = lo - slack
+        hi = hi + slack
     else:
         lo = hi = np.empty(0)
         owner = np.empty(0, dtype=np.int64)
