@@ -23,10 +23,12 @@ changes are not checked against zones here (the decision layer checks the whole 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 import networkx as nx
@@ -37,9 +39,11 @@ from airspace.corridors import CompiledNetwork, CorridorNetwork
 from airspace.deployment import Deployment
 from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
-from planner.routing_kernels import td_dijkstra
+from planner.routing_kernels import bidirectional_dijkstra, td_dijkstra
 
 _WINDOW_S = 86400.0
+_PATH_CACHE_SIZE = 8192
+"""Origin/destination path streams remembered by a router (least recently used dropped)."""
 
 
 class RoutingError(ValueError):
@@ -177,6 +181,17 @@ class Router:
         self._edge_index = {uv: i for i, uv in enumerate(c.edge_uv)}
         self._edge_geoms = [network.graph.edges[uv]["geometry"] for uv in c.edge_uv]
         self._min_speed_mps = float(c.speed_max_mps.min()) if c.n_edges else 1.0
+        self._edge_pts: list[np.ndarray] = []
+        self._edge_frac: list[np.ndarray] = []
+        for geom in self._edge_geoms:
+            pts = np.asarray(geom.coords)
+            seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
+            cum = np.concatenate([[0.0], np.cumsum(seg)])
+            frac = cum / cum[-1] if cum[-1] > 0 else cum
+            self._edge_pts.append(pts[1:, :2].copy())
+            self._edge_frac.append(frac[1:].copy())
+        self._adjacency = graph_adjacency(network.graph, self._edge_index, c.n_nodes)
+        self._path_cache: OrderedDict[tuple, _PathStream] = OrderedDict()
         self.set_zones(zone_index)
 
     # -- zones ------------------------------------------------------------------------
@@ -375,6 +390,7 @@ class Router:
             access_speed_mps=float(speed_mps) if speed_mps is not None else self._min_speed_mps,
             vertical_rate_mps=float(vertical_rate_mps),
             choice=self._choice(layer_offset),
+            layer_offset=int(layer_offset),
         )
         speed = np.inf if speed_mps is None else float(speed_mps)
         ctx.travel_s = c.length_m / np.minimum(speed, c.speed_max_mps)
@@ -438,36 +454,55 @@ class Router:
             ctx.travel_s[best].sum() + 2 * self.slot_alt_m.max() / ctx.vertical_rate_mps
         )
         has_block = np.zeros(c.n_edges, dtype=bool)
-        for e in np.nonzero(np.diff(bptr))[0]:
-            sl = slice(bptr[e], bptr[e + 1])
-            has_block[e] = bool(np.any((blo[sl] <= horizon) & (bhi[sl] >= ctx.depart_s)))
-        index = self._edge_index
-        travel = ctx.travel_s
-        slot = ctx.choice.edge_slot
-
-        def weight(u: int, v: int, _d: dict) -> float | None:
-            e = index[(u, v)]
-            if has_block[e] or slot[e] < 0:
-                return None
-            return float(travel[e])
-
-        g = self.network.graph
+        if blo.size:
+            owner = np.repeat(np.arange(c.n_edges), np.diff(bptr))
+            has_block[owner[(blo <= horizon) & (bhi >= ctx.depart_s)]] = True
         best_nodes = [int(c.tail[best[0]])] + [int(c.head[e]) for e in best]
         out: list[RoutePlan] = []
-        try:
-            gen = nx.shortest_simple_paths(g, entry, exit_, weight=weight)
-            for nodes in islice(gen, 4 * want + 1):
-                if nodes == best_nodes:
-                    continue
-                edges = [index[(a, b)] for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
-                plan = self._plan(ctx, entry, exit_, edges)
-                if plan is not None:
-                    out.append(plan)
-                    if len(out) >= want:
-                        break
-        except nx.NetworkXNoPath:
-            pass
+        paths = self._simple_paths(ctx, entry, exit_, has_block)
+        for i in range(4 * want + 1):
+            got = paths.get(i)
+            if got is None:
+                break
+            nodes, edges = got
+            if nodes == best_nodes:
+                continue
+            plan = self._plan(ctx, entry, exit_, edges)
+            if plan is not None:
+                out.append(plan)
+                if len(out) >= want:
+                    break
         return out
+
+    def _simple_paths(
+        self, ctx: _Query, entry: int, exit_: int, has_block: np.ndarray
+    ) -> _PathStream:
+        """:func:`shortest_simple_paths` from ``entry`` to ``exit_`` under the static
+        weights of this query (edge travel time at the query's speed; edges of an unusable
+        layer or with a block in the horizon left out), remembered across queries.
+
+        The network is static, and the weight function depends only on the speed, the layer
+        choice and ``has_block``, which make the key: a stream read again yields the very
+        paths, in the very order, that a fresh generator would.
+        """
+        speed = math.inf if ctx.speed_mps is None else float(ctx.speed_mps)
+        key = (entry, exit_, speed, ctx.layer_offset, np.flatnonzero(has_block).tobytes())
+        cache = self._path_cache
+        got = cache.get(key)
+        if got is not None:
+            cache.move_to_end(key)
+            return got
+        usable = ~has_block & (ctx.choice.edge_slot >= 0)
+        got = _PathStream(
+            shortest_simple_paths(
+                self._adjacency, ctx.travel_s, usable, self._edge_index, entry, exit_
+            ),
+            self._edge_index,
+        )
+        cache[key] = got
+        if len(cache) > _PATH_CACHE_SIZE:
+            cache.popitem(last=False)
+        return got
 
     def _plan(
         self, ctx: _Query, entry: int, exit_: int, edges: list[int], idle_alt_m: float = math.nan
@@ -508,13 +543,11 @@ class Router:
                 zid = self.zones[z].identifier
                 if zid not in auth:
                     auth.append(zid)
-            geom = self._edge_geoms[e]
-            pts = np.asarray(geom.coords)
-            seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
-            cum = np.concatenate([[0.0], np.cumsum(seg)])
-            frac = cum / cum[-1] if cum[-1] > 0 else cum
-            for p, f in zip(pts[1:], frac[1:], strict=True):
-                rows.append((float(p[0]), float(p[1]), he, t_dep + float(f) * (t_arr - t_dep)))
+            span = t_arr - t_dep
+            for (px, py), f in zip(
+                self._edge_pts[e].tolist(), self._edge_frac[e].tolist(), strict=True
+            ):
+                rows.append((px, py, he, t_dep + f * span))
             t = t_arr
             length += float(c.length_m[e])
         d_egr = math.hypot(dx - xx, dy - xy)
@@ -552,6 +585,148 @@ class _Query:
     access_speed_mps: float
     vertical_rate_mps: float
     choice: _LayerChoice
+    layer_offset: int = 0
     travel_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     block: tuple = ()
     auth: tuple = ()
+
+
+class _PathBuffer:
+    """networkx's ``PathBuffer``: candidate paths by (cost, insertion order), without repeats."""
+
+    def __init__(self) -> None:
+        self.paths: set[tuple[int, ...]] = set()
+        self.sortedpaths: list[tuple[float, int, list[int]]] = []
+        self.counter = count()
+
+    def __len__(self) -> int:
+        return len(self.sortedpaths)
+
+    def push(self, cost: float, path: list[int]) -> None:
+        hashable_path = tuple(path)
+        if hashable_path not in self.paths:
+            heappush(self.sortedpaths, (cost, next(self.counter), path))
+            self.paths.add(hashable_path)
+
+    def pop(self) -> list[int]:
+        (_cost, _num, path) = heappop(self.sortedpaths)
+        self.paths.remove(tuple(path))
+        return path
+
+
+def graph_adjacency(
+    graph: nx.DiGraph, edge_index: dict[tuple[int, int], int], n_nodes: int
+) -> tuple[np.ndarray, ...]:
+    """``(succ_ptr, succ_node, succ_edge, pred_ptr, pred_node, pred_edge)`` of a digraph on
+    nodes ``0..n_nodes-1``, neighbours in the graph's own iteration order (the order networkx
+    searches them in)."""
+    succ: tuple[list[int], list[int], list[int]] = ([0], [], [])
+    pred: tuple[list[int], list[int], list[int]] = ([0], [], [])
+    for v in range(n_nodes):
+        for w in graph.successors(v):
+            succ[1].append(int(w))
+            succ[2].append(edge_index[(v, int(w))])
+        succ[0].append(len(succ[1]))
+        for u in graph.predecessors(v):
+            pred[1].append(int(u))
+            pred[2].append(edge_index[(int(u), v)])
+        pred[0].append(len(pred[1]))
+    return tuple(np.array(a, dtype=np.int64) for a in (*succ, *pred))
+
+
+def shortest_simple_paths(
+    adjacency: tuple[np.ndarray, ...],
+    weight_s: np.ndarray,
+    usable: np.ndarray,
+    edge_index: dict[tuple[int, int], int],
+    source: int,
+    target: int,
+) -> Iterator[list[int]]:
+    """Simple paths from ``source`` to ``target``, shortest first: networkx's
+    ``shortest_simple_paths(G, source, target, weight=w)`` (Yen's algorithm) with
+    ``w(u, v) = weight_s[e]`` for usable edges ``e = (u, v)`` and ``None`` otherwise, yielding
+    the same paths in the same order, ties included.
+
+    The loop below is networkx's own (networkx 3.x), with its spur search replaced by the
+    step-for-step array port :func:`planner.routing_kernels.bidirectional_dijkstra` and the
+    ignored nodes and edges held as masks. ``adjacency`` is ``(succ_ptr, succ_node,
+    succ_edge, pred_ptr, pred_node, pred_edge)`` in the graph's iteration order.
+
+    Raises
+    ------
+    networkx.NetworkXNoPath
+        On the first step, when ``target`` cannot be reached at all.
+    """
+    weight_s = np.ascontiguousarray(weight_s, dtype=np.float64)
+    usable = np.ascontiguousarray(usable, dtype=np.bool_)
+    wl = weight_s.tolist()
+    n = adjacency[0].size - 1
+    m = weight_s.size
+
+    def length_func(path: list[int]) -> float:
+        return sum(wl[edge_index[(u, v)]] for (u, v) in zip(path, path[1:]))  # noqa: B905
+
+    def shortest_path_func(
+        src: int, ignore_nodes: np.ndarray, ignore_edges: np.ndarray
+    ) -> tuple[float, list[int]]:
+        found, length, path = bidirectional_dijkstra(
+            *adjacency, weight_s, usable, src, target, ignore_nodes, ignore_edges
+        )
+        if not found:
+            raise nx.NetworkXNoPath(f"No path between {src} and {target}.")
+        return length, path.tolist()
+
+    listA: list[list[int]] = []
+    listB = _PathBuffer()
+    prev_path: list[int] | None = None
+    while True:
+        if not prev_path:
+            length, path = shortest_path_func(
+                source, np.zeros(n, dtype=np.bool_), np.zeros(m, dtype=np.bool_)
+            )
+            listB.push(length, path)
+        else:
+            ignore_nodes = np.zeros(n, dtype=np.bool_)
+            ignore_edges = np.zeros(m, dtype=np.bool_)
+            for i in range(1, len(prev_path)):
+                root = prev_path[:i]
+                root_length = length_func(root)
+                for path in listA:
+                    if path[:i] == root:
+                        ignore_edges[edge_index[(path[i - 1], path[i])]] = True
+                try:
+                    length, spur = shortest_path_func(root[-1], ignore_nodes, ignore_edges)
+                    path = root[:-1] + spur
+                    listB.push(root_length + length, path)
+                except nx.NetworkXNoPath:
+                    pass
+                ignore_nodes[root[-1]] = True
+
+        if listB:
+            path = listB.pop()
+            yield path
+            listA.append(path)
+            prev_path = path
+        else:
+            break
+
+
+class _PathStream:
+    """The paths of a ``shortest_simple_paths`` generator, read lazily and kept: ``get(i)``
+    is the ``i``-th path as ``(nodes, edge indices)``, or ``None`` past the last one."""
+
+    def __init__(self, gen: Any, edge_index: dict[tuple[int, int], int]):
+        self._gen = gen
+        self._index = edge_index
+        self._paths: list[tuple[list[int], list[int]]] = []
+
+    def get(self, i: int) -> tuple[list[int], list[int]] | None:
+        while len(self._paths) <= i and self._gen is not None:
+            try:
+                nodes = next(self._gen)
+            except (StopIteration, nx.NetworkXNoPath):
+                self._gen = None
+                break
+            edges = [self._index[(a, b)] for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
+            self._paths.append((nodes, edges))
+        return self._paths[i] if i < len(self._paths) else None

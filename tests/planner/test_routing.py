@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, time, timedelta
+from itertools import islice
 
 import networkx as nx
 import numpy as np
@@ -505,3 +506,94 @@ def test_kernel_matches_its_slow_twin_on_random_graphs(data, n, n_slots):
     else:
         b2, *_ = td_dijkstra(*args, egress)
         assert b2[end] + egress[end] == pytest.approx(twin_end)
+
+
+def _nx_paths(g, weights, usable, index, s, t, limit):
+    def weight(u, v, _d):
+        e = index[(u, v)]
+        return float(weights[e]) if usable[e] else None
+
+    try:
+        return list(islice(nx.shortest_simple_paths(g, s, t, weight=weight), limit))
+    except nx.NetworkXNoPath:
+        return None
+
+
+def _array_paths(g, weights, usable, index, s, t, limit):
+    from planner.routing import graph_adjacency, shortest_simple_paths
+
+    adj = graph_adjacency(g, index, g.number_of_nodes())
+    try:
+        return list(islice(shortest_simple_paths(adj, weights, usable, index, s, t), limit))
+    except nx.NetworkXNoPath:
+        return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), n=st.integers(2, 10))
+def test_array_shortest_simple_paths_are_networkx_paths_in_networkx_order(data, n):
+    """The array port of Yen's algorithm yields exactly networkx's paths, in networkx's order,
+    ties included (small integer weights make many equal-length paths)."""
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
+            min_size=1,
+            max_size=4 * n,
+            unique=True,
+        )
+    )
+    g = nx.DiGraph()
+    g.add_nodes_from(data.draw(st.permutations(range(n))))
+    g.add_edges_from(pairs)
+    index = {uv: i for i, uv in enumerate(sorted(g.edges))}
+    m = len(index)
+    weights = np.array(
+        data.draw(
+            st.lists(
+                st.one_of(st.integers(0, 2).map(float), st.floats(0.1, 10)),
+                min_size=m,
+                max_size=m,
+            )
+        )
+    )
+    usable = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)), dtype=bool)
+    s, t = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+    want = _nx_paths(g, weights, usable, index, s, t, 12)
+    assert _array_paths(g, weights, usable, index, s, t, 12) == want
+
+
+def test_array_shortest_simple_paths_break_ties_like_networkx_on_many_random_graphs():
+    """Equal-length paths everywhere (weights 0, 1 or 2): the spur searches' heap order
+    decides which one comes out, so any difference in it shows here."""
+    rng = np.random.default_rng(11)
+    compared = 0
+    for _ in range(2000):
+        n = int(rng.integers(3, 10))
+        g = nx.DiGraph()
+        g.add_nodes_from(rng.permutation(n).tolist())
+        for _ in range(int(rng.integers(n, 4 * n))):
+            a, b = (int(x) for x in rng.integers(0, n, 2))
+            if a != b:
+                g.add_edge(a, b)
+        index = {uv: i for i, uv in enumerate(sorted(g.edges))}
+        weights = rng.integers(0, 3, len(index)).astype(float)
+        usable = rng.random(len(index)) > 0.1
+        s, t = (int(x) for x in rng.integers(0, n, 2))
+        want = _nx_paths(g, weights, usable, index, s, t, 12)
+        assert _array_paths(g, weights, usable, index, s, t, 12) == want
+        compared += bool(want and len(want) > 1)
+    assert compared > 300
+
+
+def test_array_shortest_simple_paths_match_networkx_on_the_qingdao_network():
+    net = CorridorNetwork.from_geojson(QINGDAO_CORRIDORS_PATH)
+    c = net.compile()
+    index = {uv: i for i, uv in enumerate(c.edge_uv)}
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        s, t = (int(x) for x in rng.integers(0, c.n_nodes, 2))
+        speed = float(rng.choice([12.0, 15.0, 20.0]))
+        weights = c.length_m / np.minimum(speed, c.speed_max_mps)
+        usable = rng.random(c.n_edges) > 0.05
+        want = _nx_paths(net.graph, weights, usable, index, s, t, 9)
+        assert _array_paths(net.graph, weights, usable, index, s, t, 9) == want
