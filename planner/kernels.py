@@ -416,7 +416,7 @@ def segment_polygon_times(seg, ring_xy, ring_start, lower_m, upper_m, margin_h_m
     Returns
     -------
     float64 (p, 2)
-        Closed time intervals (absolute seconds, within ``[t0, t1]``); may overlap.
+        Closed time intervals (absolute seconds, within ``[t0, t1]``), sorted and disjoint.
     """
     t0 = seg[3]
     dur = seg[7] - seg[3]
@@ -476,7 +476,9 @@ def segment_polygon_times(seg, ring_xy, ring_start, lower_m, upper_m, margin_h_m
         and _point_in_rings(px + vx * cs[0], py + vy * cs[0], ring_xy, ring_start)
     ):
         out, k = _push(out, k, t0 + cs[0], t0 + cs[1])
-    if margin_h_m > 0.0:
+    # within the margin of an edge; with a zero margin (zones) this is touching the
+    # boundary, which counts too: the polygon is closed (a route ending on its edge)
+    if margin_h_m >= 0.0:
         for r in range(ring_start.shape[0] - 1):
             s = ring_start[r]
             e = ring_start[r + 1]
@@ -500,7 +502,29 @@ def segment_polygon_times(seg, ring_xy, ring_start, lower_m, upper_m, margin_h_m
                 h1 = min(h1, zh)
                 if l1 <= h1:
                     out, k = _push(out, k, t0 + l1, t0 + h1)
-    return out[:k].copy()
+    return _merge_pieces(out, k)
+
+
+@njit(cache=True)
+def _merge_pieces(out, k):
+    """Sort closed time pieces and merge those that overlap or touch (gaps of float noise,
+    like a boundary contact next to the inside piece it bounds, are closed: conservative)."""
+    if k < 2:
+        return out[:k].copy()
+    order = np.argsort(out[:k, 0])
+    res = np.empty((k, 2))
+    m = 0
+    for idx in range(k):
+        i = order[idx]
+        a = out[i, 0]
+        b = out[i, 1]
+        if m > 0 and a <= res[m - 1, 1] + 1e-12 * (1.0 + abs(res[m - 1, 1])):
+            res[m - 1, 1] = max(res[m - 1, 1], b)
+        else:
+            res[m, 0] = a
+            res[m, 1] = b
+            m += 1
+    return res[:m].copy()
 
 
 @njit(cache=True)

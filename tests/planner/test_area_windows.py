@@ -238,3 +238,22 @@ def test_planner_with_touching_area_windows_passes_the_independent_checker(offse
         d, _ = p.decide(_request(f"F{i}", route, earliest, earliest + 3.0), 0.0)
         assert d.status in (Status.APPROVED, Status.REJECTED)
     assert check_accepted(p, [], QINGDAO) == []
+
+
+def test_route_touching_a_zone_boundary_while_it_is_active_enters_it():
+    """Closed in space too: a route ending on the zone's edge, or running along it, is in it
+    (tests/checker.py counts distance 0); one ending 1 cm short is not."""
+    zone = ZoneBlock.from_polygon("Z", SQUARE, 0, 120, [[0.0, 1000.0]])
+
+    def entered(route):
+        return conflicts_at(np.array(route), 0.0, SpaceTimeIndex(), [zone], 50, 20)[1]
+
+    assert entered([[-500, 150, 60, 100.0], [0, 150, 60, 200.0]]) == ["Z"]
+    assert entered([[-500, 150, 60, 100.0], [-0.01, 150, 60, 200.0]]) == []
+    assert entered([[-500, -500, 60, 100.0], [0, 0, 60, 200.0]]) == ["Z"]  # at a corner
+    assert entered([[0, -100, 60, 100.0], [0, 100, 60, 200.0]]) == ["Z"]  # along an edge
+    assert entered([[-100, 300, 60, 100.0], [100, 300, 60, 200.0]]) == ["Z"]
+    # and its delays: it may land on the edge only once the zone has ended
+    route = np.array([[-500, 150, 60, 0.3], [0, 150, 60, 50.3]])
+    r = earliest_slot(route, 0.0, 5000.0, SpaceTimeIndex(), [zone], 50, 20, Q)
+    assert r.zone_blockers == ["Z"] and route[-1, 3] + r.delay_s > 1000.0
