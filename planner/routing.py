@@ -123,6 +123,9 @@ class _LayerChoice:
     block_zone: np.ndarray
     auth_edge: np.ndarray
     auth_zone: np.ndarray
+    blocks: dict[tuple[datetime, int], tuple[tuple, tuple]] = field(default_factory=dict)
+    """Per zone window (see :meth:`Router._zone_intervals`): the edge block and authorisation
+    CSR arrays of this layer choice."""
 
 
 class Router:
@@ -181,16 +184,20 @@ class Router:
         self._edge_index = {uv: i for i, uv in enumerate(c.edge_uv)}
         self._edge_geoms = [network.graph.edges[uv]["geometry"] for uv in c.edge_uv]
         self._min_speed_mps = float(c.speed_max_mps.min()) if c.n_edges else 1.0
-        self._edge_pts: list[np.ndarray] = []
-        self._edge_frac: list[np.ndarray] = []
+        self._edge_pts: list[list[list[float]]] = []
+        self._edge_frac: list[list[float]] = []
         for geom in self._edge_geoms:
             pts = np.asarray(geom.coords)
             seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
             cum = np.concatenate([[0.0], np.cumsum(seg)])
             frac = cum / cum[-1] if cum[-1] > 0 else cum
-            self._edge_pts.append(pts[1:, :2].copy())
-            self._edge_frac.append(frac[1:].copy())
+            self._edge_pts.append(pts[1:, :2].tolist())
+            self._edge_frac.append(frac[1:].tolist())
+        self._length_l: list[float] = c.length_m.tolist()
+        self._corridor_ids = [network.graph.edges[uv]["corridor"] for uv in c.edge_uv]
         self._adjacency = graph_adjacency(network.graph, self._edge_index, c.n_nodes)
+        self._endpoints: dict[tuple[float, float], tuple[list, tuple[float, float]]] = {}
+        self._travel: dict[float, np.ndarray] = {}
         self._path_cache: OrderedDict[tuple, _PathStream] = OrderedDict()
         self.set_zones(zone_index)
 
@@ -361,29 +368,11 @@ class Router:
         if epoch.tzinfo is None:
             raise RoutingError("epoch must carry a time zone")
         c = self.compiled
-        net = self.network
-        starts = net.nearest_nodes(
-            *origin_lonlat, k=self.access_candidates, max_distance_m=self.max_access_m
-        )
-        ends = net.nearest_nodes(
-            *destination_lonlat, k=self.access_candidates, max_distance_m=self.max_access_m
-        )
-        for what, got, ll in (
-            ("origin", starts, origin_lonlat),
-            ("destination", ends, destination_lonlat),
-        ):
-            if not got:
-                near = net.nearest_nodes(*ll, k=1)
-                dist = f"{near[0][1]:.0f} m" if near else "far"
-                raise RoutingError(
-                    f"{what} {tuple(ll)} is {dist} from the nearest corridor node "
-                    f"(at most {self.max_access_m:g} m allowed)"
-                )
-        ox, oy = self.projection.to_xy([origin_lonlat[0]], [origin_lonlat[1]])
-        dx, dy = self.projection.to_xy([destination_lonlat[0]], [destination_lonlat[1]])
+        starts, (ox, oy) = self._endpoint(origin_lonlat, "origin")
+        ends, (dx, dy) = self._endpoint(destination_lonlat, "destination")
         ctx = _Query(
-            origin_xy=(float(ox[0]), float(oy[0])),
-            destination_xy=(float(dx[0]), float(dy[0])),
+            origin_xy=(ox, oy),
+            destination_xy=(dx, dy),
             depart_s=float(depart_s),
             epoch=epoch,
             speed_mps=speed_mps,
@@ -393,10 +382,21 @@ class Router:
             layer_offset=int(layer_offset),
         )
         speed = np.inf if speed_mps is None else float(speed_mps)
-        ctx.travel_s = c.length_m / np.minimum(speed, c.speed_max_mps)
+        travel = self._travel.get(speed)
+        if travel is None:
+            travel = self._travel[speed] = c.length_m / np.minimum(speed, c.speed_max_mps)
+        ctx.travel_s = travel
         zint = self._zone_intervals(epoch, depart_s)
-        ctx.block = self._edge_blocks(ctx.choice.block_edge, ctx.choice.block_zone, zint)
-        ctx.auth = self._edge_blocks(ctx.choice.auth_edge, ctx.choice.auth_zone, zint)
+        key = (epoch, int(math.floor(depart_s / _WINDOW_S)))
+        got = ctx.choice.blocks.get(key)
+        if got is None:
+            if len(ctx.choice.blocks) > 16:
+                ctx.choice.blocks.clear()
+            got = ctx.choice.blocks[key] = (
+                self._edge_blocks(ctx.choice.block_edge, ctx.choice.block_zone, zint),
+                self._edge_blocks(ctx.choice.auth_edge, ctx.choice.auth_zone, zint),
+            )
+        ctx.block, ctx.auth = got
 
         n_slots = self.slot_alt_m.size
         n_states = c.n_nodes * n_slots
@@ -441,6 +441,33 @@ class Router:
             plans.extend(self._alternatives(ctx, entry, exit_, path_edges, k - 1))
         plans.sort(key=lambda p: p.duration_s)
         return plans[:k]
+
+    def _endpoint(
+        self, lonlat: Sequence[float], what: str
+    ) -> tuple[list[tuple[int, float]], tuple[float, float]]:
+        """Nearest entry/exit nodes of a position and its projected ``(x, y)``: the network is
+        static, so both are remembered per position."""
+        key = (float(lonlat[0]), float(lonlat[1]))
+        got = self._endpoints.get(key)
+        if got is not None:
+            return got
+        net = self.network
+        near = net.nearest_nodes(
+            *lonlat, k=self.access_candidates, max_distance_m=self.max_access_m
+        )
+        if not near:
+            nearest = net.nearest_nodes(*lonlat, k=1)
+            dist = f"{nearest[0][1]:.0f} m" if nearest else "far"
+            raise RoutingError(
+                f"{what} {tuple(lonlat)} is {dist} from the nearest corridor node "
+                f"(at most {self.max_access_m:g} m allowed)"
+            )
+        x, y = self.projection.to_xy([lonlat[0]], [lonlat[1]])
+        got = (near, (float(x[0]), float(y[0])))
+        if len(self._endpoints) > 65536:
+            self._endpoints.clear()
+        self._endpoints[key] = got
+        return got
 
     def _mixed_s(self, dist_m: float, alt_m: np.ndarray | float, ctx: _Query) -> np.ndarray:
         return np.maximum(dist_m / ctx.access_speed_mps, np.abs(alt_m) / ctx.vertical_rate_mps)
@@ -523,33 +550,39 @@ class Router:
         rows.append((ex, ey, first_alt, t))
         h = first_alt
         length = d_acc
-        bptr, blo, bhi, _ = ctx.block
-        aptr, alo, ahi, azone = ctx.auth
+        if ctx.lists is None:
+            ctx.lists = (
+                alt.tolist(),
+                ctx.choice.edge_slot.tolist(),
+                ctx.travel_s.tolist(),
+                *(a.tolist() for a in ctx.block[:3]),
+                *(a.tolist() for a in ctx.auth),
+            )
+        alt_l, slot_l, travel_l, bptr, blo, bhi, aptr, alo, ahi, azone = ctx.lists
+        length_l = self._length_l
         auth: list[str] = []
         for e in edges:
-            he = float(alt[e])
-            if ctx.choice.edge_slot[e] < 0:
+            he = alt_l[e]
+            if slot_l[e] < 0:
                 return None
             if he != h:
                 t += abs(he - h) / vr
                 rows.append((rows[-1][0], rows[-1][1], he, t))
                 h = he
-            t_dep, t_arr = t, t + float(ctx.travel_s[e])
-            sl = slice(bptr[e], bptr[e + 1])
-            if np.any((blo[sl] <= t_arr) & (bhi[sl] >= t_dep)):
-                return None
-            sl = slice(aptr[e], aptr[e + 1])
-            for z in azone[sl][(alo[sl] <= t_arr) & (ahi[sl] >= t_dep)].tolist():
-                zid = self.zones[z].identifier
-                if zid not in auth:
-                    auth.append(zid)
+            t_dep, t_arr = t, t + travel_l[e]
+            for j in range(bptr[e], bptr[e + 1]):
+                if blo[j] <= t_arr and bhi[j] >= t_dep:
+                    return None
+            for j in range(aptr[e], aptr[e + 1]):
+                if alo[j] <= t_arr and ahi[j] >= t_dep:
+                    zid = self.zones[azone[j]].identifier
+                    if zid not in auth:
+                        auth.append(zid)
             span = t_arr - t_dep
-            for (px, py), f in zip(
-                self._edge_pts[e].tolist(), self._edge_frac[e].tolist(), strict=True
-            ):
+            for (px, py), f in zip(self._edge_pts[e], self._edge_frac[e], strict=True):
                 rows.append((px, py, he, t_dep + f * span))
             t = t_arr
-            length += float(c.length_m[e])
+            length += length_l[e]
         d_egr = math.hypot(dx - xx, dy - xy)
         t += float(self._mixed_s(d_egr, h, ctx))
         rows.append((dx, dy, 0.0, t))
@@ -559,10 +592,10 @@ class Router:
         traj = np.column_stack([lon, lat, arr[:, 2], arr[:, 3]])
         nodes = [entry] + [int(c.head[e]) for e in edges]
         return RoutePlan(
-            edges=[g.edges[c.edge_uv[e]]["corridor"] for e in edges],
+            edges=[self._corridor_ids[e] for e in edges],
             nodes=nodes,
             layer_m=first_alt,
-            edge_layers_m=[float(alt[e]) for e in edges],
+            edge_layers_m=[alt_l[e] for e in edges],
             length_m=length,
             duration_s=t - ctx.depart_s,
             trajectory=traj,
@@ -589,6 +622,8 @@ class _Query:
     travel_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     block: tuple = ()
     auth: tuple = ()
+    lists: tuple | None = None
+    """Plain-list copies of the arrays :meth:`Router._plan` reads (made on first use)."""
 
 
 class _PathBuffer:
