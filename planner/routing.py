@@ -15,8 +15,10 @@ Blocking: an edge flown at layer altitude ``h`` is blocked while an active PROHI
 volume intersects the corridor (centreline buffered by half its width) and the volume's band
 overlaps ``[h - S_v/2, h + S_v/2]``. The fastest route comes from a time-dependent Dijkstra
 (:func:`planner.routing_kernels.td_dijkstra`) over the compiled network; alternatives from
-networkx's ``shortest_simple_paths`` between the same entry and exit nodes, re-timed and
-re-checked. Waiting is not allowed on the way; the access/egress legs and vertical layer
+:func:`shortest_simple_paths` between the same entry and exit nodes (networkx's Yen loop over
+a numba port of its spur search: networkx's paths in networkx's order, computed once per
+entry, exit, speed, layer choice and set of edges blocked in the horizon, then re-timed and
+re-checked against the zones at each request's own time). Waiting is not allowed on the way; the access/egress legs and vertical layer
 changes are not checked against zones here (the decision layer checks the whole trajectory).
 """
 
