@@ -279,7 +279,7 @@ def _names(
 ) -> tuple[list[str], list[str]]:
     flights: list[str] = []
     zones: list[str] = []
-    for o in dict.fromkeys(int(v) for v in owner):
+    for o in dict.fromkeys(owner.tolist()):
         if o >= 0:
             flights.append(index.flight_id(o))
         else:
