@@ -692,8 +692,13 @@ class Planner:
         dmin = checked.depart_lo_s - request.earliest_s
         dmax = checked.depart_hi_s - request.earliest_s
         best: tuple[tuple[bool, float], _Plan] | None = None
+        unsuggested: list[Flight] = []
         for cand in candidates:
             f = cand.flight
+            if best is not None and best[0] <= (False, f.end_s + dmin):
+                # Its score is at least (False, end + dmin) (a delay is never below dmin): it
+                # cannot beat the best so far, and failures only matter when nothing fits.
+                continue
             blocks = self._blocks(f, f.start_s + dmin, f.end_s + dmax, (Restriction.PROHIBITED,))
             res = earliest_slot(
                 f,
@@ -710,32 +715,38 @@ class Planner:
             if res.delay_s is None:
                 failure.flights.update(dict.fromkeys(res.blockers))
                 failure.zones.update(dict.fromkeys(res.zone_blockers))
-                if suggest and failure.alternative_s is None and not res.zone_blockers:
-                    alt = earliest_slot(
-                        f,
-                        dmin,
-                        dmax + ALTERNATIVE_HORIZON_S,
-                        self.index,
-                        self._blocks(
-                            f,
-                            f.start_s + dmin,
-                            f.end_s + dmax + ALTERNATIVE_HORIZON_S,
-                            (Restriction.PROHIBITED,),
-                        ),
-                        self.separation_h_m,
-                        self.separation_v_m,
-                        SEARCH_QUANTUM_S,
-                        ignore_priority_below=request.priority,
-                        exclude=(request.flight_id,),
-                    )
-                    if alt.delay_s is not None:
-                        failure.alternative_s = request.earliest_s + alt.delay_s
+                if suggest and not res.zone_blockers:
+                    unsuggested.append(f)
                 continue
             final = f.shifted(res.delay_s)
             pending = list(cand.pending) + self._authorisation_reasons(final)
             score = (bool(pending), final.end_s)
             if best is None or score < best[0]:
                 best = (score, _Plan(final, res.delay_s, cand.route, pending, list(res.overridden)))
+        if best is None:
+            # A later departure to suggest: the first blocked alternative (in order) that
+            # fits within the horizon past the window (searched only once nothing fits).
+            for f in unsuggested:
+                alt = earliest_slot(
+                    f,
+                    dmin,
+                    dmax + ALTERNATIVE_HORIZON_S,
+                    self.index,
+                    self._blocks(
+                        f,
+                        f.start_s + dmin,
+                        f.end_s + dmax + ALTERNATIVE_HORIZON_S,
+                        (Restriction.PROHIBITED,),
+                    ),
+                    self.separation_h_m,
+                    self.separation_v_m,
+                    SEARCH_QUANTUM_S,
+                    ignore_priority_below=request.priority,
+                    exclude=(request.flight_id,),
+                )
+                if alt.delay_s is not None:
+                    failure.alternative_s = request.earliest_s + alt.delay_s
+                    break
         if best is not None:
             best[1].notes = self._condition_notes(best[1].flight)
         elif suggest and isinstance(request.route, WaypointRoute) and candidates:
