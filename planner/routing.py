@@ -45,7 +45,8 @@ from planner.routing_kernels import bidirectional_dijkstra, td_dijkstra
 
 _WINDOW_S = 86400.0
 _PATH_CACHE_SIZE = 8192
-"""Origin/destination path streams remembered by a router (least recently used dropped)."""
+"""Origin/destination path streams remembered by a router (least recently used dropped; about
+12 kB each on the Qingdao demo network)."""
 
 
 class RoutingError(ValueError):
@@ -200,6 +201,7 @@ class Router:
         self._adjacency = graph_adjacency(network.graph, self._edge_index, c.n_nodes)
         self._endpoints: dict[tuple[float, float], tuple[list, tuple[float, float]]] = {}
         self._travel: dict[float, np.ndarray] = {}
+        self._travel_lists: dict[float, list[float]] = {}
         self._path_cache: OrderedDict[tuple, _PathStream] = OrderedDict()
         self.set_zones(zone_index)
 
@@ -387,6 +389,7 @@ class Router:
         travel = self._travel.get(speed)
         if travel is None:
             travel = self._travel[speed] = c.length_m / np.minimum(speed, c.speed_max_mps)
+            self._travel_lists[speed] = travel.tolist()
         ctx.travel_s = travel
         zint = self._zone_intervals(epoch, depart_s)
         key = (epoch, int(math.floor(depart_s / _WINDOW_S)))
@@ -524,7 +527,13 @@ class Router:
         usable = ~has_block & (ctx.choice.edge_slot >= 0)
         got = _PathStream(
             shortest_simple_paths(
-                self._adjacency, ctx.travel_s, usable, self._edge_index, entry, exit_
+                self._adjacency,
+                ctx.travel_s,
+                usable,
+                self._edge_index,
+                entry,
+                exit_,
+                self._travel_lists[speed],
             ),
             self._edge_index,
         )
@@ -678,6 +687,7 @@ def shortest_simple_paths(
     edge_index: dict[tuple[int, int], int],
     source: int,
     target: int,
+    weight_list: list[float] | None = None,
 ) -> Iterator[list[int]]:
     """Simple paths from ``source`` to ``target``, shortest first: networkx's
     ``shortest_simple_paths(G, source, target, weight=w)`` (Yen's algorithm) with
@@ -687,7 +697,8 @@ def shortest_simple_paths(
     The loop below is networkx's own (networkx 3.x), with its spur search replaced by the
     step-for-step array port :func:`planner.routing_kernels.bidirectional_dijkstra` and the
     ignored nodes and edges held as masks. ``adjacency`` is ``(succ_ptr, succ_node,
-    succ_edge, pred_ptr, pred_node, pred_edge)`` in the graph's iteration order.
+    succ_edge, pred_ptr, pred_node, pred_edge)`` in the graph's iteration order;
+    ``weight_list`` is ``weight_s.tolist()`` when the caller already holds it (it is shared).
 
     Raises
     ------
@@ -696,7 +707,7 @@ def shortest_simple_paths(
     """
     weight_s = np.ascontiguousarray(weight_s, dtype=np.float64)
     usable = np.ascontiguousarray(usable, dtype=np.bool_)
-    wl = weight_s.tolist()
+    wl = weight_s.tolist() if weight_list is None else weight_list
     n = adjacency[0].size - 1
     m = weight_s.size
 
