@@ -597,3 +597,57 @@ def test_array_shortest_simple_paths_match_networkx_on_the_qingdao_network():
         usable = rng.random(c.n_edges) > 0.05
         want = _nx_paths(net.graph, weights, usable, index, s, t, 9)
         assert _array_paths(net.graph, weights, usable, index, s, t, 9) == want
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), n=st.integers(2, 9))
+def test_bidirectional_kernel_is_networkx_spur_search_step_for_step(data, n):
+    """The kernel against its slow twin, networkx's own ``_bidirectional_dijkstra``, with
+    ignored nodes and edges: the same path (ties included) and the same length."""
+    from networkx.algorithms.simple_paths import _bidirectional_dijkstra
+
+    from planner.routing import graph_adjacency
+    from planner.routing_kernels import bidirectional_dijkstra
+
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
+            min_size=1,
+            max_size=4 * n,
+            unique=True,
+        )
+    )
+    g = nx.DiGraph()
+    g.add_nodes_from(data.draw(st.permutations(range(n))))
+    g.add_edges_from(pairs)
+    index = {uv: i for i, uv in enumerate(sorted(g.edges))}
+    m = len(index)
+    weights = np.array(
+        data.draw(st.lists(st.integers(0, 2).map(float), min_size=m, max_size=m)), dtype=float
+    )
+    usable = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)), dtype=bool)
+    s, t = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+    ign_nodes = set(data.draw(st.lists(st.integers(0, n - 1), max_size=3)))
+    ign_edges = set(data.draw(st.lists(st.sampled_from(sorted(index)), max_size=3)))
+
+    def weight(u, v, _d):
+        e = index[(u, v)]
+        return float(weights[e]) if usable[e] else None
+
+    try:
+        want = _bidirectional_dijkstra(
+            g, s, t, weight=weight, ignore_nodes=ign_nodes, ignore_edges=ign_edges
+        )
+    except nx.NetworkXNoPath:
+        want = None
+    node_mask = np.zeros(n, dtype=bool)
+    node_mask[list(ign_nodes)] = True
+    edge_mask = np.zeros(m, dtype=bool)
+    edge_mask[[index[uv] for uv in ign_edges]] = True
+    found, length, path = bidirectional_dijkstra(
+        *graph_adjacency(g, index, n), weights, usable, s, t, node_mask, edge_mask
+    )
+    if want is None:
+        assert not found
+    else:
+        assert found and (length, path.tolist()) == (want[0], want[1])
