@@ -17,8 +17,6 @@ import http.client
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +36,7 @@ from api.config import Settings  # noqa: E402
 from api.lifecycle import file_flight  # noqa: E402
 from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
+from api.process import free_port, spawn_server, wait_ready  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
 from api.store import utcnow  # noqa: E402
 
@@ -146,47 +145,6 @@ def seed(
     return key, seconds, mix
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
-    env = os.environ | {
-        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scenarios.cli",
-            "serve",
-            "--no-demo",
-            "--port",
-            str(port),
-            "--database",
-            url,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_ready(base: str, proc: subprocess.Popen, log: Path) -> None:
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/v1/ready", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-
-
 def run_clients(
     base: str, key: str, n_requests: int, n_clients: int, n_drones: int, now_s: float, seed_: int
 ):
@@ -263,7 +221,7 @@ def main() -> None:
     port = free_port()
     log = tmp / "server.log"
     t0 = time.perf_counter()
-    proc = start_server(url, port, log)
+    proc = spawn_server(url, port, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, log)

@@ -7,12 +7,8 @@ sees only their own flights and files one by drawing a route. Screenshots are sa
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+
+from api.process import free_port, spawn_server, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,12 +67,6 @@ OTHER_OPERATOR = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Console:
     """The server under test: its base URL and demo keys, and helpers over its API."""
 
@@ -117,42 +109,12 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     pending flight (Dagang harbour) and an accepted one (Taidong) of the demo operator and an
     accepted flight of a second operator."""
     tmp = tmp_path_factory.mktemp("console")
-    port = _free_port()
+    port = free_port()
     log = tmp / "server.log"
-    env = os.environ | {
-        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scenarios.cli",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            "--database",
-            f"sqlite:///{tmp / 'console.sqlite'}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    proc = spawn_server(f"sqlite:///{tmp / 'console.sqlite'}", port, log, demo=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/v1/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server not ready: {log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_ready(base, proc, log)
         keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
         assert {"operator", "regulator", "admin"} <= set(keys), log.read_text()
         c = Console(base, keys)

@@ -4,11 +4,7 @@ accepted set checked by the independent checker (tests/checker.py)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,55 +15,12 @@ import pytest
 
 from airspace.deployment import QINGDAO
 from api.auth import create_user
+from api.process import free_port, spawn_server, wait_ready
 from api.store import Store
 from tests.api.conftest import EAST, NORTH
 from tests.checker import check_accepted
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen:
-    """``qingkong serve --no-demo`` on 127.0.0.1:<port>."""
-    env = os.environ | {
-        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scenarios.cli",
-            "serve",
-            "--no-demo",
-            "--port",
-            str(port),
-            "--database",
-            db_url,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/v1/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"server not ready in {timeout_s} s: {log.read_text()[-3000:]}")
 
 
 @pytest.mark.slow
@@ -81,9 +34,9 @@ def test_two_processes_never_approve_conflicting_requests(db_url, tmp_path):
             keys[op] = create_user(s, role="operator", operator_id=op)[1]
     store.dispose()
 
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
-    procs = [start_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
+    procs = [spawn_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         for base, proc, log in zip(bases, procs, logs, strict=True):
@@ -172,9 +125,9 @@ def test_a_replica_sees_flights_and_zones_published_by_another(db_url, tmp_path)
         reg = create_user(s, role="regulator")[1]
         op = create_user(s, role="operator", operator_id="OP-1")[1]
     store.dispose()
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(2)]
-    procs = [start_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
+    procs = [spawn_server(db_url, p, log) for p, log in zip(ports, logs, strict=True)]
     a, b = (f"http://127.0.0.1:{p}" for p in ports)
     auth_op, auth_reg = {"Authorization": f"Bearer {op}"}, {"Authorization": f"Bearer {reg}"}
     try:
