@@ -241,6 +241,18 @@ def route_route_intervals(
     k = 0
     a = np.empty(8)
     scratch = np.empty((4, 16))
+    # candidate bounding boxes once (xmin, xmax, ymin, ymax, zmin, zmax, tmax), not per pair:
+    # the same comparisons as on the raw segments, so the same pairs reach the closed form
+    box = np.empty((m, 7))
+    for j in range(m):
+        b = cand_seg[j]
+        box[j, 0] = min(b[0], b[4])
+        box[j, 1] = max(b[0], b[4])
+        box[j, 2] = min(b[1], b[5])
+        box[j, 3] = max(b[1], b[5])
+        box[j, 4] = min(b[2], b[6])
+        box[j, 5] = max(b[2], b[6])
+        box[j, 6] = max(b[3], b[7])
     for i in range(n):
         ax0 = new_xyzt[i, 0]
         ay0 = new_xyzt[i, 1]
@@ -267,16 +279,15 @@ def route_route_intervals(
         a[6] = az1
         a[7] = at1
         for j in range(m):
-            b = cand_seg[j]
-            if max(b[3], b[7]) < tmin or b[3] > tmax:
+            if box[j, 6] < tmin or cand_seg[j, 3] > tmax:
                 continue
-            if max(b[0], b[4]) < xmin or min(b[0], b[4]) > xmax:
+            if box[j, 1] < xmin or box[j, 0] > xmax:
                 continue
-            if max(b[1], b[5]) < ymin or min(b[1], b[5]) > ymax:
+            if box[j, 3] < ymin or box[j, 2] > ymax:
                 continue
-            if max(b[2], b[6]) < zmin or min(b[2], b[6]) > zmax:
+            if box[j, 5] < zmin or box[j, 4] > zmax:
                 continue
-            d_lo, d_hi = segment_pair_delay_interval(a, b, sep_h_m, sep_v_m, scratch)
+            d_lo, d_hi = segment_pair_delay_interval(a, cand_seg[j], sep_h_m, sep_v_m, scratch)
             if d_lo != d_lo:
                 continue
             if k == cap:

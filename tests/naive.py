@@ -7,6 +7,7 @@
   trajectories (the independent checker of approved slots).
 - :func:`pair_delay_interval` — the forbidden delays of a segment pair by dense scanning of
   the delay axis and bisection of the ends.
+- :func:`route_route_intervals_unfiltered` — every segment pair of two routes, no broad phase.
 - :func:`earliest_delay_bruteforce` — try every delay on the grid in order.
 - :func:`sampled_*` — dense time-sampling checks for zones and area operations (shapely).
 """
@@ -121,6 +122,30 @@ def pair_delay_interval(
     lo = grid[first] if first == 0 else bisect(grid[first], grid[first - 1])
     hi = grid[last] if last == n - 1 else bisect(grid[last], grid[last + 1])
     return lo, hi
+
+
+def route_route_intervals_unfiltered(
+    new_xyzt: np.ndarray,
+    cand_seg: np.ndarray,
+    cand_owner: np.ndarray,
+    sep_h_m: float,
+    sep_v_m: float,
+    pair_interval,
+) -> list[tuple[int, int, float, float, int]]:
+    """Every (new segment, candidate) pair through ``pair_interval``, no prefilter at all.
+
+    ``pair_interval(a, b, sep_h_m, sep_v_m)`` returns ``(lo, hi)`` or None (pass the kernel's
+    closed form to compare prefilters, or :func:`pair_delay_interval`). Returns
+    ``(i, j, lo, hi, owner)`` in the kernel's order: new segment outer, candidate inner.
+    """
+    out = []
+    for i in range(new_xyzt.shape[0] - 1):
+        a = np.concatenate([new_xyzt[i], new_xyzt[i + 1]])
+        for j in range(cand_seg.shape[0]):
+            iv = pair_interval(a, cand_seg[j], sep_h_m, sep_v_m)
+            if iv is not None:
+                out.append((i, j, iv[0], iv[1], int(cand_owner[j])))
+    return out
 
 
 def earliest_delay_bruteforce(

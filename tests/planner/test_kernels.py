@@ -160,6 +160,52 @@ def test_route_intervals_skip_pairs_that_cannot_meet_in_the_window():
     assert lo[0] == pytest.approx(4995.0, abs=1e-4)
 
 
+@st.composite
+def dense_routes(draw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A new route and many accepted segments packed into a few hundred metres and seconds."""
+    n = draw(st.integers(2, 6))
+    pts = [draw(segment())[:4] for _ in range(n)]
+    ts = np.cumsum([0.0] + [draw(dur) for _ in range(n - 1)]) + pts[0][3]
+    new = np.array([[p[0], p[1], p[2], t] for p, t in zip(pts, ts, strict=True)])
+    m = draw(st.integers(0, 40))
+    cand = np.array([draw(segment()) for _ in range(m)]).reshape(m, 8)
+    owner = np.arange(m, dtype=np.int64) // 3
+    return new, cand, owner
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dense_routes(), sep_h, sep_v, st.floats(-150, 150), st.floats(0, 300))
+def test_route_intervals_prefilter_keeps_every_interval_that_touches_the_window(
+    routes, sh, sv, dmin, width
+):
+    """The broad phase inside route_route_intervals drops only pairs that cannot matter.
+
+    Against the unfiltered twin (every pair through the same closed form): the kept
+    intervals are the twin's, bit for bit and in the same order, and every interval the
+    prefilter dropped lies entirely outside the delay window.
+    """
+    new, cand, owner = routes
+    dmax = dmin + width
+    shm, svm = sh - SEPARATION_MARGIN_M, sv - SEPARATION_MARGIN_M
+    lo, hi, ow = route_route_intervals(
+        np.ascontiguousarray(new), np.ascontiguousarray(cand), owner, dmin, dmax, shm, svm
+    )
+
+    def closed_form(a, b, s_h, s_v):
+        d_lo, d_hi = segment_pair_delay_interval(a, b, s_h, s_v, np.empty((4, 16)))
+        return None if d_lo != d_lo else (d_lo, d_hi)
+
+    full = naive.route_route_intervals_unfiltered(new, cand, owner, shm, svm, closed_form)
+    got = list(zip(lo.tolist(), hi.tolist(), ow.tolist(), strict=True))
+    k = 0
+    for _, _, f_lo, f_hi, f_owner in full:
+        if k < len(got) and got[k] == (f_lo, f_hi, f_owner):
+            k += 1
+        else:
+            assert f_hi < dmin or f_lo > dmax
+    assert k == len(got)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(st.floats(-50, 50), st.floats(0, 30)), min_size=0, max_size=12),
