@@ -23,24 +23,9 @@ from airspace.corridors import (
 )
 from airspace.deployment import QINGDAO
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zone_from_dict
+from tests.builders import corridor
 
 EPOCH = datetime(2026, 12, 5, 8, tzinfo=QINGDAO.tz)
-
-
-def corridor(cid, coords, lower=60, upper=120, width=40, speed=18, **extra):
-    props = {
-        "id": cid,
-        "lower_m": lower,
-        "upper_m": upper,
-        "width_m": width,
-        "speed_max_mps": speed,
-    }
-    props.update(extra)
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "LineString", "coordinates": coords},
-    }
 
 
 def vertiport(vid, lon, lat):

@@ -21,25 +21,10 @@ from airspace.geoawareness import ZoneIndex
 from airspace.schedule import active_intervals
 from airspace.zones import Applicability, DailyPeriod, Restriction, Zone
 from planner.routing import Router, RoutingError
+from tests.builders import corridor
 
 EPOCH = datetime(2026, 12, 1, 10, tzinfo=QINGDAO.tz)  # a Tuesday, 10:00 local
 W, E = (120.30, 36.06), (120.34, 36.06)
-
-
-def corridor(cid, coords, lower=60, upper=120, width=40, speed=18, **extra):
-    props = {
-        "id": cid,
-        "lower_m": lower,
-        "upper_m": upper,
-        "width_m": width,
-        "speed_max_mps": speed,
-    }
-    props.update(extra)
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "LineString", "coordinates": coords},
-    }
 
 
 def vertiport(vid, lonlat):
