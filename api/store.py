@@ -26,7 +26,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import AirspaceEvent, Meta
+from api.models import AirspaceEvent, Base, Meta
 
 AIRSPACE_LOCK_KEY = 0x71696E676B6F6E67  # "qingkong"
 MIGRATION_LOCK_KEY = AIRSPACE_LOCK_KEY + 1
@@ -151,6 +151,16 @@ class Store:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def drop_schema(url: str) -> None:
+    """Drop every table of the service and alembic's version table, so that the next start
+    migrates an empty store (tests and benchmarks on a shared PostgreSQL database)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
 
 
 def latest_seq(session: Session) -> int:

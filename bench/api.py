@@ -38,19 +38,8 @@ from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
 from api.process import free_port, spawn_server, wait_ready  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
-from api.store import utcnow  # noqa: E402
+from api.store import drop_schema, utcnow  # noqa: E402
 
-TABLES = (
-    "notifications",
-    "airspace_events",
-    "flights",
-    "zones",
-    "drones",
-    "api_users",
-    "operators",
-    "meta",
-    "alembic_version",
-)
 OPERATOR = "OP-BENCH"
 # Qingdao urban area, inside EPSG:4549.
 LON = (120.20, 120.50)
@@ -86,13 +75,7 @@ def random_request(
 
 def reset(url: str) -> None:
     if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            for t in TABLES:
-                conn.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
-        engine.dispose()
+        drop_schema(url)
 
 
 def seed(

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette asks for httpx2 (DESIGN.md pitfalls)
@@ -21,28 +20,9 @@ with warnings.catch_warnings():
 from api.auth import create_user
 from api.config import Settings
 from api.main import create_app
+from api.store import drop_schema
 
 PG_URL = os.environ.get("QINGKONG_TEST_DATABASE_URL")
-TABLES = (
-    "notifications",
-    "airspace_events",
-    "flights",
-    "zones",
-    "drones",
-    "api_users",
-    "operators",
-    "meta",
-    "alembic_version",
-)
-
-
-def reset_postgres(url: str) -> None:
-    """Drop the service's tables so the next app starts from an empty, migrated store."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for t in TABLES:
-            conn.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -53,9 +33,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("QINGKONG_TEST_DATABASE_URL is not set")
-    reset_postgres(PG_URL)
+    drop_schema(PG_URL)
     yield PG_URL
-    reset_postgres(PG_URL)
+    drop_schema(PG_URL)
 
 
 @dataclass
