@@ -514,11 +514,9 @@ def _array_paths(g, weights, usable, index, s, t, limit):
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), n=st.integers(2, 10))
-def test_array_shortest_simple_paths_are_networkx_paths_in_networkx_order(data, n):
-    """The array port of Yen's algorithm yields exactly networkx's paths, in networkx's order,
-    ties included (small integer weights make many equal-length paths)."""
+def _random_digraph(data, n):
+    """A random simple digraph on nodes 0..n-1, inserted in a random order (networkx's
+    tie-breaking depends on it)."""
     pairs = data.draw(
         st.lists(
             st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
@@ -530,6 +528,15 @@ def test_array_shortest_simple_paths_are_networkx_paths_in_networkx_order(data, 
     g = nx.DiGraph()
     g.add_nodes_from(data.draw(st.permutations(range(n))))
     g.add_edges_from(pairs)
+    return g
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), n=st.integers(2, 10))
+def test_array_shortest_simple_paths_are_networkx_paths_in_networkx_order(data, n):
+    """The array port of Yen's algorithm yields exactly networkx's paths, in networkx's order,
+    ties included (small integer weights make many equal-length paths)."""
+    g = _random_digraph(data, n)
     index = {uv: i for i, uv in enumerate(sorted(g.edges))}
     m = len(index)
     weights = np.array(
@@ -594,17 +601,7 @@ def test_bidirectional_kernel_is_networkx_spur_search_step_for_step(data, n):
     from planner.routing import graph_adjacency
     from planner.routing_kernels import bidirectional_dijkstra
 
-    pairs = data.draw(
-        st.lists(
-            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
-            min_size=1,
-            max_size=4 * n,
-            unique=True,
-        )
-    )
-    g = nx.DiGraph()
-    g.add_nodes_from(data.draw(st.permutations(range(n))))
-    g.add_edges_from(pairs)
+    g = _random_digraph(data, n)
     index = {uv: i for i, uv in enumerate(sorted(g.edges))}
     m = len(index)
     weights = np.array(
