@@ -38,6 +38,16 @@ _NONE = np.nan
 
 
 @njit(cache=True)
+def _velocity(seg):
+    """Velocity (m/s) of a segment row ``[x0, y0, z0, t0, x1, y1, z1, t1]``; zero when it
+    lasts no time."""
+    dt = seg[7] - seg[3]
+    if dt > 0.0:
+        return (seg[4] - seg[0]) / dt, (seg[5] - seg[1]) / dt, (seg[6] - seg[2]) / dt
+    return 0.0, 0.0, 0.0
+
+
+@njit(cache=True)
 def _clip_halfplane(pu, pd, n, qu, qd, cu, cd, rhs):
     """Clip polygon ``(pu, pd)[:n]`` by ``cu*u + cd*d <= rhs`` into ``(qu, qd)``; return count."""
     m = 0
@@ -97,22 +107,8 @@ def segment_pair_delay_interval(a, b, sep_h_m, sep_v_m, scratch):
     """
     ta = a[7] - a[3]
     tb = b[7] - b[3]
-    if ta > 0.0:
-        vax = (a[4] - a[0]) / ta
-        vay = (a[5] - a[1]) / ta
-        vaz = (a[6] - a[2]) / ta
-    else:
-        vax = 0.0
-        vay = 0.0
-        vaz = 0.0
-    if tb > 0.0:
-        vbx = (b[4] - b[0]) / tb
-        vby = (b[5] - b[1]) / tb
-        vbz = (b[6] - b[2]) / tb
-    else:
-        vbx = 0.0
-        vby = 0.0
-        vbz = 0.0
+    vax, vay, vaz = _velocity(a)
+    vbx, vby, vbz = _velocity(b)
     # relative position r(u, d) = c + m1*u + m2*d with u in [0, ta], u + d in [0, tb];
     # the delay is d + (b.t0 - a.t0).
     cx = a[0] - b[0]
@@ -431,14 +427,7 @@ def segment_polygon_times(seg, ring_xy, ring_start, lower_m, upper_m, margin_h_m
     """
     t0 = seg[3]
     dur = seg[7] - seg[3]
-    if dur > 0.0:
-        vx = (seg[4] - seg[0]) / dur
-        vy = (seg[5] - seg[1]) / dur
-        vz = (seg[6] - seg[2]) / dur
-    else:
-        vx = 0.0
-        vy = 0.0
-        vz = 0.0
+    vx, vy, vz = _velocity(seg)
     px = seg[0]
     py = seg[1]
     out = np.empty((4, 2))
