@@ -148,7 +148,8 @@ def test_layers_fit_the_band_are_separated_and_never_shared_by_opposite_directio
     upper = lower + thickness
     both = layer_altitudes_m(lower, upper, sep)
     one = layer_altitudes_m(lower, upper, sep, track)
-    other = layer_altitudes_m(lower, upper, sep, track + 180.0)
+    # The opposite direction by parity: ``track + 180.0`` can round to 360.0 (= 0) in floats.
+    other = layer_altitudes_m(lower, upper, sep, parity=1 - direction_parity(track))
     assert set(one).isdisjoint(other)
     assert sorted(one + other) == list(both)
     assert all(lower - 1e-6 <= h - sep / 2 and h + sep / 2 <= upper + 1e-6 for h in both)
