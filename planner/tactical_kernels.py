@@ -33,7 +33,8 @@ Broad phase (the only approximation, and a conservative one): each track's box s
 of a uniform grid it covers; cells are identified by an int64 key and grouped by sorting,
 so memory is O(entries), not O(area). Two tracks can only lose separation if their boxes
 overlap; a pair is examined once, in the cell holding the lower-left corner of the
-overlap. A track covering more than ``max_cells`` cells (a fast aircraft, a long look-ahead)
+overlap, and within a cell only pairs whose boxes overlap in ``x`` are visited (entries
+are sorted by their box's left edge). A track covering more than ``max_cells`` cells (a fast aircraft, a long look-ahead)
 is not entered but checked against every other track, which keeps memory O(N).
 """
 
@@ -215,7 +216,11 @@ def detect_conflicts(state, valid, sep_h_m, sep_v_m, lookahead_s, cell_m, max_ce
                 keys[k] = cx * ny + cy
                 owner[k] = i
                 k += 1
-    order = np.argsort(keys)
+    # grouped by cell, each cell's entries by the left edge of their box (sweep and prune)
+    by_x = np.argsort(box[owner, 0])
+    keys = keys[by_x]
+    owner = owner[by_x]
+    order = np.argsort(keys, kind="mergesort")
     keys = keys[order]
     owner = owner[order]
 
@@ -230,7 +235,10 @@ def detect_conflicts(state, valid, sep_h_m, sep_v_m, lookahead_s, cell_m, max_ce
         cell_x = keys[s] // ny
         cell_y = keys[s] - cell_x * ny
         for p in range(s, e):
+            right = box[owner[p], 1]
             for q in range(p + 1, e):
+                if box[owner[q], 0] >= right:
+                    break  # this and the later boxes start right of p's box
                 i = min(owner[p], owner[q])
                 j = max(owner[p], owner[q])
                 # examined once: in the cell holding the lower-left corner of the overlap
