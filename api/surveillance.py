@@ -147,20 +147,22 @@ class SurveillancePicture:
         states = self._to_metres(reports)
         accepted = duplicates = 0
         with self._lock:
+            new_ids = {r.id for r in reports} - self._tracks.keys()
+            if len(self._tracks) + len(new_ids) > self.max_tracks:
+                self._purge(now_s)
+                if len(self._tracks) + len(new_ids) > self.max_tracks:
+                    raise bad_field(
+                        "body.tracks",
+                        f"{len(new_ids)} new tracks would take the picture past its limit of "
+                        f"{self.max_tracks} live tracks (QINGKONG_SURVEILLANCE_MAX_TRACKS); "
+                        "nothing was stored",
+                        status=429,
+                    )
             for r, t_s, state in zip(reports, times, states, strict=True):
                 held = self._tracks.get(r.id)
                 if held is not None and held.t_s >= t_s:
                     duplicates += 1
                     continue
-                if held is None and len(self._tracks) >= self.max_tracks:
-                    self._purge(now_s)
-                    if len(self._tracks) >= self.max_tracks:
-                        raise bad_field(
-                            "body.tracks",
-                            f"the picture holds {self.max_tracks} live tracks, its limit "
-                            "(QINGKONG_SURVEILLANCE_MAX_TRACKS)",
-                            status=429,
-                        )
                 self._tracks[r.id] = _Report(t_s, state, r.kind, source)
                 accepted += 1
             live = len(self._tracks)

@@ -86,7 +86,8 @@ class TacticalMonitor:
         """Detect over the live tracks at ``now_s`` (default: now); notify; return the events."""
         with self._lock:
             t0 = time.perf_counter()
-            now_s = self.clock.now_s() if now_s is None else now_s
+            if now_s is None:  # a wall clock stepped back (NTP) must not stop the cycles
+                now_s = max(self.clock.now_s(), self.tracker.last_update_s)
             tracks = LiveTracks.concat([source(now_s) for source in self.sources])
             conflicts = detect(
                 tracks.ids,

@@ -32,8 +32,9 @@ from planner.tactical_kernels import detect_conflicts
 DEFAULT_LOOKAHEAD_S = 60.0
 DEFAULT_SEP_H_M = 50.0
 DEFAULT_SEP_V_M = 20.0
-MAX_SPEED_MPS = 400.0
-"""Faster horizontal or vertical speeds than this are sensor errors, not aircraft (m/s)."""
+MAX_SPEED_MPS = 600.0
+"""Faster horizontal or vertical speeds than this are sensor errors, not aircraft (m/s); the
+service accepts reports up to 400 m/s, well inside it."""
 MAX_CELLS_PER_TRACK = 64
 """A track whose swept box covers more grid cells than this is checked against every track
 instead (an aircraft much faster than the rest): memory stays O(N)."""
@@ -242,6 +243,11 @@ class EncounterTracker:
         self.open: dict[tuple[str, str], Encounter] = {}
         self._next_id = 1
         self._now_s = -math.inf
+
+    @property
+    def last_update_s(self) -> float:
+        """The time of the latest cycle (``-inf`` before the first)."""
+        return self._now_s
 
     def update(
         self,

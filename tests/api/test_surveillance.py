@@ -193,3 +193,13 @@ def test_a_bad_report_is_told_which_track_and_field(svc: Service, change, field,
 def test_an_empty_report_is_refused(svc: Service):
     r = svc.client.post("/v1/surveillance", json={"tracks": []}, headers=svc.h("sensor"))
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "body.tracks"
+
+
+def test_a_full_picture_refuses_new_tracks_whole(svc: Service):
+    svc.app.state.surveillance.max_tracks = 1
+    now = svc.now_s()
+    r = report(svc, HELI | {"time": now}, UAV | {"time": now})
+    assert r.status_code == 429 and "nothing was stored" in r.json()["error"]["message"]
+    assert len(svc.app.state.surveillance) == 0
+    assert report(svc, HELI | {"time": now}).status_code == 200
+    assert report(svc, HELI | {"time": now + 1}).json()["accepted"] == 1  # known track: fine

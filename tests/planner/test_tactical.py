@@ -71,7 +71,7 @@ def test_reports_of_different_ages_are_brought_to_one_instant():
     [
         (np.zeros((2, 5)), {}, "6 columns"),
         (np.array([[0, 0, 0, np.nan, 0, 0], [0] * 6]), {}, "track 0 has a non-finite"),
-        (np.array([[0] * 6, [0, 0, 0, 300, 300, 0]]), {}, "track 1 moves at 424.3 m/s"),
+        (np.array([[0] * 6, [0, 0, 0, 500, 500, 0]]), {}, "track 1 moves at 707.1 m/s"),
         (np.zeros((2, 6)), {"sep_h_m": 0.0}, "sep_h_m must be a positive"),
         (np.zeros((2, 6)), {"lookahead_s": float("inf")}, "lookahead_s must be a positive"),
         (np.zeros((2, 6)), {"valid": np.ones(3, bool)}, "one flag per track (2)"),
