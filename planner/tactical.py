@@ -277,10 +277,10 @@ class EncounterTracker:
             )
         for pair in sorted(current):
             conflict = current[pair]
-            enc = self.open.get(pair)
-            if enc is not None:
-                enc.last_seen_s = now_s
-                enc.latest = conflict
+            held = self.open.get(pair)
+            if held is not None:
+                held.last_seen_s = now_s
+                held.latest = conflict
                 continue
             self.open[pair] = Encounter(self._next_id, now_s, now_s, conflict)
             events.append(
