@@ -182,3 +182,12 @@ def test_detector_and_tracker_follow_two_drones_through_a_crossing():
     # within the 60 s look-ahead (27 s), last predicted at 93 s, cleared 2 s later
     assert [k for _, k, _ in log] == ["raised", "cleared"]
     assert log[0][0] == 27 and log[1][0] == 95 and log[1][2] == "resolved"
+
+
+def test_an_empty_sky_one_track_or_all_masked_has_no_conflicts():
+    for states, valid in ((np.zeros((0, 6)), None), (np.zeros((1, 6)), None)):
+        pairs, values = detect_pairs(states, valid)
+        assert pairs.shape == (0, 2) and values.shape == (0, 4)
+    assert detect_pairs(np.zeros((3, 6)), np.zeros(3, bool))[0].size == 0
+    (c,) = detect(["a", "b"], np.zeros((2, 6)))  # two tracks at one point: lost now
+    assert (c.t_los_s, c.h_cpa_m, c.v_cpa_m) == (0.0, 0.0, 0.0)
