@@ -194,6 +194,12 @@ class TacticalMonitor:
             self._thread = threading.Thread(target=self._run, name="qingkong-tactical", daemon=True)
             self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """Whether the cycle thread runs (it ends when the sky is empty)."""
+        with self._thread_lock:
+            return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:

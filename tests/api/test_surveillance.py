@@ -93,14 +93,25 @@ def test_the_encounter_clears_when_the_helicopter_turns_away(svc: Service):
     assert kinds == [("tactical", "predicted"), ("tactical_clear", "resolved")]
 
 
-def test_the_background_cycle_raises_within_a_cycle_of_the_report(svc: Service):
-    svc.app.state.tactical.background = True
+def test_the_background_cycle_raises_within_a_cycle_and_stops_when_the_sky_is_empty(
+    svc: Service,
+):
+    monitor = svc.app.state.tactical
+    monitor.background = True
+    svc.app.state.surveillance.max_age_s = 2.0
     now = svc.now_s()
     assert report(svc, HELI | {"time": now}, UAV | {"time": now}).status_code == 200
+    assert monitor.running
     deadline = time.monotonic() + 20  # cycle 0.2 s; generous for a loaded machine
     while not tactical(svc, "regulator") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [n["kind"] for n in tactical(svc, "regulator")] == ["tactical"]
+    # no more reports: the tracks age out, the encounter clears, the thread ends
+    while monitor.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not monitor.running
+    kinds = [(n["kind"], n["payload"]["reason"]) for n in tactical(svc, "regulator")]
+    assert kinds == [("tactical", "predicted"), ("tactical_clear", "track_lost")]
 
 
 def test_operators_of_drones_involved_are_told_with_their_flight(svc: Service):
