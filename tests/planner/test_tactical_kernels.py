@@ -175,3 +175,16 @@ def test_memory_stays_linear_with_a_fast_crewed_aircraft():
         naive.conflicts(states, None, 50.0, 20.0, 120.0)
     )
     assert {tuple(p) for p in pairs.tolist()} == {(0, j) for j in range(1, 151)}
+
+
+def test_a_crowd_at_one_spot_reports_every_pair_once():
+    """40 drones hovering within a few metres: 780 pairs, many more than tracks (the output
+    grows), each once, all lost now."""
+    rng = np.random.default_rng(11)
+    states = np.zeros((40, 6))
+    states[:, :3] = rng.uniform(0, 5, (40, 3))
+    pairs, values = detect_conflicts(states, np.ones(40, bool), 50.0, 20.0, 60.0, 10.0, 64)
+    assert sorted(map(tuple, pairs.tolist())) == [
+        (i, j) for i in range(40) for j in range(i + 1, 40)
+    ]
+    assert (values[:, 0] == 0.0).all()
