@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     ``uss-<sub>``, created on first use."""
     interuss_drone_class: str | None = None
     """Drone class for InterUSS flights that name none the rule set knows (default: light)."""
+    interuss_restriction_sources: str = "qingkong"
+    """Names a geospatial_map query may give as ``restriction_source`` for this service's zones."""
+    interuss_rule_sets: str = ""
+    """Names of the deployment's rule set in InterUSS requests besides its code (e.g. Rules1)."""
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""
