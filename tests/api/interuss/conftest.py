@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette asks for httpx2 (DESIGN.md pitfalls)
     from fastapi.testclient import TestClient
 
+from airspace.zones import FEET_M
 from api.config import Settings
 from api.main import create_app
 from planner.interuss import TIME_EVENTS, load_intents, translate_volume4d, volume4d_from_template
@@ -147,6 +148,10 @@ def flight_plan(
         v4 = volume4d_from_template(item, times)
         if move:
             v4 = translate_volume4d(v4, to_lonlat=BERN, altitude_offset_m=BERN_GROUND_W84_M)
+        for key in ("altitude_lower", "altitude_upper"):
+            alt = v4["volume"].get(key)
+            if alt and alt.get("units") == "FT":  # the interface takes metres only
+                v4["volume"][key] = {**alt, "value": alt["value"] * FEET_M, "units": "M"}
         area.append(v4)
     info["area"] = area
     info.update(basic)
