@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from api.models import FlightRow
 from tests.api.interuss.conftest import DIRECT, PLAN, flight_plan
 
@@ -249,3 +251,30 @@ def test_another_clients_id_is_a_conflict_and_bad_bodies_are_400(uss, intents):
         headers=uss.h(PLAN),
     )
     assert r.status_code == 400 and "usage_state" in r.json()["error"]["message"]
+
+
+def test_a_repeated_request_id_gets_the_first_answer(uss, intents):
+    plan_id = new_id()
+    body = {
+        "flight_plan": flight_plan(intents["non_conflicting/flight_1"]),
+        "execution_style": "IfAllowed",
+        "request_id": new_id(),
+    }
+    url = f"/flight_planning/v1/flight_plans/{plan_id}"
+    first = uss.client.put(url, json=body, headers=uss.h(PLAN)).json()
+    again = uss.client.put(url, json=body, headers=uss.h(PLAN)).json()
+    assert (first["planning_result"], again["planning_result"]) == ("Completed", "Completed")
+    assert again["flight_plan_status"] == "Planned" and "repeated request_id" in again["notes"]
+
+
+def test_several_volumes_are_planned_as_one_volume_holding_them(uss, intents):
+    a = flight_plan(intents["non_conflicting/flight_1"])
+    b = flight_plan(intents["non_conflicting/flight_2"])
+    a.basic_information.area = [*a.basic_information.area, *b.basic_information.area]
+    plan_id = new_id()
+    resp = uss.put(plan_id, a)
+    assert resp.planning_result == "Completed" and "2 volumes were planned as one" in resp.notes
+    _, decision = stored(uss, plan_id)
+    assert (decision["lower_m"], decision["upper_m"]) == (0.0, pytest.approx(76.0))
+    # flight 2 alone now meets the combined volume
+    assert uss.put(new_id(), b).planning_result == "Rejected"
