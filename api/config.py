@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     ``uss-<sub>``, created on first use."""
     interuss_drone_class: str | None = None
     """Drone class for InterUSS flights that name none the rule set knows (default: light)."""
+    v1_accepts_jwt: bool = False
+    """Also accept JWTs on ``/v1`` (same keys and audiences; scopes ``qingkong.operator``,
+    ``qingkong.regulator``, ``qingkong.admin``), so a city can plug in its identity provider."""
     interuss_restriction_sources: str = "qingkong"
     """Names a geospatial_map query may give as ``restriction_source`` for this service's zones."""
     interuss_rule_sets: str = ""

@@ -84,3 +84,27 @@ def require(*scopes: str) -> Callable[..., Principal]:
         return Principal(0, f"interuss:{claims.subject}", Role.OPERATOR, operator_id)
 
     return dependency
+
+
+V1_SCOPES = {"qingkong.admin": Role.ADMIN, "qingkong.regulator": Role.REGULATOR}
+V1_OPERATOR_SCOPE = "qingkong.operator"
+
+
+def v1_principal(request: Request, token: str) -> Principal:
+    """The ``/v1`` caller a JWT names, when the deployment accepts JWTs there
+    (``QINGKONG_V1_ACCEPTS_JWT``): same keys and audiences as the InterUSS interfaces; scope
+    ``qingkong.admin`` or ``qingkong.regulator`` gives that role, ``qingkong.operator`` an
+    operator role bound to the operator of ``sub``."""
+    verifier: TokenVerifier = request.app.state.interuss_verifier
+    try:
+        claims = verifier.verify(token, [*V1_SCOPES, V1_OPERATOR_SCOPE])
+    except TokenError as e:
+        raise ApiError(
+            e.status, "unauthorized" if e.status == 401 else "forbidden", e.message
+        ) from None
+    for scope, role in V1_SCOPES.items():
+        if scope in claims.scopes:
+            return Principal(0, f"jwt:{claims.subject}", role, None)
+    operator_id = operator_for(claims.subject, request.app.state.settings.interuss_operators)
+    _ensure_operator(request, operator_id, claims.subject)
+    return Principal(0, f"jwt:{claims.subject}", Role.OPERATOR, operator_id)

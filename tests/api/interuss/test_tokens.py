@@ -114,3 +114,33 @@ def test_keys_from_a_jwks_url(make_uss, authority_key):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_v1_accepts_jwts_when_the_deployment_says_so(make_uss):
+    uss = make_uss(v1_accepts_jwt=True)
+    r = uss.client.post(
+        "/v1/drones",
+        json={"id": "DR-J", "serial": "SN-J", "max_takeoff_weight_kg": 1.5, "max_speed_mps": 15.0},
+        headers=uss.h("qingkong.operator", sub="city-op-7"),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["operator_id"] == "uss-city-op-7"
+    mine = uss.client.get("/v1/drones", headers=uss.h("qingkong.operator", sub="city-op-7")).json()
+    theirs = uss.client.get(
+        "/v1/drones", headers=uss.h("qingkong.operator", sub="city-op-8")
+    ).json()
+    assert [d["id"] for d in mine] == ["DR-J"] and theirs == []
+    zone = {
+        "id": "J-ZONE",
+        "restriction": "PROHIBITED",
+        "geometry": {"type": "Circle", "center": [120.3, 36.1], "radius_m": 100},
+        "lower_m": 0,
+        "upper_m": 100,
+    }
+    assert (
+        uss.client.post("/v1/zones", json=zone, headers=uss.h("qingkong.operator")).status_code
+        == 403
+    )
+    assert uss.client.get("/v1/flights", headers=uss.h(DIRECT)).status_code == 403
+    expired = uss.token("qingkong.regulator", exp=int(time.time()) - 60)
+    assert uss.client.get("/v1/flights", headers=bearer(expired)).status_code == 401
