@@ -103,8 +103,10 @@ def select_hits(
                     f"volumes4d: needs an outline_polygon or outline_circle ({e})"
                 ) from None
             found.extend(index.over_area(outline, lower, upper, t0, t1))
-        keys = {(h.zone.identifier, h.volume_index) for h in hits}
-        hits = [h for h in found if not keys or (h.zone.identifier, h.volume_index) in keys]
+        if fs.get("position"):  # both criteria: volumes holding the position too
+            keys = {(h.zone.identifier, h.volume_index) for h in hits}
+            found = [h for h in found if (h.zone.identifier, h.volume_index) in keys]
+        hits = found
     elif not fs.get("position"):  # no spatial criterion: every zone volume active then
         seen: dict[tuple[str, int], ZoneHit] = {}
         for z in index.zones:

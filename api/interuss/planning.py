@@ -49,11 +49,12 @@ from api.models import DroneRow, FlightRow, Notification
 from api.store import utcnow
 from planner.interuss import IntentFormatError, volume4d_outline
 from planner.modify import modify, set_airborne_state
-from planner.requests import State, Status
+from planner.requests import FlightRequest, State, Status
 
 log = logging.getLogger("qingkong.api")
 
 AIRBORNE = ("activated", "nonconforming", "contingent")
+AIRBORNE_OFF_NOMINAL = (State.NONCONFORMING, State.CONTINGENT)
 PENDING_NOTE = (
     "qingkong would hold this request for a regulator's authorisation (pending review); this "
     "interface has no pending state, so it is answered Rejected and nothing is held"
@@ -198,7 +199,9 @@ def upsert_job(
     return job
 
 
-def _fill(row: FlightRow, raw: dict[str, Any], digest: str, request_id: str, request: Any) -> None:
+def _fill(
+    row: FlightRow, raw: dict[str, Any], digest: str, request_id: str, request: FlightRequest
+) -> None:
     row.request = raw
     row.body_hash = digest
     row.request_id = request_id
@@ -206,7 +209,19 @@ def _fill(row: FlightRow, raw: dict[str, Any], digest: str, request_id: str, req
     row.drone_id = request.drone.id
 
 
-def _create(s, state, row, request, notes, raw, digest, request_id, wanted, op, now_s):
+def _create(
+    s: Session,
+    state: AirspaceState,
+    row: FlightRow | None,
+    request: FlightRequest,
+    notes: list[str],
+    raw: dict[str, Any],
+    digest: str,
+    request_id: str,
+    wanted: State | str,
+    op: str,
+    now_s: float,
+) -> dict[str, Any]:
     fid = request.flight_id
     decision, changes = state.planner.decide(request, now_s)
     dj = decision.to_json()
@@ -232,7 +247,19 @@ def _create(s, state, row, request, notes, raw, digest, request_id, wanted, op, 
     )
 
 
-def _modify(s, state, row, request, notes, raw, digest, request_id, wanted, style, now_s):
+def _modify(
+    s: Session,
+    state: AirspaceState,
+    row: FlightRow,
+    request: FlightRequest,
+    notes: list[str],
+    raw: dict[str, Any],
+    digest: str,
+    request_id: str,
+    wanted: State | str,
+    style: str,
+    now_s: float,
+) -> dict[str, Any]:
     fid = row.id
     if row.state in AIRBORNE and wanted == State.ACCEPTED:
         return answer(
@@ -251,8 +278,9 @@ def _modify(s, state, row, request, notes, raw, digest, request_id, wanted, styl
         if not m.applied:
             apply_changes(s, state, changes)
             kept = "the previous plan stays in force unchanged"
-            off_nominal = wanted in (State.NONCONFORMING, State.CONTINGENT)
+            off_nominal = isinstance(wanted, State) and wanted in AIRBORNE_OFF_NOMINAL
             if style == "InReality" and off_nominal and row.state in AIRBORNE:
+                assert isinstance(wanted, State)
                 # Reality is not refused: the flight is off-nominal whatever can be planned.
                 set_airborne_state(state.planner, fid, wanted)
                 _store_state(s, state, row)

@@ -225,3 +225,26 @@ def test_data_sources_are_answered_unsupported(che_uss):
     assert r.status_code == 200
     assert r.json()["data_source"]["status"] == "Unsupported"
     assert "QINGKONG_ZONE_FILES" in r.json()["data_source"]["message"]
+
+
+def test_a_filter_set_needs_all_its_criteria(che_uss):
+    now = datetime.now(UTC)
+    v4 = gm.Volume4D(
+        volume=gm.Volume3D(
+            outline_circle=gm.Circle(
+                center=gm.LatLngPoint(lng=PROHIBITED_AT[0], lat=PROHIBITED_AT[1]),
+                radius=gm.Radius(value=100.0, units="M"),
+            ),
+            altitude_lower=gm.Altitude(value=0.0, reference="SFC", units="M"),
+            altitude_upper=gm.Altitude(value=100.0, reference="SFC", units="M"),
+        ),
+        time_start=gm.Time(value=now.isoformat()),
+        time_end=gm.Time(value=(now + timedelta(hours=1)).isoformat()),
+    )
+
+    def both(lonlat):
+        check = point_check(lonlat, 50.0, "Block")
+        check.filter_sets[0].volumes4d = [v4]
+        return check
+
+    assert query(che_uss, [both(PROHIBITED_AT), both(BERN)]) == ["Present", "Absent"]
