@@ -24,6 +24,9 @@ log = logging.getLogger("qingkong.api")
 router = APIRouter(prefix="/flight_planning/v1", tags=["InterUSS flight_planning"])
 TestDirector = Annotated[Principal, Depends(require(Scope.DirectAutomatedTest.value))]
 Planner = Annotated[Principal, Depends(require(Scope.Plan.value))]
+# The interface names direct_automated_test for DELETE; uss_qualifier's client closes flights
+# with the plan scope, so either is accepted (both let the client close only its own flights).
+Closer = Annotated[Principal, Depends(require(Scope.Plan.value, Scope.DirectAutomatedTest.value))]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "the body does not follow the interface; the message names the field"},
     401: {"description": "no, unreadable, badly signed, expired or wrong-audience token"},
@@ -91,7 +94,7 @@ async def upsert_flight_plan(
     responses={**ERRORS, 404: {"description": "no such flight plan of yours"}},
 )
 def delete_flight_plan(
-    flight_plan_id: Annotated[str, PLAN_ID], user: TestDirector, airspace: PlannerDep
+    flight_plan_id: Annotated[str, PLAN_ID], user: Closer, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Close a flight plan."""
     return planning.delete_flight_plan(airspace, user, flight_plan_id)

@@ -89,14 +89,18 @@ def authority_key() -> rsa.RSAPrivateKey:
 
 
 @pytest.fixture
-def make_uss(tmp_path: Path, authority_key: rsa.RSAPrivateKey) -> Iterator[Callable[..., Uss]]:
+def make_uss(
+    tmp_path: Path, authority_key: rsa.RSAPrivateKey, db_url: str
+) -> Iterator[Callable[..., Uss]]:
+    """A service on the store of ``db_url`` (SQLite, and PostgreSQL when configured)."""
     made: list[Uss] = []
 
     def make(**settings: Any) -> Uss:
+        assert not made, "one service per test: two would share the store"
         pem = tmp_path / "authority.pem"
         pem.write_bytes(public_pem(authority_key))
         base: dict[str, Any] = {
-            "database_url": f"sqlite:///{tmp_path / f'qk{len(made)}.sqlite'}",
+            "database_url": db_url,
             "deployment": str(BERN_TOML),
             "interuss_public_keys": str(pem),
             "interuss_audience": f"other.example, {AUDIENCE}",
