@@ -110,6 +110,12 @@ def _drone(
     )
 
 
+def _local(state: AirspaceState) -> Callable[[float], datetime]:
+    """Planner seconds as times in the deployment's time zone."""
+    tz = state.deployment.tz
+    return lambda t_s: state.to_datetime(t_s).astimezone(tz)
+
+
 def _advance(state: AirspaceState, fid: str, wanted: State, now_s: float) -> None:
     """Move a live flight to the lifecycle state the plan asks for (InUse / off-nominal)."""
     current = state.planner.record(fid).state
@@ -225,7 +231,7 @@ def _create(
     fid = request.flight_id
     decision, changes = state.planner.decide(request, now_s)
     dj = decision.to_json()
-    reasons = decision_notes(dj)
+    reasons = decision_notes(dj, _local(state))
     if decision.status == Status.PENDING:
         state.planner.cancel(fid, now_s)
         apply_changes(s, state, changes)
@@ -274,7 +280,7 @@ def _modify(
         m = modify(state.planner, request, now_s, accept_pending=False)
         changes = m.changes
         dj = m.decision.to_json()
-        reasons = decision_notes(dj)
+        reasons = decision_notes(dj, _local(state))
         if not m.applied:
             apply_changes(s, state, changes)
             kept = "the previous plan stays in force unchanged"
@@ -303,7 +309,7 @@ def _modify(
     return answer(
         "Completed",
         flight_plan_status(row.state),
-        [*notes, *decision_notes(dj)],
+        [*notes, *decision_notes(dj, _local(state))],
         includes_advisories(dj),
     )
 

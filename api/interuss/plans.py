@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -175,12 +176,28 @@ def plan_request(
     return replace(request, operator_id=drone.operator_id), notes
 
 
-def decision_notes(decision: dict[str, Any]) -> list[str]:
-    """Readable reasons of a qingkong decision, one per reason."""
+def decision_notes(
+    decision: dict[str, Any], when: Callable[[float], datetime] | None = None
+) -> list[str]:
+    """Readable reasons of a qingkong decision, one per reason; ``when`` turns planner seconds
+    into local times (a suggested later departure is then given as a time).
+
+    Examples
+    --------
+    >>> reason = {"code": "NO_SLOT", "message": "no slot; the earliest later departure that "
+    ...           "fits is 3600 s", "alternative_departure": 3600.0}
+    >>> from datetime import timezone
+    >>> decision_notes({"reasons": [reason]}, lambda s: datetime.fromtimestamp(s, timezone.utc))
+    ['NO_SLOT: no slot; the earliest later departure that fits is 1970-01-01T01:00:00+00:00']
+    """
     out = []
     for r in decision.get("reasons") or []:
         code = r.get("code", "")
         what = r.get("message") or code
+        if when is not None and r.get("alternative_departure") is not None:
+            head, _, _ = what.rpartition(" is ")
+            at = when(float(r["alternative_departure"])).isoformat(timespec="seconds")
+            what = f"{head} is {at}" if head else what
         if r.get("flight"):
             what += f" (flight {r['flight']})"
         elif r.get("zone") and r["zone"] not in what:

@@ -3,6 +3,7 @@ objects built from the shared InterUSS intents (moved to Bern, F3548 volume sema
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -47,6 +48,8 @@ def test_one_centimetre_overlap_is_caught(uss, intents):
     )
     assert (resp.planning_result, resp.flight_plan_status) == ("Rejected", "NotPlanned")
     assert first in resp.notes and "CONFLICT" in resp.notes
+    # the suggested later departure is a time in Bern's time zone, not planner seconds
+    assert re.search(r"fits is \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", resp.notes)
 
 
 def test_invalid_intents_are_rejected_with_the_reason(uss, intents):
