@@ -16,7 +16,7 @@ from uas_standards.interuss.automated_testing.flight_planning.v1.constants impor
 from api.auth import Principal
 from api.deps import PlannerDep, SettingsDep
 from api.errors import ApiError
-from api.interuss import planning
+from api.interuss import clearing, planning
 from api.interuss.security import require
 
 log = logging.getLogger("qingkong.api")
@@ -106,7 +106,7 @@ def clear_area(
 ) -> dict[str, Any]:
     """Close every flight plan of the caller that meets the extent."""
     req = parse(body, fp.ClearAreaRequest)
-    return planning.clear_area(airspace, user, body["extent"] if req else {})
+    return clearing.clear_area(airspace, user, body["extent"] if req else {})
 
 
 def _instant(value: str | None, name: str) -> datetime | None:

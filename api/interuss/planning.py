@@ -1,6 +1,6 @@
 """Service functions behind the InterUSS ``flight_planning`` v1 interface: upsert (plan, modify,
-activate, report off-nominal, close), delete, clear an area, read the virtual user's
-notifications. They use the same planner, store and lifecycle as ``/v1``.
+activate, report off-nominal, close), delete, read the virtual user's notifications (clearing an
+area is in :mod:`api.interuss.clearing`). They use the same planner, store and lifecycle as ``/v1``.
 
 How qingkong answers map onto the interface:
 
@@ -23,7 +23,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shapely.geometry import LineString, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,7 +46,7 @@ from api.interuss.plans import (
 from api.lifecycle import STATE_OF_STATUS, _record_json, _set_decision, apply_changes, body_hash
 from api.models import DroneRow, FlightRow, Notification
 from api.store import utcnow
-from planner.interuss import IntentFormatError, volume4d_outline
+from planner.interuss import IntentFormatError
 from planner.modify import modify, set_airborne_state
 from planner.requests import FlightRequest, State, Status
 
@@ -177,7 +176,7 @@ def upsert_job(
             )
         now_s = state.now_s()
         if wanted == CLOSED:
-            return _close(s, state, row, now_s)
+            return close_flight(s, state, row, now_s)
         problems = authorisation_problems(plan)
         if problems:
             return answer(
@@ -314,7 +313,10 @@ def _modify(
     )
 
 
-def _close(s: Session, state: AirspaceState, row: FlightRow | None, now_s: float) -> dict[str, Any]:
+def close_flight(
+    s: Session, state: AirspaceState, row: FlightRow | None, now_s: float
+) -> dict[str, Any]:
+    """End (planned or flying) or cancel (pending) a live flight; the response body."""
     if row is None or row.state not in LIVE_STATES:
         return answer("Completed", "Closed", ["there was no open flight plan with this id"])
     if row.state in AIRBORNE or row.state == "accepted":
@@ -335,88 +337,7 @@ def delete_flight_plan(
             raise ApiError(
                 404, "not_found", f"flight plan {flight_plan_id} does not exist (or is not yours)"
             )
-        return _close(s, state, row, state.now_s())
-
-
-def _window(v4: dict[str, Any], key: str) -> datetime | None:
-    t = v4.get(key)
-    if not t:
-        return None
-    return datetime.fromisoformat(str(t["value"]).replace("Z", "+00:00"))
-
-
-def _touches(
-    decision: dict[str, Any], outline: Any, lo_m: float, hi_m: float, t0: float, t1: float
-) -> bool:
-    """Whether a stored decision's airspace meets the extent (conservative for routes: their
-    whole altitude range counts)."""
-    if decision.get("area"):
-        geom = shape(decision["area"])
-        lower, upper = decision["lower_m"], decision["upper_m"]
-        start, end = decision["start"], decision["end"]
-    elif decision.get("trajectory"):
-        rows = decision["trajectory"]
-        geom = (
-            LineString([(r[0], r[1]) for r in rows])
-            if len(rows) > 1
-            else shape({"type": "Point", "coordinates": rows[0][:2]})
-        )
-        lower, upper = min(r[2] for r in rows), max(r[2] for r in rows)
-        start, end = rows[0][3], rows[-1][3]
-    else:
-        return False
-    return (
-        bool(geom.intersects(outline))
-        and lower <= hi_m
-        and lo_m <= upper
-        and start <= t1
-        and t0 <= end
-    )
-
-
-def clear_area(state: AirspaceState, user: Principal, extent: dict[str, Any]) -> dict[str, Any]:
-    """Close every live flight of the caller that meets the extent (a ``Volume4D``)."""
-    try:
-        outline = volume4d_outline(extent)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ApiError(
-            400,
-            "invalid_request",
-            f"extent.volume: needs an outline_polygon or outline_circle ({e})",
-        ) from None
-    vol = extent.get("volume") or {}
-    ground = state.deployment.ground_elevation_m + state.deployment.geoid_undulation_m
-    band = []
-    for key, default in (("altitude_lower", float("-inf")), ("altitude_upper", float("inf"))):
-        alt = vol.get(key)
-        value = (
-            default
-            if not alt
-            else float(alt["value"]) - (ground if alt.get("reference") == "W84" else 0.0)
-        )
-        band.append(value)
-    start, end = _window(extent, "time_start"), _window(extent, "time_end")
-    t0 = state.to_seconds(start) if start else float("-inf")
-    t1 = state.to_seconds(end) if end else float("inf")
-    cleared: list[str] = []
-    with state.transaction() as s:
-        rows = s.execute(
-            select(FlightRow).where(
-                FlightRow.operator_id == user.operator_id, FlightRow.state.in_(LIVE_STATES)
-            )
-        ).scalars()
-        now_s = state.now_s()
-        for row in rows:
-            if _touches(row.decision, outline, band[0], band[1], t0, t1):
-                _close(s, state, row, now_s)
-                cleared.append(row.id)
-    return {
-        "outcome": {
-            "success": True,
-            "message": f"closed {len(cleared)} flight plan(s) of {user.operator_id} in the area",
-            "details": {"flight_plans": cleared},
-        }
-    }
+        return close_flight(s, state, row, state.now_s())
 
 
 def user_notifications(
@@ -454,7 +375,6 @@ def user_notifications(
 
 __all__ = [
     "answer",
-    "clear_area",
     "delete_flight_plan",
     "plan_priority",
     "upsert_job",
