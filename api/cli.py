@@ -68,6 +68,11 @@ def serve(host: str, port: int, database_url: str | None, demo: bool, log_level:
     for role, key in app.state.demo_keys.items():
         click.echo(f"qingkong: demo {role} key: {key}")
     click.echo(f"qingkong: serving http://{host}:{port}/v1 (OpenAPI at /docs)")
+    if settings.interuss_public_keys:
+        click.echo(
+            f"qingkong: InterUSS interfaces at http://{host}:{port}/flight_planning/v1 and "
+            f"/geospatial_map/v1 (audiences: {settings.interuss_audience or 'none set'})"
+        )
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
 

@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airspace.deployment import QINGDAO, Deployment
+from airspace.deployment_file import DeploymentFileError, load_deployment
 
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
 
@@ -44,12 +45,30 @@ class Settings(BaseSettings):
     surveillance_max_tracks: int = Field(default=20_000, gt=0)
     tactical_background: bool = True
     """Run the tactical cycle on a background thread (false: cycles are run by hand)."""
+    zone_files: str = ""
+    """Zone files (ED-269, ED-318, GeoJSON) published at start-up, comma-separated paths."""
+    interuss_public_keys: str = ""
+    """InterUSS JWT keys: comma-separated PEM public-key file paths, or one JWKS URL."""
+    interuss_audience: str = ""
+    """Comma-separated audiences accepted in InterUSS JWTs (e.g. this service's host name)."""
+    interuss_operators: str = ""
+    """Token ``sub`` to operator id, ``sub=OP-ID`` pairs, comma-separated; others get
+    ``uss-<sub>``, created on first use."""
+    interuss_drone_class: str | None = None
+    """Drone class for InterUSS flights that name none the rule set knows (default: light)."""
+    v1_accepts_jwt: bool = False
+    """Also accept JWTs on ``/v1`` (same keys and audiences; scopes ``qingkong.operator``,
+    ``qingkong.regulator``, ``qingkong.admin``), so a city can plug in its identity provider."""
+    interuss_restriction_sources: str = "qingkong"
+    """Names a geospatial_map query may give as ``restriction_source`` for this service's zones."""
+    interuss_rule_sets: str = ""
+    """Names of the deployment's rule set in InterUSS requests besides its code (e.g. Rules1)."""
 
     def deployment_obj(self) -> Deployment:
-        """The :class:`Deployment` named by ``deployment``."""
-        try:
+        """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""
+        if self.deployment in DEPLOYMENTS:
             return DEPLOYMENTS[self.deployment]
-        except KeyError:
-            raise ValueError(
-                f"QINGKONG_DEPLOYMENT={self.deployment!r} is unknown; choose one of {sorted(DEPLOYMENTS)}"
-            ) from None
+        try:
+            return load_deployment(self.deployment)
+        except DeploymentFileError as e:
+            raise ValueError(f"QINGKONG_DEPLOYMENT: {e}") from None

@@ -51,6 +51,10 @@ def current_user(
     """The caller named by the bearer key (401 without a valid key)."""
     if creds is None or creds.scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "send an API key as `Authorization: Bearer <key>`")
+    if request.app.state.settings.v1_accepts_jwt and creds.credentials.count(".") == 2:
+        from api.interuss.security import v1_principal
+
+        return v1_principal(request, creds.credentials)
     # A short in-process cache keyed by the digest keeps the key lookup off the hot path.
     cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
     digest = hash_key(creds.credentials)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zones_to_ed269
-from api import errors, tactical_monitor
+from api import errors, interuss, tactical_monitor
 from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
@@ -26,6 +26,7 @@ from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.routes.surveillance import router as surveillance_router
 from api.store import Store, utcnow
+from api.zone_files import publish_zone_files
 from planner.deconflict import warmup
 
 log = logging.getLogger("qingkong.api")
@@ -145,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     epoch = datetime.fromisoformat(store.meta("epoch", settings.epoch))
     if settings.demo:
         _seed_demo_zones(store, deployment)
+    if settings.zone_files:
+        publish_zone_files(store, settings.zone_files, deployment)
     airspace = AirspaceState(
         store,
         deployment,
@@ -187,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.routes import console
 
     console.install(app)
+    interuss.install(app, settings)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
     app.state.demo_keys = _demo_keys(store) if settings.demo else {}
     app.state.startup_s = time.perf_counter() - t0

@@ -21,10 +21,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import yaml
@@ -39,6 +40,8 @@ from planner.requests import AreaRoute, FlightRequest, State
 _DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 TIME_EVENTS = ("StartOfTestRun", "StartOfScenario", "TimeOfEvaluation")
+WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 
 class IntentFormatError(ValueError):
@@ -173,11 +176,37 @@ def load_intents(path: str | Path) -> dict[str, dict[str, Any]]:
 def resolve_time(template: Any, times: Mapping[str, datetime], *, what: str = "time") -> datetime:
     """The instant an InterUSS time template names.
 
-    Supports ``{time_during_test: <event>}``, ``{offset_from: {starting_from: ..., offset: ...}}``
-    and ``{value: <RFC 3339>}``; ``times`` maps the test events to aware datetimes.
+    Supports ``{time_during_test: <event>}``, ``{offset_from: {starting_from: ..., offset: ...}}``,
+    ``{next_day: {time_zone, starting_from, days_of_the_week}}`` (the first midnight in that
+    time zone after ``starting_from``, on one of the days if given) and
+    ``{value: <RFC 3339>}``; ``times`` maps the test events to aware datetimes.
+
+    Examples
+    --------
+    >>> t0 = datetime(2026, 12, 1, 8, tzinfo=timezone.utc)  # a Tuesday
+    >>> nxt = {"time_zone": "Europe/Zurich", "days_of_the_week": ["Th"],
+    ...        "starting_from": {"time_during_test": "StartOfTestRun"}}
+    >>> resolve_time({"next_day": nxt}, {"StartOfTestRun": t0}).isoformat()
+    '2026-12-03T00:00:00+01:00'
     """
     if not isinstance(template, Mapping):
         raise IntentFormatError(f"{what}: expected a time template, got {template!r}")
+    if "next_day" in template:
+        inner = template["next_day"] or {}
+        base = resolve_time(
+            inner.get("starting_from"), times, what=f"{what}.next_day.starting_from"
+        )
+        tz = _time_zone(inner.get("time_zone"), f"{what}.next_day.time_zone")
+        days = list(inner.get("days_of_the_week") or WEEKDAYS)
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            raise IntentFormatError(
+                f"{what}.next_day.days_of_the_week: {unknown} are not among {list(WEEKDAYS)}"
+            )
+        day = base.astimezone(tz).date() + timedelta(days=1)
+        while WEEKDAYS[day.weekday()] not in days:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=tz)
     if "offset_from" in template:
         inner = template["offset_from"] or {}
         base = resolve_time(
@@ -205,7 +234,21 @@ def resolve_time(template: Any, times: Mapping[str, datetime], *, what: str = "t
     raise IntentFormatError(f"{what}: unsupported time template {dict(template)!r}")
 
 
+def _time_zone(value: Any, what: str) -> Any:
+    """An IANA zone name or a fixed ``+HH:MM`` offset."""
+    text = str(value or "UTC")
+    m = _OFFSET.match(text)
+    if m is not None:
+        sign = -1 if m.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise IntentFormatError(f"{what}: {text!r} is not a time zone") from None
+
+
 def _rfc3339(t: datetime) -> dict[str, str]:
+    t = t.astimezone(UTC)
     return {"value": t.isoformat().replace("+00:00", "Z"), "format": "RFC3339"}
 
 

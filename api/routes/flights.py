@@ -12,6 +12,7 @@ from api import lifecycle
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
 from api.models import FlightRow
+from api.modify import modify_job
 from api.schemas import FlightCreate, FlightList, FlightPublic
 
 router = APIRouter(prefix="/flights", tags=["flights"])
@@ -106,6 +107,29 @@ def get_flight(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
     return flight_public(lifecycle.own_flight(session, user, flight_id), airspace)
+
+
+@router.put(
+    "/{flight_id}",
+    operation_id="flights-modify",
+    response_model=FlightPublic,
+    responses=ERRORS,
+)
+async def modify_flight(
+    flight_id: str,
+    body: FlightCreate,
+    request: Request,
+    user: CurrentOperator,
+    airspace: PlannerDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Modify a pending, accepted or flying flight: the new request is decided as if it were
+    new, ignoring only this flight's own old plan. ``modification.applied`` says whether it
+    replaced the old plan; when it is ``false`` (rejected, with reasons in
+    ``modification.decision``) the old plan stays in force unchanged."""
+    raw = await request.json()
+    job = modify_job(airspace, user, flight_id, body, raw, max_vertices=settings.max_vertices)
+    return JSONResponse(await airspace.run_async(job))
 
 
 def _transition(op: Literal["cancel", "activate", "end"]):

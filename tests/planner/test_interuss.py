@@ -254,11 +254,21 @@ def test_unknown_delta_source_is_named(tmp_path):
         load_intents(f)
 
 
-def test_circle_volumes_and_unsupported_time_templates(interop):
+def test_circle_volumes_and_next_day_templates(interop):
     che = load_intents(interop / "interuss_monitoring" / "che" / "general_flight_auth_flights.yaml")
     area = che["flight1"]["basic_information"]["area"][0]
-    with pytest.raises(IntentFormatError, match="end_time"):
-        volume4d_from_template(area, TIMES)  # "next weekday" templates are not supported
+    # NOW is Tuesday 08:00 UTC: the next Tuesday-or-Thursday midnight in Zurich is Thursday
+    # 00:00+01:00, and the flight ends 12 h later
+    assert volume4d_from_template(area, TIMES)["time_end"]["value"] == "2026-12-03T11:00:00Z"
+    flight2 = che["flight2"]["basic_information"]["area"][0]
+    v2 = volume4d_from_template(flight2, TIMES)  # next midnight at +02:00 after 20:00 UTC
+    assert (v2["time_start"]["value"], v2["time_end"]["value"]) == (
+        "2026-12-01T22:00:00Z",
+        "2026-12-01T22:05:00Z",
+    )
+    with pytest.raises(IntentFormatError, match="days_of_the_week"):
+        bad = {"time_zone": "UTC", "days_of_the_week": ["Xx"], "starting_from": {"value": NOW}}
+        volume4d_from_template({**area, "end_time": {"next_day": bad}}, TIMES)
     fixed = {
         **area,
         "end_time": {

@@ -1,0 +1,111 @@
+"""Modifying a filed flight through ``PUT /v1/flights/{id}`` (ASTM F3548 semantics, see
+:mod:`planner.modify`): the new request is decided as if new, ignoring only the flight's own
+old plan; if it is rejected, the old plan stays in force unchanged. Flights in the air can be
+modified too and stay in the air."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from airspace.errors import AirspaceError
+from api.airspace_state import LIVE_STATES, AirspaceState
+from api.auth import Principal
+from api.errors import ApiError, bad_field
+from api.lifecycle import (
+    _record_json,
+    _set_decision,
+    apply_changes,
+    body_hash,
+    count_vertices,
+    drone_from_row,
+    flight_json,
+    own_flight,
+    polygon_from_geojson,
+    seconds,
+)
+from api.models import DroneRow
+from api.schemas import FlightCreate
+from planner.modify import modify
+from planner.requests import request_from_dict
+
+
+def modify_job(
+    state: AirspaceState,
+    user: Principal,
+    flight_id: str,
+    body: FlightCreate,
+    raw: dict[str, Any],
+    *,
+    max_vertices: int,
+) -> Callable[[Session], dict[str, Any]]:
+    """The job (for :meth:`AirspaceState.run`) deciding a modification of ``flight_id``; it
+    returns the flight as it now stands plus ``modification: {applied, decision}``."""
+    if body.flight is not None and body.flight != flight_id:
+        raise bad_field("flight", f"is {body.flight!r} but the URL names {flight_id!r}")
+    n = count_vertices(raw.get("route"))
+    if n > max_vertices:
+        raise bad_field("route", f"{n} vertices exceed the limit of {max_vertices}", status=413)
+    if body.route.area is not None:
+        polygon_from_geojson(body.route.area, "route.area")
+    departure = {
+        "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
+        "latest": seconds(state, body.departure.latest, "departure.latest"),
+    }
+    if departure["latest"] < departure["earliest"]:
+        raise bad_field("departure.latest", "is before departure.earliest")
+
+    def decide(s: Session) -> dict[str, Any]:
+        with s.no_autoflush:
+            row = own_flight(s, user, flight_id)
+            drone_row = s.get(DroneRow, body.drone)
+        if row.state not in LIVE_STATES:
+            raise ApiError(
+                409,
+                "bad_state",
+                f"flight {flight_id} is {row.state}; only a pending, accepted or flying flight "
+                "can be modified (file a new one instead)",
+            )
+        if drone_row is None or drone_row.operator_id != row.operator_id:
+            raise bad_field("drone", f"drone {body.drone!r} is not registered to {row.operator_id}")
+        event = {
+            "flight": flight_id,
+            "drone": body.drone,
+            "priority": body.priority,
+            "departure": departure,
+            "route": raw["route"],
+        }
+        if body.speed_mps is not None:
+            event["speed_mps"] = body.speed_mps
+        try:
+            req = replace(
+                request_from_dict(event, drone_from_row(drone_row)), operator_id=row.operator_id
+            )
+        except (ValueError, AirspaceError) as e:
+            raise ApiError(422, "invalid_request", str(e), field="route") from None
+        try:
+            m = modify(state.planner, req, state.now_s())
+        except (ValueError, AirspaceError) as e:
+            state.mark_dirty()
+            raise ApiError(422, "invalid_request", str(e), field="route") from None
+        dj = m.decision.to_json()
+        if m.applied:
+            row.request = raw
+            row.body_hash = body_hash(raw)
+            row.request_id = body.request_id or row.request_id
+            row.drone_id = body.drone
+            row.priority = body.priority
+            _set_decision(row, dj, _record_json(state, flight_id))
+            row.state = str(state.planner.record(flight_id).state)
+            state.log_event(s, "flight", flight_id, {"state": row.state})
+        apply_changes(s, state, m.changes)
+        out = flight_json(row, state)
+        if out.get("departure_time") is not None:
+            out["departure_time"] = out["departure_time"].isoformat()
+        out["modification"] = {"applied": m.applied, "decision": dj}
+        return out
+
+    return decide
