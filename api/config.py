@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airspace.deployment import QINGDAO, Deployment
+from airspace.workflow import Workflow, workflow_for
 
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
 
@@ -30,7 +31,17 @@ class Settings(BaseSettings):
     separation_horizontal_m: float | None = None
     separation_vertical_m: float | None = None
     warmup: bool = True
+    workflow: str = "cn"
+    """The flight-activity workflow: ``cn`` (China's 2024 regulation, Qingdao's), ``eu`` or
+    ``none`` (:mod:`airspace.workflow`)."""
     """Compile (or load from cache) the planner kernels at start-up."""
+
+    def workflow_obj(self) -> Workflow | None:
+        """The :class:`Workflow` named by ``workflow`` (``None`` for ``none``)."""
+        try:
+            return workflow_for(self.workflow)
+        except ValueError as e:
+            raise ValueError(f"QINGKONG_WORKFLOW: {e}") from None
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``."""

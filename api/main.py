@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separation_h_m=settings.separation_horizontal_m,
         separation_v_m=settings.separation_vertical_m,
     )
+    airspace.workflow = settings.workflow_obj()
     with store.session() as s:
         airspace.reload(s)
     if settings.warmup:
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "reviews", "description": "the regulators' queue of pending requests"},
             {"name": "notifications", "description": "what changed for your flights"},
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
+            {"name": "workflow", "description": "who must apply, by when; grants, gate, audit"},
         ],
     )
     app.state.settings = settings
@@ -179,6 +181,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     for module in (health, operators, drones, flights, reviews, zones, geo, notifications):
         v1.include_router(module.router)
+    from api.workflow import routes as workflow_routes
+
+    v1.include_router(workflow_routes.router)
     app.include_router(v1)
     from api.routes import console
 

@@ -488,8 +488,15 @@ class Planner:
         return decision, []
 
     # ------------------------------------------------------------------ deciding
-    def decide(self, request: FlightRequest, now_s: float) -> tuple[Decision, list[Change]]:
+    def decide(
+        self, request: FlightRequest, now_s: float, *, gate: Any = None
+    ) -> tuple[Decision, list[Change]]:
         """Decide a request at planner time ``now_s``.
+
+        ``gate`` (e.g. :class:`planner.workflow_gate.WorkflowGate`) adds the workflow's
+        findings: ``gate.before(request, checked)`` returns reasons to reject before any slot
+        search, ``gate.after(request, checked, pending)`` (once a slot is found, before
+        anything is committed) returns ``(reject, pending, notes)``; it may raise to refuse.
 
         Returns
         -------
@@ -510,11 +517,19 @@ class Planner:
             )
         now_s = float(now_s)
         checked = validate(request, now_s, self.ruleset)
+        if gate is not None and not checked.rejections:
+            checked.rejections.extend(gate.before(request, checked))
         if checked.rejections:
             return self._reject(request, now_s, checked.rejections), []
         plan, failure = self._plan(request, checked, now_s)
         if plan is None:
             return self._reject(request, now_s, self._failure_reasons(failure)), []
+        if gate is not None:
+            reject, pending, notes = gate.after(request, checked, checked.pending + plan.pending)
+            if reject:
+                return self._reject(request, now_s, reject), []
+            plan.pending.extend(pending)
+            plan.notes = notes + plan.notes
         decision = self._commit(request, plan, checked, now_s)
         reason = Reason(
             ReasonCode.OUTRANKED,

@@ -1,7 +1,9 @@
-"""The regulators' review queue: pending requests, approve or deny with a comment."""
+"""The regulators' review queue: pending requests with their decision deadlines, approve or
+deny with a comment."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,28 +14,48 @@ from api.deps import PlannerDep, RegulatorUser, SessionDep
 from api.models import FlightRow
 from api.routes.flights import ERRORS, flight_public
 from api.schemas import FlightList, FlightPublic, ReviewVerdict
+from api.store import utcnow
+from api.workflow.service import aware, review_deadlines
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
 @router.get("", operation_id="reviews-list", response_model=FlightList, responses=ERRORS)
 def queue(_user: RegulatorUser, session: SessionDep, airspace: PlannerDep) -> dict[str, Any]:
-    """Pending requests, oldest first."""
-    rows = session.execute(
-        select(FlightRow).where(FlightRow.state == "pending").order_by(FlightRow.created_at)
-    ).scalars()
-    items = [flight_public(r, airspace) for r in rows]
-    return {"items": items, "count": len(items)}
+    """Pending requests, the most urgent decision deadline first (then oldest first).
+
+    Each item carries ``decide_by`` (the workflow's decision deadline, in the deployment's time
+    zone, or ``null``) and ``overdue`` (the deadline has passed)."""
+    rows = list(
+        session.execute(
+            select(FlightRow).where(FlightRow.state == "pending").order_by(FlightRow.created_at)
+        ).scalars()
+    )
+    deadlines = review_deadlines(session, [r.id for r in rows])
+    now = utcnow()
+    tz = airspace.deployment.tz
+    items = []
+    for r in rows:
+        item = flight_public(r, airspace)
+        wf = deadlines.get(r.id)
+        due: datetime | None = aware(wf.decide_by) if wf is not None else None
+        item["decide_by"] = due.astimezone(tz).isoformat() if due is not None else None
+        item["overdue"] = bool(due is not None and due < now)
+        item["task"] = wf.task if wf is not None else None
+        items.append((due is None, due or now, item))
+    items.sort(key=lambda x: (x[0], x[1]))
+    out = [i for _, _, i in items]
+    return {"items": out, "count": len(out)}
 
 
 @router.post(
     "/{flight_id}", operation_id="reviews-decide", response_model=FlightPublic, responses=ERRORS
 )
 def decide(
-    flight_id: str, verdict: ReviewVerdict, _user: RegulatorUser, airspace: PlannerDep
+    flight_id: str, verdict: ReviewVerdict, user: RegulatorUser, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Approve or deny a pending request; the operator is notified."""
     row, _changes = lifecycle.review(
-        airspace, flight_id, approve=verdict.approve, comment=verdict.comment
+        airspace, flight_id, approve=verdict.approve, comment=verdict.comment, actor=user
     )
     return flight_public(row, airspace)

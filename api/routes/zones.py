@@ -56,7 +56,7 @@ def _public(row: ZoneRow) -> dict[str, Any]:
 
 
 def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
-    d = body.model_dump(exclude_none=True)
+    d = body.model_dump(exclude_none=True, exclude={"emergency_reason"})
     n = lifecycle.count_vertices(d["geometry"])
     if n > max_vertices:
         raise bad_field("geometry", f"{n} vertices exceed the limit of {max_vertices}", status=413)
@@ -77,12 +77,18 @@ def _result(rows: list[ZoneRow], changes: list[dict[str, Any]]) -> dict[str, Any
     "", operation_id="zones-create", status_code=201, response_model=ZonePublished, responses=ERRORS
 )
 def create_zone(
-    body: ZoneCreate, _user: RegulatorUser, airspace: PlannerDep, settings: SettingsDep
+    body: ZoneCreate, user: RegulatorUser, airspace: PlannerDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
     affects are re-planned or revoked, and their operators notified."""
     zone, d = _inline(airspace, body, settings.max_vertices)
-    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=False)
+    rows, changes = lifecycle.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=False,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
     return _result(rows, changes)
 
 
@@ -92,7 +98,7 @@ def create_zone(
 def update_zone(
     zone_id: str,
     body: ZoneCreate,
-    _user: RegulatorUser,
+    user: RegulatorUser,
     airspace: PlannerDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
@@ -100,7 +106,13 @@ def update_zone(
     if body.id != zone_id:
         raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
     zone, d = _inline(airspace, body, settings.max_vertices)
-    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=True)
+    rows, changes = lifecycle.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=True,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
     return _result(rows, changes)
 
 
@@ -115,7 +127,7 @@ def upload_zones(
     document: Annotated[
         dict[str, Any], Body(description="an ED-269 (either layout), ED-318 or GeoJSON document")
     ],
-    _user: RegulatorUser,
+    user: RegulatorUser,
     airspace: PlannerDep,
     settings: SettingsDep,
     replace: Annotated[bool, Query(description="replace zones with the same id")] = False,
@@ -139,16 +151,16 @@ def upload_zones(
     if dup:
         raise bad_field("body", f"zone ids repeat in the document: {sorted(dup)}")
     items = [(z, "file", zones_to_ed269([z])) for z in zones]
-    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace)
+    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace, actor=user)
     return _result(rows, changes)
 
 
 @router.delete(
     "/{zone_id}", operation_id="zones-withdraw", response_model=ZonePublic, responses=ERRORS
 )
-def withdraw_zone(zone_id: str, _user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
+def withdraw_zone(zone_id: str, user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
     """Withdraw a zone: it no longer constrains new decisions (kept for the record)."""
-    return _public(lifecycle.withdraw_zone(airspace, zone_id))
+    return _public(lifecycle.withdraw_zone(airspace, zone_id, actor=user))
 
 
 @router.get("", operation_id="zones-list", response_model=list[ZonePublic])

@@ -1,0 +1,103 @@
+"""The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
+and their reports.
+
+Revision ID: 0004
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+TS = sa.DateTime(timezone=True)
+
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_log",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("at", TS, nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_role", sa.String(16), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("ref", sa.String(100), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"])
+    op.create_index("ix_audit_log_actor_id", "audit_log", ["actor_id"])
+    op.create_index("ix_audit_log_ref", "audit_log", ["ref"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_PG_GUARD)
+        op.execute(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
+    else:
+        for what in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_log_no_{what.lower()} BEFORE {what} ON audit_log "
+                f"BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: {what} refused'); END"
+            )
+    op.create_table(
+        "task_grants",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("operator_id", sa.String(64), sa.ForeignKey("operators.id"), nullable=False),
+        sa.Column("task", sa.String(32), nullable=False),
+        sa.Column("granted_by", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("revoked_at", TS, nullable=True),
+    )
+    op.create_index("ix_task_grants_operator_id", "task_grants", ["operator_id"])
+    op.create_table(
+        "flight_workflow",
+        sa.Column("flight_id", sa.String(64), sa.ForeignKey("flights.id"), primary_key=True),
+        sa.Column("task", sa.String(32), nullable=False),
+        sa.Column("operations", sa.JSON(), nullable=False),
+        sa.Column("application", sa.JSON(), nullable=True),
+        sa.Column("must_apply", sa.Boolean(), nullable=False),
+        sa.Column("exemption", sa.String(64), nullable=True),
+        sa.Column("gate", sa.Boolean(), nullable=False),
+        sa.Column("decide_by", TS, nullable=True),
+        sa.Column("decided_at", TS, nullable=True),
+        sa.Column("ready_at", TS, nullable=True),
+        sa.Column("expected_takeoff", TS, nullable=True),
+        sa.Column("confirmed_at", TS, nullable=True),
+        sa.Column("confirmed_by", sa.Integer(), nullable=True),
+    )
+    op.create_table(
+        "flight_reports",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("flight_id", sa.String(64), sa.ForeignKey("flights.id"), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+    )
+    op.create_index("ix_flight_reports_flight_id", "flight_reports", ["flight_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("flight_reports")
+    op.drop_table("flight_workflow")
+    op.drop_table("task_grants")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    op.drop_table("audit_log")

@@ -1,0 +1,75 @@
+"""Tables of the workflow (created by migration ``0004``): the audit log, task grants, each
+flight's workflow facts (obligation, deadlines, readiness and confirmation) and its reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.models import Base, BigId
+
+
+class AuditEntry(Base):
+    """Who changed what, when and why. Rows are only ever added (the database refuses
+    ``UPDATE`` and ``DELETE`` on this table)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TaskGrant(Base):
+    """A task type a regulator granted an operator (priority follows it)."""
+
+    __tablename__ = "task_grants"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    operator_id: Mapped[str] = mapped_column(ForeignKey("operators.id"), index=True)
+    task: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FlightWorkflow(Base):
+    """A flight's place in the workflow."""
+
+    __tablename__ = "flight_workflow"
+    flight_id: Mapped[str] = mapped_column(ForeignKey("flights.id"), primary_key=True)
+    task: Mapped[str] = mapped_column(String(32))
+    operations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    application: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    must_apply: Mapped[bool] = mapped_column(Boolean, default=False)
+    exemption: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    gate: Mapped[bool] = mapped_column(Boolean, default=False)
+    decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expected_takeoff: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    confirmed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class FlightReport(Base):
+    """A completion report after landing, or an abnormal-event report (due within 24 h)."""
+
+    __tablename__ = "flight_reports"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    flight_id: Mapped[str] = mapped_column(ForeignKey("flights.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

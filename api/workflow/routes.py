@@ -1,0 +1,233 @@
+"""Routes of the workflow: the rules as data, task grants, the pre-departure gate (readiness
+report, confirmation), reports after landing and the audit log. They only translate HTTP to
+:mod:`api.workflow.service`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from api.deps import CurrentOperator, CurrentUser, PlannerDep, RegulatorUser, SessionDep
+from api.errors import ApiError
+from api.lifecycle import own_flight
+from api.routes.flights import ERRORS
+from api.schemas import Strict
+from api.workflow import audit, service
+from api.workflow.models import FlightWorkflow, TaskGrant
+
+router = APIRouter(tags=["workflow"])
+
+
+def _instant(v: str) -> str:
+    try:
+        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
+    if dt.tzinfo is None:
+        raise ValueError("an RFC 3339 time needs an offset or Z")
+    return v
+
+
+def _parse(v: str) -> datetime:
+    return datetime.fromisoformat(v.replace("Z", "+00:00"))
+
+
+class ReadyReport(Strict):
+    expected_takeoff: str = Field(description="RFC 3339, e.g. 2026-12-01T09:00:00+08:00")
+
+    _t = field_validator("expected_takeoff")(classmethod(lambda cls, v: _instant(v)))
+
+
+class Confirmation(Strict):
+    comment: str = Field(default="", max_length=2000)
+
+
+class ReportCreate(Strict):
+    kind: Literal["completion", "abnormal"]
+    text: str = Field(default="", max_length=10_000)
+
+
+class GrantCreate(Strict):
+    operator: str = Field(min_length=1, max_length=64)
+    task: str = Field(min_length=1, max_length=32)
+    reason: str = Field(default="", max_length=2000)
+
+
+class WorkflowState(BaseModel):
+    flight: str
+    task: str
+    must_apply: bool
+    exemption: str | None
+    gate: bool
+    decide_by: datetime | None
+    ready_at: datetime | None
+    expected_takeoff: datetime | None
+    confirmed_at: datetime | None
+
+
+def _state(r: FlightWorkflow, tz: Any) -> dict[str, Any]:
+    def local(dt: datetime | None) -> datetime | None:
+        dt = service.aware(dt)
+        return None if dt is None else dt.astimezone(tz)
+
+    return {
+        "flight": r.flight_id,
+        "task": r.task,
+        "must_apply": r.must_apply,
+        "exemption": r.exemption,
+        "gate": r.gate,
+        "decide_by": local(r.decide_by),
+        "ready_at": local(r.ready_at),
+        "expected_takeoff": local(r.expected_takeoff),
+        "confirmed_at": local(r.confirmed_at),
+    }
+
+
+@router.get("/workflow", operation_id="workflow-get")
+def get_workflow(_user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
+    """The deployment's workflow as data: rules with codes and articles, task types, the
+    application's contents, deadlines (``null`` workflow: none)."""
+    wf = service.workflow_of(airspace)
+    if wf is None:
+        return {"workflow": None}
+    return {
+        "workflow": wf.code,
+        "name": wf.name,
+        "timezone": airspace.deployment.timezone,
+        "rules": [
+            {"code": r.code, "summary": r.summary, "source": r.source} for r in wf.rules.values()
+        ],
+        "tasks": [
+            {
+                "name": t.name,
+                "local_name": t.local_name,
+                "urgency": t.urgency,
+                "priority": t.priority,
+                "needs_grant": t.needs_grant,
+                "exemption": t.exemption,
+            }
+            for t in wf.tasks.values()
+        ],
+        "operations": dict(wf.triggers),
+        "application_items": list(wf.application_items),
+        "filing": {u: d.describe() for u, d in wf.filing.items()},
+        "decision": {u: d.describe() for u, d in wf.decision.items()},
+    }
+
+
+@router.get(
+    "/flights/{flight_id}/workflow",
+    operation_id="flights-workflow",
+    response_model=WorkflowState,
+    responses=ERRORS,
+)
+def flight_workflow(
+    flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Where a flight stands in the workflow (exemption, deadline, readiness, confirmation)."""
+    own_flight(session, user, flight_id)
+    r = service.flight_workflow(session, flight_id)
+    if r is None:
+        raise ApiError(404, "not_found", f"flight {flight_id!r} was filed without a workflow")
+    return _state(r, airspace.deployment.tz)
+
+
+@router.post(
+    "/flights/{flight_id}/ready",
+    operation_id="flights-ready",
+    response_model=WorkflowState,
+    responses=ERRORS,
+)
+def ready(
+    flight_id: str, body: ReadyReport, user: CurrentOperator, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Report readiness and the expected take-off time (China: at least 1 h before it)."""
+    return _state(
+        service.report_ready(airspace, user, flight_id, _parse(body.expected_takeoff)),
+        airspace.deployment.tz,
+    )
+
+
+@router.post(
+    "/flights/{flight_id}/confirm",
+    operation_id="flights-confirm",
+    response_model=WorkflowState,
+    responses=ERRORS,
+)
+def confirm(
+    flight_id: str, body: Confirmation, user: RegulatorUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Confirm a readiness report: the flight may now be activated."""
+    return _state(service.confirm(airspace, user, flight_id, body.comment), airspace.deployment.tz)
+
+
+@router.post(
+    "/flights/{flight_id}/reports",
+    operation_id="flights-report",
+    status_code=201,
+    responses=ERRORS,
+)
+def report(
+    flight_id: str, body: ReportCreate, user: CurrentUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """A completion report after landing, or an abnormal-event report (due within 24 h)."""
+    rep = service.add_report(airspace, user, flight_id, body.kind, body.text)
+    return {
+        "id": rep.id,
+        "flight": rep.flight_id,
+        "kind": rep.kind,
+        "late": rep.late,
+        "created_at": rep.created_at.isoformat(),
+    }
+
+
+@router.post("/grants", operation_id="grants-create", status_code=201, responses=ERRORS)
+def create_grant(body: GrantCreate, user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
+    """Grant an operator a task type (its flights of that type get the type's priority)."""
+    g = service.grant(airspace, user, body.operator, body.task, body.reason)
+    return {"id": g.id, "operator": g.operator_id, "task": g.task, "reason": g.reason}
+
+
+@router.get("/grants", operation_id="grants-list", responses=ERRORS)
+def list_grants(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+    """Task grants (operators: their own)."""
+    q = select(TaskGrant).order_by(TaskGrant.id)
+    if not user.is_regulator:
+        q = q.where(TaskGrant.operator_id == user.operator_id)
+    return [
+        {"id": g.id, "operator": g.operator_id, "task": g.task, "reason": g.reason}
+        for g in session.execute(q).scalars()
+    ]
+
+
+@router.get("/audit", operation_id="audit-list", responses=ERRORS)
+def audit_log(
+    _user: RegulatorUser,
+    session: SessionDep,
+    airspace: PlannerDep,
+    flight: Annotated[str | None, Query(description="one flight's entries")] = None,
+    zone: Annotated[str | None, Query(description="one zone's entries")] = None,
+    actor: Annotated[int | None, Query(description="one key's entries (its id)")] = None,
+    since: Annotated[str | None, Query(description="RFC 3339")] = None,
+    until: Annotated[str | None, Query(description="RFC 3339")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Who changed what, when and why (regulators). Nothing is ever deleted from it."""
+    bounds = {}
+    for name, v in (("since", since), ("until", until)):
+        if v is not None:
+            try:
+                _instant(v)
+            except ValueError as e:
+                raise ApiError(422, "invalid_field", f"{name}: {e}", field=name) from None
+            bounds[name] = _parse(v)
+    entries = audit.query(
+        session, flight=flight, zone=zone, actor=actor, limit=limit, offset=offset, **bounds
+    )
+    items = [audit.entry_json(e, airspace.deployment.tz) for e in entries]
+    return {"items": items, "count": len(items)}

@@ -1,0 +1,329 @@
+"""China's flight-activity workflow through the service (QINGKONG_WORKFLOW=cn, the Qingdao
+default): who must apply, deadlines in Beijing time, granted task types, the pre-departure
+gate, zone lead times, the review queue's deadlines and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+import api.workflow.service as wf_service
+from airspace.workflow import CN_APPLICATION_ITEMS
+from tests.api.conftest import EAST, NORTH, Service, make_service
+
+BJ = ZoneInfo("Asia/Shanghai")
+APPLICATION = {k: f"{k} of the test" for k in CN_APPLICATION_ITEMS} | {"aircraft_count": 1}
+MEDIUM = {"empty_weight_kg": 30.0, "max_takeoff_weight_kg": 60.0}
+
+
+@pytest.fixture
+def cn(db_url: str):
+    svc = make_service(db_url, workflow="cn")
+    yield svc
+    svc.client.close()
+    svc.app.state.store.dispose()
+
+
+def day_after_tomorrow(hour: int = 9) -> datetime:
+    """A Beijing-time departure whose 12:00-the-day-before deadline is still ahead."""
+    d = datetime.now(BJ).date() + timedelta(days=2)
+    return datetime(d.year, d.month, d.day, hour, tzinfo=BJ)
+
+
+def file_at(svc: Service, who: str, drone: str, departure: datetime, **kw: Any):
+    body = {
+        "drone": drone,
+        "departure": {
+            "earliest": departure.isoformat(),
+            "latest": (departure + timedelta(minutes=30)).isoformat(),
+        },
+        "speed_mps": 10.0,
+        "route": {"waypoints": EAST},
+    } | kw
+    return svc.client.post("/v1/flights", json=body, headers=svc.h(who))
+
+
+def codes(flight: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in flight["reasons"]]
+
+
+def test_a_light_drone_in_suitable_airspace_is_approved_at_once_naming_its_exemption(cn):
+    cn.drone("a", "DR-A1")
+    r = cn.fly("a", "DR-A1", EAST)
+    assert r.status_code == 201, r.text
+    f = r.json()
+    assert f["status"] == "approved" and f["reasons"] == []
+    assert f["exemption"]["rule"] == "CN-2024-ART31-EXEMPT-SUITABLE" and not f["exemption"]["gate"]
+    # Still deconflicted: the crossing flight is delayed, and exempt too.
+    g = cn.fly("a", "DR-A1", NORTH, start_in_s=600).json()
+    assert g["status"] == "approved" and g["delay_s"] > 0
+
+
+def test_filed_minutes_before_departure_an_application_is_rejected_with_FILING_DEADLINE(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    r = cn.fly("a", "DR-M1", EAST, application=APPLICATION)
+    assert r.status_code == 201, r.text
+    f = r.json()
+    assert f["status"] == "rejected" and codes(f) == ["FILING_DEADLINE"]
+    assert f["reasons"][0]["rule"] == "CN-2024-ART26-FILING-1200"
+    assert "12:00 the day before" in f["reasons"][0]["message"]
+    assert "+08:00" in f["reasons"][0]["due"]
+
+
+def test_a_missing_application_is_a_422_naming_the_items(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    app = dict(APPLICATION)
+    del app["pilot_certificate"], app["c2_link"]
+    r = file_at(cn, "a", "DR-M1", day_after_tomorrow(), application=app)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "application_incomplete"
+    assert (
+        "pilot_certificate, c2_link" in err["message"]
+        and "CN-2024-ART27-CONTENTS" in err["message"]
+    )
+    assert err["fields"][0]["field"] == "application"
+    # Nothing was filed: the same flight with its application goes through.
+    ok = file_at(cn, "a", "DR-M1", day_after_tomorrow(), application=APPLICATION)
+    assert ok.json()["status"] == "pending"
+
+
+def test_a_trigger_makes_a_light_drone_apply(cn):
+    cn.drone("a", "DR-A1")
+    r = file_at(cn, "a", "DR-A1", day_after_tomorrow(), operations=["swarm"])
+    assert r.status_code == 422 and "application" in r.json()["error"]["message"]
+    f = file_at(
+        cn, "a", "DR-A1", day_after_tomorrow(), operations=["swarm"], application=APPLICATION
+    ).json()
+    assert f["status"] == "pending" and codes(f) == ["APPLICATION_REQUIRED"]
+    assert f["reasons"][0]["rule"] == "CN-2024-ART31-SWARM"
+    bad = file_at(cn, "a", "DR-A1", day_after_tomorrow(), operations=["juggling"])
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "operations"
+
+
+def test_priority_comes_from_a_granted_task_type(cn):
+    cn.drone("a", "DR-A1")
+    f = cn.fly("a", "DR-A1", EAST, priority=1000).json()
+    assert f["status"] == "rejected" and codes(f) == ["PRIORITY_NOT_GRANTED"]
+    f = cn.fly("a", "DR-A1", EAST, task="medical_rescue").json()
+    assert codes(f) == ["PRIORITY_NOT_GRANTED"] and "not been granted" in f["reasons"][0]["message"]
+    # Operators cannot grant themselves; a regulator can.
+    body = {"operator": "OP-A", "task": "medical_rescue", "reason": "city hospital drones"}
+    assert cn.client.post("/v1/grants", json=body, headers=cn.h("a")).status_code == 403
+    assert cn.client.post("/v1/grants", json=body, headers=cn.h("regulator")).status_code == 201
+    f = cn.fly("a", "DR-A1", EAST, task="medical_rescue").json()
+    assert f["status"] == "approved" and f["priority"] == 800
+    # B does not hold the grant.
+    cn.drone("b", "DR-B1")
+    assert codes(cn.fly("b", "DR-B1", NORTH, task="medical_rescue").json()) == [
+        "PRIORITY_NOT_GRANTED"
+    ]
+
+
+def test_emergency_tasks_apply_30_minutes_before_take_off(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    body = {"operator": "OP-A", "task": "medical_rescue"}
+    cn.client.post("/v1/grants", json=body, headers=cn.h("regulator"))
+    late = cn.fly(
+        "a", "DR-M1", EAST, start_in_s=600, task="medical_rescue", application=APPLICATION
+    )
+    f = late.json()
+    assert f["status"] == "rejected" and codes(f) == ["EMERGENCY_DEADLINE"]
+    on_time = cn.fly(
+        "a", "DR-M1", EAST, start_in_s=2400, task="medical_rescue", application=APPLICATION
+    ).json()
+    assert on_time["status"] == "pending"
+    queue = cn.client.get("/v1/reviews", headers=cn.h("regulator")).json()["items"]
+    (item,) = queue
+    due = datetime.fromisoformat(item["decide_by"])
+    assert due.utcoffset() == timedelta(hours=8)  # Beijing time
+    departure = datetime.fromisoformat(on_time["departure_time"])
+    assert abs((departure - due).total_seconds() - 600) < 1  # 10 minutes before take-off
+
+
+def test_the_review_queue_sorts_by_deadline_and_flags_overdue(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    later = file_at(
+        cn, "a", "DR-M1", day_after_tomorrow() + timedelta(days=1), application=APPLICATION
+    )
+    sooner = file_at(cn, "a", "DR-M1", day_after_tomorrow(), application=APPLICATION)
+    assert later.json()["status"] == sooner.json()["status"] == "pending"
+    items = cn.client.get("/v1/reviews", headers=cn.h("regulator")).json()["items"]
+    assert [i["flight"] for i in items] == [sooner.json()["flight"], later.json()["flight"]]
+    first = datetime.fromisoformat(items[0]["decide_by"])
+    assert (first.hour, first.minute) == (21, 0) and not items[0]["overdue"]
+    assert first.date() == day_after_tomorrow().date() - timedelta(days=1)
+
+
+def test_the_pre_departure_gate_confirms_before_activation(cn, monkeypatch):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    dep = day_after_tomorrow()
+    f = file_at(cn, "a", "DR-M1", dep, application=APPLICATION).json()
+    fid = f["flight"]
+    c, reg, op = cn.client, cn.h("regulator"), cn.h("a")
+    assert (
+        c.post(f"/v1/reviews/{fid}", json={"approve": True}, headers=reg).json()["state"]
+        == "accepted"
+    )
+    takeoff = datetime.fromisoformat(
+        c.get(f"/v1/flights/{fid}", headers=op).json()["departure_time"]
+    )
+
+    # Two days early: outside the departure window (and not confirmed).
+    r = c.post(f"/v1/flights/{fid}/activate", headers=op)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
+
+    # At take-off time without a confirmed readiness report.
+    real = wf_service.utcnow
+    monkeypatch.setattr(wf_service, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
+    r = c.post(f"/v1/flights/{fid}/activate", headers=op)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
+    assert "CN-2024-ART29-READINESS-1H" in r.json()["error"]["message"]
+    # Readiness 59 minutes before take-off is too late.
+    r = c.post(
+        f"/v1/flights/{fid}/ready",
+        json={"expected_takeoff": (takeoff + timedelta(minutes=59)).isoformat()},
+        headers=op,
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "READINESS_LATE"
+    monkeypatch.setattr(wf_service, "utcnow", real)
+
+    # Readiness reported a day ahead; the regulator confirms; the flight flies.
+    ready = c.post(
+        f"/v1/flights/{fid}/ready", json={"expected_takeoff": takeoff.isoformat()}, headers=op
+    )
+    assert ready.status_code == 200, ready.text
+    assert c.post(f"/v1/flights/{fid}/confirm", json={}, headers=op).status_code == 403
+    assert (
+        c.post(f"/v1/flights/{fid}/confirm", json={"comment": "ok"}, headers=reg).status_code == 200
+    )
+    r = c.post(f"/v1/flights/{fid}/activate", headers=op)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "ACTIVATION_WINDOW"
+    monkeypatch.setattr(
+        wf_service, "utcnow", lambda: (takeoff - timedelta(minutes=5)).astimezone(real().tzinfo)
+    )
+    r = c.post(f"/v1/flights/{fid}/activate", headers=op)
+    assert r.status_code == 200 and r.json()["state"] == "activated", r.text
+    monkeypatch.setattr(wf_service, "utcnow", real)
+
+    # Reports after landing (Art. 40).
+    assert (
+        c.post(f"/v1/flights/{fid}/reports", json={"kind": "completion"}, headers=op).status_code
+        == 409
+    )
+    assert c.post(f"/v1/flights/{fid}/end", headers=op).status_code == 200
+    rep = c.post(
+        f"/v1/flights/{fid}/reports", json={"kind": "completion", "text": "landed"}, headers=op
+    )
+    assert rep.status_code == 201 and rep.json()["late"] is False
+    # Another operator sees nothing of it.
+    cn.drone("b", "DR-B1")
+    assert (
+        c.post(
+            f"/v1/flights/{fid}/ready",
+            json={"expected_takeoff": takeoff.isoformat()},
+            headers=cn.h("b"),
+        ).status_code
+        == 404
+    )
+    assert c.get(f"/v1/flights/{fid}/workflow", headers=cn.h("b")).status_code == 404
+
+    # The audit log tells the whole story, with who did what.
+    log = c.get("/v1/audit", params={"flight": fid}, headers=reg).json()["items"]
+    assert [e["action"] for e in log] == [
+        "file",
+        "review",
+        "ready",
+        "confirm",
+        "activate",
+        "end",
+        "report",
+    ]
+    roles = {e["action"]: e["actor"]["role"] for e in log}
+    assert roles["review"] == roles["confirm"] == "regulator" and roles["ready"] == "operator"
+    assert all(e["at"].endswith("+08:00") for e in log)
+    assert c.get("/v1/audit", headers=op).status_code == 403
+
+
+def test_exempt_police_flights_over_their_base_still_pass_the_gate(cn, monkeypatch):
+    cn.drone("a", "DR-A1")
+    cn.client.post(
+        "/v1/grants", json={"operator": "OP-A", "task": "police"}, headers=cn.h("regulator")
+    )
+    f = cn.fly("a", "DR-A1", EAST, task="police", at_own_site=True).json()
+    assert f["status"] == "approved" and f["exemption"]["rule"] == "CN-2024-ART31-EXEMPT-BASE"
+    assert f["exemption"]["gate"] is True
+    takeoff = datetime.fromisoformat(f["departure_time"])
+    real = wf_service.utcnow
+    monkeypatch.setattr(wf_service, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
+    r = cn.client.post(f"/v1/flights/{f['flight']}/activate", headers=cn.h("a"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
+
+
+def test_temporary_restrictions_keep_their_lead_time(cn):
+    now = cn.now_s()
+    zone = {
+        "id": "TFR-EVENT",
+        "restriction": "PROHIBITED",
+        "geometry": {"type": "Circle", "center": [120.43, 36.05], "radius_m": 500},
+        "lower_m": 0,
+        "upper_m": 300,
+        "schedule": [{"start": now + 3600, "end": now + 7200}],
+    }
+    reg = cn.h("regulator")
+    r = cn.client.post("/v1/zones", json=zone, headers=reg)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "ZONE_LEAD_TIME"
+    assert (
+        "24 h" in r.json()["error"]["message"]
+        and "CN-2024-ART20-ZONE-LEAD" in r.json()["error"]["message"]
+    )
+    soon = zone | {
+        "schedule": [{"start": now + 600, "end": now + 7200}],
+        "emergency_reason": "fire",
+    }
+    assert (
+        cn.client.post("/v1/zones", json=soon, headers=reg).json()["error"]["code"]
+        == "ZONE_LEAD_TIME"
+    )
+    ok = cn.client.post("/v1/zones", json=zone | {"emergency_reason": "forest fire"}, headers=reg)
+    assert ok.status_code == 201, ok.text
+    ahead = zone | {"id": "TFR-REGATTA", "schedule": [{"start": now + 90000, "end": now + 99000}]}
+    assert cn.client.post("/v1/zones", json=ahead, headers=reg).status_code == 201
+    log = cn.client.get("/v1/audit", params={"zone": "TFR-EVENT"}, headers=reg).json()["items"]
+    assert [(e["action"], e["reason"]) for e in log] == [("publish", "forest fire")]
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted(cn):
+    cn.drone("a", "DR-A1")
+    cn.fly("a", "DR-A1", EAST)
+    log = cn.client.get("/v1/audit", headers=cn.h("regulator")).json()["items"]
+    assert {e["kind"] for e in log} >= {"drone", "flight"}
+    engine = cn.app.state.store.write_engine
+    for stmt in ("DELETE FROM audit_log", "UPDATE audit_log SET reason = 'x'"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text(stmt))
+    assert len(cn.client.get("/v1/audit", headers=cn.h("regulator")).json()["items"]) == len(log)
+
+
+def test_workflow_none_keeps_the_old_behaviour(db_url):
+    svc = make_service(db_url, workflow="none")
+    try:
+        svc.drone("a", "DR-M1", **MEDIUM)
+        f = svc.fly("a", "DR-M1", EAST, priority=1000).json()
+        assert f["status"] == "pending" and "exemption" not in f
+        assert svc.client.get("/v1/workflow", headers=svc.h("a")).json() == {"workflow": None}
+    finally:
+        svc.client.close()
+        svc.app.state.store.dispose()
+
+
+def test_the_workflow_is_readable_as_data(cn):
+    wf = cn.client.get("/v1/workflow", headers=cn.h("a")).json()
+    assert wf["workflow"] == "cn" and wf["timezone"] == "Asia/Shanghai"
+    assert wf["filing"]["normal"] == "12:00 the day before"
+    assert {r["code"] for r in wf["rules"]} >= {"CN-2024-ART26-FILING-1200", "CN-2024-ART31-SWARM"}
+    assert "pilot_certificate" in wf["application_items"]
