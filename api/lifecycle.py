@@ -385,7 +385,7 @@ def review(
             {"decision": dj, "comment": comment},
         )
         state.log_event(s, "flight", flight_id, {"state": row.state})
-        workflow.note_decided(s, flight_id)
+        workflow.note_decided(state, s, flight_id)
         audit(s, actor, "review", "flight", flight_id, reason=comment, approve=approve)
         out = apply_changes(s, state, changes)
     return row, out

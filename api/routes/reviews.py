@@ -14,8 +14,8 @@ from api.deps import PlannerDep, RegulatorUser, SessionDep
 from api.models import FlightRow
 from api.routes.flights import ERRORS, flight_public
 from api.schemas import FlightList, FlightPublic, ReviewVerdict
-from api.store import utcnow
 from api.workflow.service import aware, review_deadlines
+from api.workflow.service import now as service_now
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 
@@ -32,7 +32,7 @@ def queue(_user: RegulatorUser, session: SessionDep, airspace: PlannerDep) -> di
         ).scalars()
     )
     deadlines = review_deadlines(session, [r.id for r in rows])
-    now = utcnow()
+    now = service_now(airspace)
     tz = airspace.deployment.tz
     items = []
     for r in rows:

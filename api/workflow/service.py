@@ -37,6 +37,11 @@ def aware(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=UTC)
 
 
+def now(state: AirspaceState) -> datetime:
+    """The service clock (the planner's: replays and tests move it) as an aware instant."""
+    return state.to_datetime(state.now_s())
+
+
 def workflow_of(state: AirspaceState) -> Workflow | None:
     """The deployment's workflow (``QINGKONG_WORKFLOW``; ``None`` for ``none``)."""
     return getattr(state, "workflow", None)
@@ -126,11 +131,11 @@ def flight_workflow(s: Session, flight_id: str) -> FlightWorkflow | None:
     return s.get(FlightWorkflow, flight_id)
 
 
-def note_decided(s: Session, flight_id: str) -> None:
+def note_decided(state: AirspaceState, s: Session, flight_id: str) -> None:
     """Stamp the regulator's decision time (for latency against the deadline)."""
     wf_row = s.get(FlightWorkflow, flight_id)
     if wf_row is not None and wf_row.decided_at is None:
-        wf_row.decided_at = utcnow()
+        wf_row.decided_at = stored(now(state))
 
 
 def check_activation(state: AirspaceState, s: Session, row: FlightRow) -> None:
@@ -146,7 +151,7 @@ def check_activation(state: AirspaceState, s: Session, row: FlightRow) -> None:
         latest = max(float(latest_s), row.departure_s)
     found = activation_findings(
         wf,
-        now=utcnow(),
+        now=now(state),
         departure=state.to_datetime(row.departure_s),
         latest=state.to_datetime(latest),
         gate=bool(wf_row and wf_row.gate),
@@ -175,9 +180,9 @@ def report_ready(
             )
         if row.state != "accepted":
             raise ApiError(409, "bad_state", f"flight {flight_id} is {row.state}, not accepted")
-        now = utcnow()
+        t = now(state)
         due = readiness_due(wf, expected_takeoff, state.deployment.tz)
-        if due is not None and now > due:
+        if due is not None and t > due:
             raise ApiError(
                 409,
                 "READINESS_LATE",
@@ -186,7 +191,7 @@ def report_ready(
                 f"{wf.readiness.rule}",  # type: ignore[union-attr]
                 field="expected_takeoff",
             )
-        wf_row.ready_at, wf_row.expected_takeoff = now, stored(expected_takeoff)
+        wf_row.ready_at, wf_row.expected_takeoff = stored(t), stored(expected_takeoff)
         wf_row.confirmed_at = wf_row.confirmed_by = None
         record(
             s,
@@ -208,7 +213,7 @@ def confirm(state: AirspaceState, user: Principal, flight_id: str, comment: str)
             raise not_found("flight", flight_id)
         if wf_row.ready_at is None:
             raise ApiError(409, "not_ready", f"flight {flight_id} has not reported readiness yet")
-        wf_row.confirmed_at, wf_row.confirmed_by = utcnow(), user.user_id
+        wf_row.confirmed_at, wf_row.confirmed_by = stored(now(state)), user.user_id
         record(s, user, "confirm", "flight", flight_id, reason=comment or "readiness confirmed")
         return wf_row
 
@@ -229,17 +234,17 @@ def add_report(
                 f"flight {flight_id} is {row.state}; report completion after landing",
             )
         wf = workflow_of(state)
-        now = utcnow()
+        t = now(state)
         late = False
         if wf is not None and kind == "abnormal" and row.end_s is not None:
-            late = now > state.to_datetime(row.end_s) + timedelta(seconds=wf.report_within_s)
+            late = t > state.to_datetime(row.end_s) + timedelta(seconds=wf.report_within_s)
         rep = FlightReport(
             flight_id=flight_id,
             kind=kind,
             text=text,
             late=late,
             created_by=user.user_id,
-            created_at=now,
+            created_at=stored(t),
         )
         s.add(rep)
         record(s, user, "report", "flight", flight_id, reason=kind, late=late)
@@ -283,12 +288,12 @@ def check_zone_lead(state: AirspaceState, zone: Zone, emergency_reason: str) -> 
     wf = workflow_of(state)
     if wf is None or zone.is_permanent:
         return
-    now = utcnow()
-    spans = active_intervals(zone, now, now + timedelta(days=400), state.deployment.tz)
+    t = now(state)
+    spans = active_intervals(zone, t, t + timedelta(days=400), state.deployment.tz)
     if not spans:
         return
     found = zone_lead_findings(
-        wf, published_at=now, effective_at=spans[0][0], emergency_reason=emergency_reason
+        wf, published_at=t, effective_at=spans[0][0], emergency_reason=emergency_reason
     )
     if found:
         f = found[0]

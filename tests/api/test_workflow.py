@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-import api.workflow.service as wf_service
+import api.airspace_state as clock
 from airspace.workflow import CN_APPLICATION_ITEMS
 from tests.api.conftest import EAST, NORTH, Service, make_service
 
@@ -178,8 +178,8 @@ def test_the_pre_departure_gate_confirms_before_activation(cn, monkeypatch):
     assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
 
     # At take-off time without a confirmed readiness report.
-    real = wf_service.utcnow
-    monkeypatch.setattr(wf_service, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
     r = c.post(f"/v1/flights/{fid}/activate", headers=op)
     assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
     assert "CN-2024-ART29-READINESS-1H" in r.json()["error"]["message"]
@@ -190,7 +190,7 @@ def test_the_pre_departure_gate_confirms_before_activation(cn, monkeypatch):
         headers=op,
     )
     assert r.status_code == 409 and r.json()["error"]["code"] == "READINESS_LATE"
-    monkeypatch.setattr(wf_service, "utcnow", real)
+    monkeypatch.setattr(clock, "utcnow", real)
 
     # Readiness reported a day ahead; the regulator confirms; the flight flies.
     ready = c.post(
@@ -204,11 +204,11 @@ def test_the_pre_departure_gate_confirms_before_activation(cn, monkeypatch):
     r = c.post(f"/v1/flights/{fid}/activate", headers=op)
     assert r.status_code == 409 and r.json()["error"]["code"] == "ACTIVATION_WINDOW"
     monkeypatch.setattr(
-        wf_service, "utcnow", lambda: (takeoff - timedelta(minutes=5)).astimezone(real().tzinfo)
+        clock, "utcnow", lambda: (takeoff - timedelta(minutes=5)).astimezone(real().tzinfo)
     )
     r = c.post(f"/v1/flights/{fid}/activate", headers=op)
     assert r.status_code == 200 and r.json()["state"] == "activated", r.text
-    monkeypatch.setattr(wf_service, "utcnow", real)
+    monkeypatch.setattr(clock, "utcnow", real)
 
     # Reports after landing (Art. 40).
     assert (
@@ -258,8 +258,8 @@ def test_exempt_police_flights_over_their_base_still_pass_the_gate(cn, monkeypat
     assert f["status"] == "approved" and f["exemption"]["rule"] == "CN-2024-ART31-EXEMPT-BASE"
     assert f["exemption"]["gate"] is True
     takeoff = datetime.fromisoformat(f["departure_time"])
-    real = wf_service.utcnow
-    monkeypatch.setattr(wf_service, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: takeoff.astimezone(real().tzinfo))
     r = cn.client.post(f"/v1/flights/{f['flight']}/activate", headers=cn.h("a"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_CONFIRMED"
 
