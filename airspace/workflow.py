@@ -143,6 +143,9 @@ class Workflow:
         When the application is due and when the regulator must decide.
     readiness : Deadline or None
         When a flight that applied must report readiness (``None``: no pre-departure gate).
+    readiness_urgent : mapping of urgency to Deadline
+        Other readiness deadlines for urgent tasks (an application due 30 minutes before
+        take-off cannot be followed by a report due an hour before it).
     confirmation_rule : str or None
         The rule under which an applied flight waits for the regulator's confirmation.
     activation_early_s, activation_late_s : float
@@ -169,6 +172,7 @@ class Workflow:
     decision: Mapping[str, Deadline]
     grant_rule: str
     readiness: Deadline | None = None
+    readiness_urgent: Mapping[str, Deadline] = field(default_factory=dict)
     confirmation_rule: str | None = None
     activation_rule: str | None = None
     activation_early_s: float = 900.0
@@ -185,6 +189,7 @@ class Workflow:
         cited.update(self.triggers.values())
         cited.update(d.rule for d in (*self.filing.values(), *self.decision.values()))
         cited.update(t.exemption for t in self.tasks.values() if t.exemption)
+        cited.update(d.rule for d in self.readiness_urgent.values())
         for extra in (
             self.confirmation_rule,
             self.activation_rule,
@@ -333,7 +338,7 @@ def missing_items(workflow: Workflow, application: Mapping[str, object] | None) 
     Examples
     --------
     >>> missing_items(CN_WORKFLOW, {"organiser": "SF Express", "pilot": {}})[:3]
-    ['pilot', 'pilot_certificate', 'aircraft_type']
+    ['organiser_certificate', 'pilot', 'pilot_certificate']
     """
     app = application or {}
     out = []
@@ -434,9 +439,29 @@ def grant_findings(
     return out
 
 
-def readiness_due(workflow: Workflow, departure: datetime, tz: ZoneInfo) -> datetime | None:
-    """The latest readiness report for a flight departing at ``departure``."""
-    return None if workflow.readiness is None else workflow.readiness.due(departure, tz)
+def readiness_deadline(workflow: Workflow, task: str | None = None) -> Deadline | None:
+    """The readiness deadline of a task type (``None``: no pre-departure gate)."""
+    if workflow.readiness is None:
+        return None
+    return workflow.readiness_urgent.get(workflow.task(task).urgency, workflow.readiness)
+
+
+def readiness_due(
+    workflow: Workflow, departure: datetime, tz: ZoneInfo, task: str | None = None
+) -> datetime | None:
+    """The latest readiness report for a flight of ``task`` departing at ``departure``.
+
+    Examples
+    --------
+    >>> tz = ZoneInfo("Asia/Shanghai")
+    >>> dep = datetime(2026, 12, 1, 9, tzinfo=tz)
+    >>> readiness_due(CN_WORKFLOW, dep, tz).isoformat()
+    '2026-12-01T08:00:00+08:00'
+    >>> readiness_due(CN_WORKFLOW, dep, tz, "medical_rescue").isoformat()
+    '2026-12-01T09:00:00+08:00'
+    """
+    dl = readiness_deadline(workflow, task)
+    return None if dl is None else dl.due(departure, tz)
 
 
 def activation_findings(
@@ -655,6 +680,13 @@ CN_WORKFLOW = Workflow(
             _cn("第二十九条 (Art. 29)"),
         ),
         Rule(
+            "CN-2024-ART29-READINESS-URGENT",
+            "Emergency and especially urgent tasks report readiness before take-off: their "
+            "application may come 30 minutes (or less) before it, so the 1-hour lead cannot "
+            "apply (qingkong's reading of Art. 28 with Art. 29).",
+            _cn("第二十八条、第二十九条 (Art. 28, 29)"),
+        ),
+        Rule(
             "CN-2024-ART29-WINDOW",
             "A flight takes off only within the time the approval grants.",
             _cn("第二十九条 (Art. 29)"),
@@ -695,7 +727,7 @@ CN_WORKFLOW = Workflow(
                 ),
                 TaskType(
                     "police",
-                    EMERGENCY,
+                    NORMAL,
                     700,
                     True,
                     "CN-2024-ART31-EXEMPT-BASE",
@@ -756,6 +788,12 @@ CN_WORKFLOW = Workflow(
     ),
     grant_rule="CN-2024-TASK-GRANT",
     readiness=Deadline("CN-2024-ART29-READINESS-1H", lead_s=3600.0),
+    readiness_urgent=MappingProxyType(
+        {
+            EMERGENCY: Deadline("CN-2024-ART29-READINESS-URGENT", lead_s=0.0),
+            ESPECIALLY_URGENT: Deadline("CN-2024-ART29-READINESS-URGENT", lead_s=0.0),
+        }
+    ),
     confirmation_rule="CN-2024-ART29-READINESS-1H",
     activation_rule="CN-2024-ART29-WINDOW",
     activation_early_s=900.0,

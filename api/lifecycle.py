@@ -397,14 +397,17 @@ def publish_zones(
     *,
     replace_existing: bool,
     actor: Principal | None = None,
-    emergency_reason: str = "",
+    emergency_reason: str | None = None,
 ) -> tuple[list[ZoneRow], list[dict[str, Any]]]:
     """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked.
 
-    Under a workflow, a temporary restriction must respect its lead time (``ZONE_LEAD_TIME``).
+    Under a workflow, a temporary restriction published inline (``emergency_reason`` given,
+    possibly empty) must respect its lead time (``ZONE_LEAD_TIME``); uploaded datasets
+    (``None``) are published aeronautical information and are not checked.
     """
     for zone, _kind, _source in zones:
-        workflow.check_zone_lead(state, zone, emergency_reason)
+        if emergency_reason is not None:
+            workflow.check_zone_lead(state, zone, emergency_reason)
         try:
             ZoneIndex([zone], state.deployment)
         except AirspaceError as e:
@@ -434,7 +437,7 @@ def publish_zones(
                 "publish",
                 "zone",
                 zone.identifier,
-                reason=emergency_reason or "published",
+                reason=emergency_reason or f"published ({kind})",
                 version=row.version,
                 source=source,
             )

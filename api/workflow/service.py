@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.schedule import active_intervals
-from airspace.workflow import Workflow, activation_findings, readiness_due, zone_lead_findings
+from airspace.workflow import Workflow, activation_findings, readiness_deadline, zone_lead_findings
 from airspace.zones import Zone
 from api.airspace_state import AirspaceState
 from api.auth import Principal
@@ -181,14 +181,14 @@ def report_ready(
         if row.state != "accepted":
             raise ApiError(409, "bad_state", f"flight {flight_id} is {row.state}, not accepted")
         t = now(state)
-        due = readiness_due(wf, expected_takeoff, state.deployment.tz)
-        if due is not None and t > due:
+        dl = readiness_deadline(wf, wf_row.task)
+        due = None if dl is None else dl.due(expected_takeoff, state.deployment.tz)
+        if dl is not None and due is not None and t > due:
             raise ApiError(
                 409,
                 "READINESS_LATE",
-                f"readiness is reported at least {wf.readiness.describe()} "  # type: ignore[union-attr]
-                f"(by {due.isoformat()} for take-off at {expected_takeoff.isoformat()}); "
-                f"{wf.readiness.rule}",  # type: ignore[union-attr]
+                f"readiness is reported at least {dl.describe()} (by {due.isoformat()} for "
+                f"take-off at {expected_takeoff.isoformat()}); {dl.rule}",
                 field="expected_takeoff",
             )
         wf_row.ready_at, wf_row.expected_takeoff = stored(t), stored(expected_takeoff)

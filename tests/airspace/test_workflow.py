@@ -189,6 +189,7 @@ def test_TASK_GRANT_priority_comes_from_a_granted_task_type():
 # -- the pre-departure gate (Art. 29) -----------------------------------------------------------
 def test_ART29_READINESS_1H_and_confirmation_before_activation():
     assert readiness_due(CN_WORKFLOW, DEP, BJ) == DEP - timedelta(hours=1)
+    assert readiness_due(CN_WORKFLOW, DEP, BJ, "police") == DEP - timedelta(hours=1)
     found = activation_findings(
         CN_WORKFLOW, now=DEP, departure=DEP, latest=DEP, gate=True, confirmed=False
     )
@@ -234,6 +235,12 @@ def test_ART29_WINDOW_no_activation_outside_the_departure_window():
         )[0].rule
         == "CN-2024-ART29-WINDOW"
     )
+
+
+def test_ART29_READINESS_URGENT_emergencies_report_before_take_off():
+    for task in ("medical_rescue", "especially_urgent"):
+        assert readiness_due(CN_WORKFLOW, DEP, BJ, task) == DEP
+    assert "CN-2024-ART29-READINESS-URGENT" in CN_WORKFLOW.rules
 
 
 # -- airspace (Art. 20) and reports (Art. 40) ---------------------------------------------------
