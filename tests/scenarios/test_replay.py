@@ -33,7 +33,11 @@ def _without_timing(doc: dict) -> dict:
 def test_emergency_flight_outranks_deliveries():
     doc = _run("emergency-priority.yaml")
     req = _by(doc, "request")
-    assert req["EMS-1"]["status"] == "approved" and req["EMS-1"]["departure"] == 1200.0
+    # It carries dangerous goods: it applies (holding its slot) and the regulator approves it.
+    assert req["EMS-1"]["status"] == "pending" and req["EMS-1"]["departure"] == 3000.0
+    assert [r["code"] for r in req["EMS-1"]["reasons"]] == ["APPLICATION_REQUIRED"]
+    assert _by(doc, "review")["EMS-1"]["status"] == "approved"
+    assert req["DEL-1"]["exemption"]["rule"] == "CN-2024-ART31-EXEMPT-SUITABLE"
     assert req["DEL-3"]["status"] == "rejected"
     assert any(r.get("alternative_departure") for r in req["DEL-3"]["reasons"])
     revoked, replanned = _by(doc, "revoked"), _by(doc, "replanned")
@@ -57,7 +61,7 @@ def test_replay_is_deterministic():
     assert json.dumps(_without_timing(a), sort_keys=True) == json.dumps(
         _without_timing(b), sort_keys=True
     )
-    assert a["metrics"]["timing"]["decisions"] == 6
+    assert a["metrics"]["timing"]["decisions"] == 7  # six requests and one review
 
 
 def test_sailing_week_restriction_forces_replans():
@@ -93,8 +97,15 @@ def test_airport_requests_go_to_review():
     assert req["AIR-6"]["status"] == "approved"
     reviews = _by(doc, "review")
     assert reviews["AIR-1"]["status"] == "approved" and reviews["AIR-2"]["status"] == "rejected"
+    # Filed the day before; the hub flights apply and await the 21:00 decision deadline.
+    assert "APPLICATION_REQUIRED" in codes["AIR-1"] and req["AIR-6"]["exemption"]
+    deadline = next(r for r in req["AIR-1"]["reasons"] if r["code"] == "APPLICATION_REQUIRED")
+    assert deadline["decide_by"] == "2026-11-30T21:00:00+08:00"
+    wf = doc["metrics"]["workflow"]
+    assert wf["undecided"] == ["AIR-8"] and wf["decided_after_deadline"] == []
+    assert doc["errors"] == []  # AIR-1 passed the pre-departure gate
     assert doc["final"] == {
-        "AIR-1": "accepted",
+        "AIR-1": "ended",
         "AIR-2": "rejected",
         "AIR-3": "rejected",
         "AIR-4": "accepted",
