@@ -580,8 +580,8 @@ CN_WORKFLOW = Workflow(
         ),
         Rule(
             "CN-2024-ART31-EXEMPT-AGRICULTURE",
-            "Routine agricultural work (plant protection, sowing) below 30 m over farmland "
-            "needs no application.",
+            "Routine agricultural work (plant protection, sowing) in suitable airspace needs no "
+            "application.",
             _cn("第三十一条 (Art. 31)"),
         ),
         Rule(
