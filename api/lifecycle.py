@@ -29,6 +29,7 @@ from api.models import DroneRow, FlightRow, Notification, ZoneRow
 from api.schemas import FlightCreate, Time
 from api.store import utcnow
 from api.workflow import service as workflow
+from api.workflow import zone_versions
 from api.workflow.audit import record as audit
 from planner.requests import request_from_dict
 from planner.workflow_gate import ApplicationIncomplete
@@ -431,6 +432,7 @@ def publish_zones(
             row.kind, row.source, row.restriction = kind, source, str(zone.restriction)
             row.withdrawn, row.version, row.updated_at = False, (row.version or 0) + 1, now
             s.flush()
+            zone_versions.published(s, row, workflow.now(state), actor)
             audit(
                 s,
                 actor,
@@ -453,5 +455,6 @@ def withdraw_zone(state: AirspaceState, zone_id: str, actor: Principal | None = 
             raise not_found("zone", zone_id)
         row.withdrawn, row.version, row.updated_at = True, row.version + 1, utcnow()
         state.withdraw_zone(s, zone_id)
+        zone_versions.withdrawn(s, zone_id, workflow.now(state))
         audit(s, actor, "withdraw", "zone", zone_id, reason="withdrawn", version=row.version)
     return row

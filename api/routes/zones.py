@@ -3,6 +3,7 @@ ED-269 / ED-318 / GeoJSON files, export. Publishing re-checks every affected acc
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -22,6 +23,7 @@ from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, Setting
 from api.errors import ApiError, bad_field, not_found
 from api.models import ZoneRow
 from api.schemas import ZoneCreate, ZonePublic, ZonePublished
+from api.workflow import zone_versions
 
 router = APIRouter(prefix="/zones", tags=["zones"])
 
@@ -33,6 +35,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "too many vertices"},
     422: {"description": "a field is wrong; the body names zone and field"},
 }
+
+
+def _named(v: dict[str, Any]) -> dict[str, Any]:
+    return v | {"name": _name(v["kind"], v["source"])}
+
+
+def _name(kind: str, src: dict[str, Any]) -> str:
+    if kind == "inline":
+        name = src.get("name", "")
+    else:
+        listed = src.get("UASZoneList") or src.get("features") or [{}]
+        name = listed[0].get("name", "") if isinstance(listed[0], dict) else ""
+    return name if isinstance(name, str) else ""
 
 
 def _public(row: ZoneRow) -> dict[str, Any]:
@@ -163,12 +178,25 @@ def withdraw_zone(zone_id: str, user: RegulatorUser, airspace: PlannerDep) -> di
     return _public(lifecycle.withdraw_zone(airspace, zone_id, actor=user))
 
 
-@router.get("", operation_id="zones-list", response_model=list[ZonePublic])
+@router.get("", operation_id="zones-list", response_model=list[ZonePublic], responses=ERRORS)
 def list_zones(
     _user: CurrentUser,
     session: SessionDep,
     withdrawn: Annotated[bool, Query(description="include withdrawn zones")] = False,
+    at: Annotated[
+        str | None,
+        Query(description="RFC 3339: the zones in force at that instant, as published then"),
+    ] = None,
 ) -> list[dict[str, Any]]:
+    """The zones now (or, with ``at``, the versions in force at that instant)."""
+    if at is not None:
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad_field("at", "not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
+        if when.tzinfo is None:
+            raise bad_field("at", "an RFC 3339 time needs an offset or Z")
+        return [_named(v) for v in zone_versions.in_force(session, when)]
     q = select(ZoneRow).order_by(ZoneRow.id)
     if not withdrawn:
         q = q.where(ZoneRow.withdrawn.is_(False))

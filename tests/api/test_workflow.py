@@ -327,3 +327,39 @@ def test_the_workflow_is_readable_as_data(cn):
     assert wf["filing"]["normal"] == "12:00 the day before"
     assert {r["code"] for r in wf["rules"]} >= {"CN-2024-ART26-FILING-1200", "CN-2024-ART31-SWARM"}
     assert "pilot_certificate" in wf["application_items"]
+
+
+def test_zones_keep_their_versions_readable_at_any_instant(cn, monkeypatch):
+    reg = cn.h("regulator")
+    real = clock.utcnow
+    t0 = real()
+    monkeypatch.setattr(clock, "utcnow", lambda: t0)
+    now = cn.now_s()
+    zone = {
+        "id": "TFR-REGATTA",
+        "restriction": "PROHIBITED",
+        "geometry": {"type": "Circle", "center": [120.43, 36.05], "radius_m": 500},
+        "upper_m": 300,
+        "schedule": [{"start": now + 2 * 86400, "end": now + 2 * 86400 + 7200}],
+    }
+    assert cn.client.post("/v1/zones", json=zone, headers=reg).status_code == 201
+    monkeypatch.setattr(clock, "utcnow", lambda: t0 + timedelta(hours=1))
+    wider = zone | {"geometry": zone["geometry"] | {"radius_m": 900}}
+    assert cn.client.put("/v1/zones/TFR-REGATTA", json=wider, headers=reg).status_code == 200
+    monkeypatch.setattr(clock, "utcnow", lambda: t0 + timedelta(hours=2))
+    assert cn.client.delete("/v1/zones/TFR-REGATTA", headers=reg).status_code == 200
+
+    def at(dt: datetime) -> list[dict[str, Any]]:
+        r = cn.client.get("/v1/zones", params={"at": dt.isoformat()}, headers=cn.h("a"))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert at(t0 - timedelta(minutes=1)) == []
+    (v1,) = at(t0 + timedelta(minutes=30))
+    assert v1["version"] == 1 and v1["source"]["geometry"]["radius_m"] == 500
+    (v2,) = at(t0 + timedelta(minutes=90))
+    assert v2["version"] == 2 and v2["source"]["geometry"]["radius_m"] == 900
+    assert at(t0 + timedelta(hours=3)) == []
+    assert cn.client.get("/v1/zones", headers=cn.h("a")).json() == []
+    bad = cn.client.get("/v1/zones", params={"at": "yesterday"}, headers=cn.h("a"))
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "at"

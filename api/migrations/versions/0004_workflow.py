@@ -1,5 +1,5 @@
 """The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
-and their reports.
+and their reports, zone versions.
 
 Revision ID: 0004
 Revises: 0001
@@ -91,9 +91,25 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
     )
     op.create_index("ix_flight_reports_flight_id", "flight_reports", ["flight_id"])
+    op.create_table(
+        "zone_versions",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("zone_id", sa.String(100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("restriction", sa.String(32), nullable=False),
+        sa.Column("source", sa.JSON(), nullable=False),
+        sa.Column("published_at", TS, nullable=False),
+        sa.Column("published_by", sa.Integer(), nullable=True),
+        sa.Column("ended_at", TS, nullable=True),
+        sa.Column("ended_by", sa.String(16), nullable=True),
+    )
+    op.create_index("ix_zone_versions_zone_id", "zone_versions", ["zone_id"])
+    op.create_index("ix_zone_versions_published_at", "zone_versions", ["published_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("zone_versions")
     op.drop_table("flight_reports")
     op.drop_table("flight_workflow")
     op.drop_table("task_grants")
