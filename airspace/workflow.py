@@ -31,6 +31,8 @@ from datetime import datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+import shapely
+
 from airspace.rules import Rule
 
 NORMAL = "normal"
@@ -155,6 +157,9 @@ class Workflow:
         How long before taking effect a temporary restriction is published (``zone_rule``).
     report_within_s : float
         Abnormal events are reported within this time after landing (``report_rule``).
+    long_term_rule : str or None
+        Long-term applications for routine flights in fixed airspace (``None``: none); each
+        day's flights are then filed by ``long_term_filing``.
     """
 
     code: str
@@ -182,6 +187,8 @@ class Workflow:
     zone_emergency_lead_s: float = 0.0
     report_rule: str | None = None
     report_within_s: float = math.inf
+    long_term_rule: str | None = None
+    long_term_filing: Deadline | None = None
     base_ceiling_m: float = 120.0
 
     def __post_init__(self) -> None:
@@ -196,6 +203,8 @@ class Workflow:
             self.zone_rule,
             self.report_rule,
             self.readiness.rule if self.readiness else None,
+            self.long_term_rule,
+            self.long_term_filing.rule if self.long_term_filing else None,
         ):
             if extra:
                 cited.add(extra)
@@ -538,6 +547,102 @@ def zone_lead_findings(
     ]
 
 
+@dataclass(frozen=True)
+class LongTermApproval:
+    """An approved long-term application: one operator's routine flights in fixed airspace
+    (listed corridors, or an area in lon/lat) up to ``upper_m`` true height, from
+    ``valid_from`` until ``valid_until``."""
+
+    id: str
+    operator: str
+    valid_from: datetime
+    valid_until: datetime
+    corridors: frozenset[str] = frozenset()
+    area: object | None = None  # a shapely Polygon in lon/lat
+    upper_m: float = 120.0
+
+
+def long_term_findings(
+    workflow: Workflow,
+    approval: LongTermApproval,
+    *,
+    operator: str,
+    departure: datetime,
+    filed_at: datetime,
+    tz: ZoneInfo,
+    max_height_m: float,
+    edges: list[str] | None = None,
+    points: list[tuple[float, float]] | None = None,
+) -> list[Finding]:
+    """Whether a flight is one of a long-term approval's routine flights, filed in time.
+
+    ``LONG_TERM_MISMATCH`` when another operator's, outside its validity, above its height,
+    or off its corridors / out of its area; ``FILING_DEADLINE`` when the day's plan comes after
+    the daily deadline (China: 12:00 the day before).
+
+    Examples
+    --------
+    >>> tz = ZoneInfo("Asia/Shanghai")
+    >>> lt = LongTermApproval("LT-1", "OP-SF", datetime(2026, 12, 1, tzinfo=tz),
+    ...                       datetime(2027, 3, 1, tzinfo=tz), corridors=frozenset({"E1", "E2"}))
+    >>> dep = datetime(2026, 12, 8, 9, tzinfo=tz)
+    >>> long_term_findings(CN_WORKFLOW, lt, operator="OP-SF", departure=dep, tz=tz,
+    ...     filed_at=dep - timedelta(days=1, hours=1), max_height_m=90, edges=["E1"])
+    []
+    >>> [f.code for f in long_term_findings(CN_WORKFLOW, lt, operator="OP-SF", departure=dep,
+    ...     tz=tz, filed_at=dep - timedelta(days=1, hours=1), max_height_m=90, edges=["E3"])]
+    ['LONG_TERM_MISMATCH']
+    """
+    rule = workflow.long_term_rule
+    if rule is None:
+        return [
+            Finding(
+                "LONG_TERM_MISMATCH", workflow.application_rule, "no long-term applications here"
+            )
+        ]
+    why = []
+    if operator != approval.operator:
+        why.append(f"it belongs to operator {approval.operator}")
+    if not approval.valid_from <= departure <= approval.valid_until:
+        why.append(
+            f"it is valid {approval.valid_from.isoformat()} .. {approval.valid_until.isoformat()}"
+        )
+    if max_height_m > approval.upper_m:
+        why.append(f"it covers up to {approval.upper_m:g} m, the flight reaches {max_height_m:g} m")
+    if edges is not None and approval.corridors:
+        off = sorted(set(edges) - approval.corridors)
+        if off:
+            why.append(f"corridors {off} are not in it")
+    elif points is not None and approval.area is not None:
+        inside = shapely.covers(approval.area, shapely.points(points))
+        if not bool(inside.all()):
+            why.append("the flight leaves its area")
+    else:
+        why.append("the flight's route is not the kind it lists (corridors or an area)")
+    if why:
+        return [
+            Finding(
+                "LONG_TERM_MISMATCH",
+                rule,
+                f"long-term application {approval.id} does not cover this flight: "
+                + "; ".join(why),
+            )
+        ]
+    dl = workflow.long_term_filing
+    due = None if dl is None else dl.due(departure, tz)
+    if dl is not None and due is not None and filed_at > due:
+        return [
+            Finding(
+                "FILING_DEADLINE",
+                dl.rule,
+                f"the day's plan under long-term application {approval.id} is filed by "
+                f"{dl.describe()} ({due:%Y-%m-%d %H:%M} {tz.key})",
+                {"due": due.isoformat(), "filed_at": filed_at.astimezone(tz).isoformat()},
+            )
+        ]
+    return []
+
+
 def _rules(*rules: Rule) -> Mapping[str, Rule]:
     return MappingProxyType({r.code: r for r in rules})
 
@@ -630,6 +735,12 @@ CN_WORKFLOW = Workflow(
             "CN-2024-ART26-APPLICATION",
             "Flights not exempt under Art. 31 apply to the air traffic management unit and "
             "fly only once approved.",
+            _cn("第二十六条 (Art. 26)"),
+        ),
+        Rule(
+            "CN-2024-ART26-LONG-TERM",
+            "Routine flights in fixed airspace may hold a long-term application, approved once; "
+            "each day's flight plans are then filed for the record before 12:00 the day before.",
             _cn("第二十六条 (Art. 26)"),
         ),
         Rule(
@@ -803,6 +914,8 @@ CN_WORKFLOW = Workflow(
     zone_emergency_lead_s=1800.0,
     report_rule="CN-2024-ART40-REPORTS",
     report_within_s=86400.0,
+    long_term_rule="CN-2024-ART26-LONG-TERM",
+    long_term_filing=Deadline("CN-2024-ART26-LONG-TERM", days_before=1, local_time=time(12)),
 )
 """China's workflow (``QINGKONG_WORKFLOW=cn``, the Qingdao default)."""
 

@@ -233,6 +233,11 @@ class FlightCreate(Strict):
     at_own_site: bool = Field(
         default=False, description="police/customs/airport flights over their own base or site"
     )
+    long_term: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the approved long-term application this routine flight is filed under",
+    )
 
 
 class FlightPublic(BaseModel):

@@ -495,8 +495,10 @@ class Planner:
 
         ``gate`` (e.g. :class:`planner.workflow_gate.WorkflowGate`) adds the workflow's
         findings: ``gate.before(request, checked)`` returns reasons to reject before any slot
-        search, ``gate.after(request, checked, pending)`` (once a slot is found, before
-        anything is committed) returns ``(reject, pending, notes)``; it may raise to refuse.
+        search, ``gate.after(request, checked, pending, route)`` (once a slot is found, before
+        anything is committed) returns ``(reject, pending, notes)`` where ``pending`` replaces
+        the reasons the flight would wait for (a standing approval may clear them); it may
+        raise to refuse.
 
         Returns
         -------
@@ -525,10 +527,12 @@ class Planner:
         if plan is None:
             return self._reject(request, now_s, self._failure_reasons(failure)), []
         if gate is not None:
-            reject, pending, notes = gate.after(request, checked, checked.pending + plan.pending)
+            reject, pending, notes = gate.after(
+                request, checked, checked.pending + plan.pending, plan.route
+            )
             if reject:
                 return self._reject(request, now_s, reject), []
-            plan.pending.extend(pending)
+            checked.pending, plan.pending = [], list(pending)
             plan.notes = notes + plan.notes
         decision = self._commit(request, plan, checked, now_s)
         reason = Reason(

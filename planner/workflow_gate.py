@@ -27,11 +27,13 @@ import numpy as np
 
 from airspace.workflow import (
     Finding,
+    LongTermApproval,
     Obligation,
     Workflow,
     decision_due,
     filing_findings,
     grant_findings,
+    long_term_findings,
     missing_items,
     who_must_apply,
 )
@@ -65,6 +67,7 @@ class WorkflowFacts:
     operations: frozenset[str] = frozenset()
     application: Mapping[str, Any] | None = None
     at_own_site: bool = False
+    long_term: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> WorkflowFacts:
@@ -78,7 +81,10 @@ class WorkflowFacts:
         task = d.get("task")
         if task is not None and not isinstance(task, str):
             raise ValueError("task: expected a task type name")
-        return cls(task, frozenset(ops), app, bool(d.get("at_own_site", False)))
+        lt = d.get("long_term")
+        if lt is not None and not isinstance(lt, str):
+            raise ValueError("long_term: expected the id of a long-term application")
+        return cls(task, frozenset(ops), app, bool(d.get("at_own_site", False)), lt)
 
 
 def _reason(f: Finding, code: ReasonCode | None = None) -> Reason:
@@ -101,6 +107,9 @@ class WorkflowGate:
         The deployment's time zone: deadlines are local.
     filed_at_s : float
         When the request is filed (planner seconds; the decision's ``now_s``).
+    long_term : LongTermApproval or None
+        The approved long-term application ``facts.long_term`` names (``None``: unknown or not
+        approved; the caller looks it up).
 
     After :meth:`after` ran, ``obligation`` and ``decide_by`` tell what was found.
     """
@@ -111,6 +120,7 @@ class WorkflowGate:
     epoch: datetime
     tz: ZoneInfo
     filed_at_s: float
+    long_term: LongTermApproval | None = None
     obligation: Obligation | None = field(default=None, init=False)
     decide_by: datetime | None = field(default=None, init=False)
 
@@ -128,10 +138,17 @@ class WorkflowGate:
         return [_reason(f) for f in found]
 
     def after(
-        self, request: FlightRequest, checked: Checked, pending: list[Reason]
+        self,
+        request: FlightRequest,
+        checked: Checked,
+        pending: list[Reason],
+        route: Mapping[str, Any] | None = None,
     ) -> tuple[list[Reason], list[Reason], list[Reason]]:
-        """Who must apply, the application's contents and the filing deadline."""
+        """Who must apply, the application's contents and the filing deadline; or, for a
+        flight filed under a long-term application, whether it covers the flight."""
         wf = self.workflow
+        if self.facts.long_term is not None:
+            return self._long_term(request, pending, route)
         ob = who_must_apply(
             wf,
             drone_class=checked.drone_class,
@@ -143,7 +160,7 @@ class WorkflowGate:
         )
         self.obligation = ob
         if not ob.must_apply:
-            return [], [], []  # approved at once; exemption_json() says why
+            return [], list(pending), []  # exemption_json() says why
         missing = missing_items(wf, self.facts.application)
         if missing:
             raise ApplicationIncomplete(missing, wf.contents_rule)
@@ -165,7 +182,58 @@ class WorkflowGate:
             Reason(ReasonCode.APPLICATION_REQUIRED, f.message, rule=f.rule, detail=dict(detail))
             for f in ob.because
         ]
-        return [], out, []
+        return [], [*pending, *out], []
+
+    def _long_term(
+        self, request: FlightRequest, pending: list[Reason], route: Mapping[str, Any] | None
+    ) -> tuple[list[Reason], list[Reason], list[Reason]]:
+        lt = self.long_term
+        if lt is None:
+            return (
+                [
+                    Reason(
+                        ReasonCode.LONG_TERM_MISMATCH,
+                        f"no approved long-term application {self.facts.long_term!r} of this "
+                        "operator",
+                        rule=self.workflow.long_term_rule or self.workflow.application_rule,
+                    )
+                ],
+                [],
+                [],
+            )
+        found = long_term_findings(
+            self.workflow,
+            lt,
+            operator=request.operator_id,
+            departure=self._dt(request.earliest_s),
+            filed_at=self._dt(self.filed_at_s),
+            tz=self.tz,
+            max_height_m=_max_height_m(request),
+            edges=[str(e) for e in route["edges"]] if route and "edges" in route else None,
+            points=_points(request),
+        )
+        if found:
+            return [_reason(f) for f in found], [], []
+        return [], [], []  # the standing approval authorises it: no review
+
+
+def decision_extras(gate: WorkflowGate | None, status: str) -> dict[str, Any]:
+    """What an approved answer adds under a workflow: the ``exemption`` that applied, or the
+    ``long_term`` application it flies under."""
+    if gate is None or status != "approved":
+        return {}
+    if gate.facts.long_term is not None and gate.long_term is not None:
+        rule = gate.workflow.long_term_rule or ""
+        return {
+            "long_term": {
+                "id": gate.long_term.id,
+                "rule": rule,
+                "message": f"filed under long-term application {gate.long_term.id}: "
+                + gate.workflow.rules[rule].summary,
+            }
+        }
+    exemption = exemption_json(gate)
+    return {} if exemption is None else {"exemption": exemption}
 
 
 def exemption_json(gate: WorkflowGate | None) -> dict[str, Any] | None:
@@ -181,6 +249,15 @@ def exemption_json(gate: WorkflowGate | None) -> dict[str, Any] | None:
             "take-off."
         )
     return {"code": "EXEMPT", "rule": ob.exemption.rule, "message": message, "gate": ob.gate}
+
+
+def _points(request: FlightRequest) -> list[tuple[float, float]] | None:
+    route = request.route
+    if isinstance(route, WaypointRoute):
+        return [(float(w[0]), float(w[1])) for w in route.waypoints]
+    if isinstance(route, AreaRoute):
+        return [(float(x), float(y)) for x, y in route.polygon.exterior.coords]
+    return None
 
 
 def _max_height_m(request: FlightRequest) -> float:

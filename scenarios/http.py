@@ -279,7 +279,7 @@ class HttpBackend:
         }
         if d.get("speed_mps") is not None:
             body["speed_mps"] = float(d["speed_mps"])
-        for k in ("task", "operations", "application", "at_own_site"):  # the workflow's fields
+        for k in ("task", "operations", "application", "at_own_site", "long_term"):  # workflow
             if k in d:
                 body[k] = d[k]
         headers = self.operator_keys[drone.operator_id or "OP-SCENARIO"]

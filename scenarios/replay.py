@@ -298,7 +298,8 @@ def _entry(event: Event, kind: str, decision: dict[str, Any], **extra: Any) -> d
 def safety_inputs(
     decisions: Sequence[dict[str, Any]], final: dict[str, str]
 ) -> tuple[list[RouteVolume], list[AreaVolume], set[str]]:
-    """The flown flights' planned volumes and the flights a regulator approved by review."""
+    """The flown flights' planned volumes and the flights a regulator authorised (by review or
+    a long-term application)."""
     routes: list[RouteVolume] = []
     areas: list[AreaVolume] = []
     for fid, d in sorted(final_decisions(decisions).items()):
@@ -320,8 +321,8 @@ def safety_inputs(
     authorised = {
         str(d["flight"])
         for d in decisions
-        if d.get("kind") == "review" and d.get("status") == "approved"
-    }
+        if (d.get("kind") == "review" or d.get("long_term")) and d.get("status") == "approved"
+    }  # approved by a review, or under an approved long-term application
     return routes, areas, authorised
 
 

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from shapely.geometry import shape
+
 from airspace.schedule import active_intervals
 from airspace.workflow import (
+    LongTermApproval,
     Workflow,
     activation_findings,
     readiness_deadline,
@@ -26,8 +29,8 @@ from airspace.workflow import (
     zone_lead_findings,
 )
 from airspace.zones import Zone
-from planner.workflow_gate import WorkflowFacts, WorkflowGate, exemption_json
-from scenarios.format import Event, Scenario, ScenarioError
+from planner.workflow_gate import WorkflowFacts, WorkflowGate, decision_extras
+from scenarios.format import Event, Scenario, ScenarioError, parse_start
 
 
 def scenario_workflow(scenario: Scenario) -> Workflow | None:
@@ -57,6 +60,37 @@ def scenario_grants(scenario: Scenario, workflow: Workflow | None) -> dict[str, 
     return out
 
 
+def scenario_long_term(scenario: Scenario) -> dict[str, LongTermApproval]:
+    """``long_term:`` as approved long-term applications by id: ``{LT-1: {operator,
+    valid_from, valid_until (RFC 3339), corridors: [edge ids] or area: GeoJSON Polygon,
+    upper_m}}`` (a scenario lists the ones a regulator has approved)."""
+    raw = scenario.extra.get("long_term") or {}
+    if not isinstance(raw, Mapping):
+        raise ScenarioError("long_term: expected {id: {operator, valid_from, valid_until, ...}}")
+    out: dict[str, LongTermApproval] = {}
+    for lt_id, d in raw.items():
+        where = f"long_term.{lt_id}"
+        if not isinstance(d, Mapping):
+            raise ScenarioError(f"{where}: expected a mapping")
+        try:
+            valid = [parse_start(d.get(k), f"{where}.{k}") for k in ("valid_from", "valid_until")]
+            area = shape(d["area"]) if d.get("area") else None
+            out[str(lt_id)] = LongTermApproval(
+                str(lt_id),
+                str(d["operator"]),
+                valid[0],
+                valid[1],
+                frozenset(str(c) for c in d.get("corridors") or ()),
+                area,
+                float(d.get("upper_m", 120.0)),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, ScenarioError):
+                raise
+            raise ScenarioError(f"{where}: {e}") from None
+    return out
+
+
 @dataclass
 class _Flight:
     task: str | None = None
@@ -73,6 +107,7 @@ class ReplayWorkflow:
     workflow: Workflow
     scenario: Scenario
     grants: dict[str, frozenset[str]]
+    long_term: dict[str, LongTermApproval] = field(default_factory=dict)
     flights: dict[str, _Flight] = field(default_factory=dict)
 
     @classmethod
@@ -80,7 +115,7 @@ class ReplayWorkflow:
         wf = scenario_workflow(scenario)
         if wf is None:
             return None
-        return cls(wf, scenario, scenario_grants(scenario, wf))
+        return cls(wf, scenario, scenario_grants(scenario, wf), scenario_long_term(scenario))
 
     def _dt(self, t_s: float) -> datetime:
         return (self.scenario.start + timedelta(seconds=float(t_s))).astimezone(
@@ -96,6 +131,7 @@ class ReplayWorkflow:
         facts = WorkflowFacts.from_dict(event.data)
         self.workflow.task(facts.task)
         op = event.request.operator_id or ""
+        lt = None if facts.long_term is None else self.long_term.get(facts.long_term)
         return WorkflowGate(
             self.workflow,
             facts,
@@ -103,6 +139,7 @@ class ReplayWorkflow:
             self.scenario.start,
             self.scenario.deployment.tz,
             event.t_s,
+            long_term=lt if lt is not None and lt.operator == op else None,
         )
 
     def effective_priority(self, event: Event) -> int:
@@ -117,9 +154,7 @@ class ReplayWorkflow:
         if gate.decide_by is not None and decision.get("status") == "pending":
             f.decide_by_s = self._s(gate.decide_by)
         self.flights[flight] = f
-        exemption = exemption_json(gate)
-        if exemption is not None and decision.get("status") == "approved":
-            decision["exemption"] = exemption
+        decision.update(decision_extras(gate, str(decision.get("status"))))
 
     def ready(self, flight: str, t_s: float, departure_s: float | None) -> None:
         f = self._flight(flight)

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, RegulatorUser, SessionDep
 from api.errors import ApiError
-from api.lifecycle import own_flight
+from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
 from api.schemas import Strict
 from api.workflow import audit, service
-from api.workflow.models import FlightWorkflow, TaskGrant
+from api.workflow.models import FlightWorkflow, LongTermApplication, TaskGrant
 
 router = APIRouter(tags=["workflow"])
 
@@ -202,6 +202,71 @@ def list_grants(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
         {"id": g.id, "operator": g.operator_id, "task": g.task, "reason": g.reason}
         for g in session.execute(q).scalars()
     ]
+
+
+class LongTermCreate(Strict):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    corridors: list[str] = Field(default_factory=list, max_length=10_000)
+    area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon")
+    upper_m: float = Field(gt=0, le=10_000)
+    valid_from: str
+    valid_until: str
+    application: dict[str, Any]
+
+    _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: _instant(v)))
+
+
+class LongTermVerdict(Strict):
+    approve: bool
+    comment: str = Field(default="", max_length=2000)
+
+
+def _long_term(r: Any, tz: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "operator": r.operator_id,
+        "corridors": r.corridors,
+        "area": r.area,
+        "upper_m": r.upper_m,
+        "valid_from": service.aware(r.valid_from).astimezone(tz).isoformat(),
+        "valid_until": service.aware(r.valid_until).astimezone(tz).isoformat(),
+        "status": r.status,
+        "comment": r.comment,
+    }
+
+
+@router.post("/long-term", operation_id="long-term-create", status_code=201, responses=ERRORS)
+def create_long_term(
+    body: LongTermCreate, user: CurrentOperator, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Apply for routine flights in fixed airspace for months (approved once by a regulator;
+    each day's flights then name it in ``long_term`` and are filed by 12:00 the day before)."""
+    data = body.model_dump()
+    data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
+    if body.area is not None:
+        polygon_from_geojson(body.area, "area")
+    row = service.apply_long_term(airspace, user, data)
+    return _long_term(row, airspace.deployment.tz)
+
+
+@router.get("/long-term", operation_id="long-term-list", responses=ERRORS)
+def list_long_term(
+    user: CurrentUser, session: SessionDep, airspace: PlannerDep
+) -> list[dict[str, Any]]:
+    """Long-term applications (operators: their own)."""
+    q = select(LongTermApplication).order_by(LongTermApplication.id)
+    if not user.is_regulator:
+        q = q.where(LongTermApplication.operator_id == user.operator_id)
+    return [_long_term(r, airspace.deployment.tz) for r in session.execute(q).scalars()]
+
+
+@router.post("/long-term/{lt_id}/review", operation_id="long-term-review", responses=ERRORS)
+def review_long_term(
+    lt_id: str, body: LongTermVerdict, user: RegulatorUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Approve or deny a long-term application."""
+    row = service.decide_long_term(airspace, user, lt_id, body.approve, body.comment)
+    return _long_term(row, airspace.deployment.tz)
 
 
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)

@@ -14,11 +14,13 @@ from airspace.workflow import (
     CN_WORKFLOW,
     EU_WORKFLOW,
     Deadline,
+    LongTermApproval,
     Workflow,
     activation_findings,
     decision_due,
     filing_findings,
     grant_findings,
+    long_term_findings,
     missing_items,
     readiness_due,
     who_must_apply,
@@ -184,6 +186,41 @@ def test_TASK_GRANT_priority_comes_from_a_granted_task_type():
     )
     assert "above the 800" in f.message
     assert grant_findings(CN_WORKFLOW, task="agricultural", priority=0, granted=set()) == []
+
+
+def test_ART26_LONG_TERM_routine_flights_in_fixed_airspace_file_daily_plans():
+    from shapely.geometry import box
+
+    lt = LongTermApproval(
+        "LT-1",
+        "OP-SF",
+        datetime(2026, 11, 1, tzinfo=BJ),
+        datetime(2027, 2, 1, tzinfo=BJ),
+        corridors=frozenset({"E1", "E2"}),
+        upper_m=100,
+    )
+    ok = dict(operator="OP-SF", departure=DEP, filed_at=DEP - timedelta(hours=22), tz=BJ)
+
+    def codes(approval=lt, **kw):
+        args = ok | {"max_height_m": 90.0, "edges": ["E1", "E2"]} | kw
+        return [(f.code, f.rule) for f in long_term_findings(CN_WORKFLOW, approval, **args)]
+
+    assert codes() == []
+    mismatch = [("LONG_TERM_MISMATCH", "CN-2024-ART26-LONG-TERM")]
+    assert codes(edges=["E1", "E9"]) == mismatch
+    assert codes(operator="OP-JD") == mismatch
+    assert codes(max_height_m=110.0) == mismatch
+    assert codes(departure=datetime(2027, 3, 1, 9, tzinfo=BJ)) == mismatch
+    assert codes(filed_at=DEP - timedelta(hours=20)) == [
+        ("FILING_DEADLINE", "CN-2024-ART26-LONG-TERM")
+    ]
+    area = LongTermApproval(
+        "LT-2", "OP-SF", lt.valid_from, lt.valid_until, area=box(120.0, 36.0, 120.5, 36.5)
+    )
+    assert codes(area, edges=None, points=[(120.1, 36.1), (120.2, 36.2)]) == []
+    assert codes(area, edges=None, points=[(120.1, 36.1), (120.6, 36.2)]) == mismatch
+    assert codes(area, edges=None, points=None) == mismatch  # a corridor route, an area approval
+    assert EU_WORKFLOW.long_term_rule is None
 
 
 # -- the pre-departure gate (Art. 29) -----------------------------------------------------------

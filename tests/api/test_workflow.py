@@ -363,3 +363,65 @@ def test_zones_keep_their_versions_readable_at_any_instant(cn, monkeypatch):
     assert cn.client.get("/v1/zones", headers=cn.h("a")).json() == []
     bad = cn.client.get("/v1/zones", params={"at": "yesterday"}, headers=cn.h("a"))
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "at"
+
+
+def test_a_long_term_application_covers_daily_plans(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    c, op, reg = cn.client, cn.h("a"), cn.h("regulator")
+    area = {
+        "type": "Polygon",
+        "coordinates": [
+            [[120.29, 36.09], [120.33, 36.09], [120.33, 36.11], [120.29, 36.11], [120.29, 36.09]]
+        ],
+    }
+    now = datetime.now(BJ)
+    body = {
+        "id": "LT-A-LINE",
+        "area": area,
+        "upper_m": 100,
+        "valid_from": now.isoformat(),
+        "valid_until": (now + timedelta(days=90)).isoformat(),
+        "application": APPLICATION,
+    }
+    short = c.post("/v1/long-term", json=body | {"application": {}}, headers=op)
+    assert short.status_code == 422 and "organiser" in short.json()["error"]["message"]
+    assert c.post("/v1/long-term", json=body, headers=op).json()["status"] == "pending"
+    # Not approved yet: a daily plan under it is refused.
+    dep = day_after_tomorrow()
+    f = file_at(cn, "a", "DR-M1", dep, long_term="LT-A-LINE").json()
+    assert f["status"] == "rejected" and codes(f) == ["LONG_TERM_MISMATCH"]
+    assert (
+        c.post("/v1/long-term/LT-A-LINE/review", json={"approve": True}, headers=op).status_code
+        == 403
+    )
+    ok = c.post("/v1/long-term/LT-A-LINE/review", json={"approve": True}, headers=reg)
+    assert ok.json()["status"] == "approved"
+    f = file_at(cn, "a", "DR-M1", dep, long_term="LT-A-LINE").json()
+    assert f["status"] == "approved" and f["reasons"] == [], f  # no review for the daily plan
+    assert (
+        f["long_term"]["id"] == "LT-A-LINE" and f["long_term"]["rule"] == "CN-2024-ART26-LONG-TERM"
+    )
+    # Out of its area, or filed after 12:00 the day before.
+    away = file_at(cn, "a", "DR-M1", dep, long_term="LT-A-LINE", route={"waypoints": NORTH_FAR})
+    assert (
+        codes(away.json()) == ["LONG_TERM_MISMATCH"]
+        and "leaves its area" in away.json()["reasons"][0]["message"]
+    )
+    late = cn.fly("a", "DR-M1", EAST, start_in_s=3600 * 3, long_term="LT-A-LINE").json()
+    assert (
+        codes(late) == ["FILING_DEADLINE"]
+        and late["reasons"][0]["rule"] == "CN-2024-ART26-LONG-TERM"
+    )
+    # Another operator cannot use it.
+    cn.drone("b", "DR-B1")
+    other = file_at(cn, "b", "DR-B1", dep, long_term="LT-A-LINE").json()
+    assert codes(other) == ["LONG_TERM_MISMATCH"]
+    assert [x["id"] for x in c.get("/v1/long-term", headers=cn.h("b")).json()] == []
+
+
+NORTH_FAR = [
+    [120.31, 36.12, 0.0],
+    [120.31, 36.12, 60.0],
+    [120.31, 36.14, 60.0],
+    [120.31, 36.14, 0.0],
+]

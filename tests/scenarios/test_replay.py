@@ -126,6 +126,11 @@ def test_morning_peak_delays_but_stays_separated():
     assert m["approved"] > 80 and m["delay_s"]["delayed"] > 0 and m["delay_s"]["max"] > 0
     assert m["peak_airborne"] > 10
     assert m["safety"]["ok"] and m["safety"]["conflicts"] == 0
+    # Filed the day before; the port-hub flights fly under their operators' long-term
+    # applications (approved at once), every other one is exempt.
+    lt = [d for d in doc["decisions"] if d.get("long_term")]
+    assert len(lt) == 15 and all(d["long_term"]["id"].endswith("-QIANWAN") for d in lt)
+    assert m["approved"] == m["requests"] and doc["errors"] == []
     approved = [d for d in doc["decisions"] if d["kind"] == "request" and d["status"] == "approved"]
     for d in approved:
         assert d["trajectory"][0][3] == pytest.approx(d["departure"])

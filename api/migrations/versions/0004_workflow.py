@@ -1,5 +1,5 @@
 """The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
-and their reports, zone versions.
+and their reports, zone versions, long-term applications.
 
 Revision ID: 0004
 Revises: 0001
@@ -106,9 +106,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_zone_versions_zone_id", "zone_versions", ["zone_id"])
     op.create_index("ix_zone_versions_published_at", "zone_versions", ["published_at"])
+    op.create_table(
+        "long_term_applications",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("operator_id", sa.String(64), sa.ForeignKey("operators.id"), nullable=False),
+        sa.Column("corridors", sa.JSON(), nullable=False),
+        sa.Column("area", sa.JSON(), nullable=True),
+        sa.Column("upper_m", sa.Float(), nullable=False),
+        sa.Column("valid_from", TS, nullable=False),
+        sa.Column("valid_until", TS, nullable=False),
+        sa.Column("application", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+    )
+    op.create_index(
+        "ix_long_term_applications_operator_id", "long_term_applications", ["operator_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("long_term_applications")
     op.drop_table("zone_versions")
     op.drop_table("flight_reports")
     op.drop_table("flight_workflow")
