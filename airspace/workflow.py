@@ -25,6 +25,7 @@ official text before citing them in a legal document.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -160,6 +161,9 @@ class Workflow:
     long_term_rule : str or None
         Long-term applications for routine flights in fixed airspace (``None``: none); each
         day's flights are then filed by ``long_term_filing``.
+    zone_interval_rule : str or None
+        Requests entering an authorisation zone are filed at least the zone authority's
+        ED-318 ``intervalBefore`` ahead of departure.
     """
 
     code: str
@@ -189,6 +193,7 @@ class Workflow:
     report_within_s: float = math.inf
     long_term_rule: str | None = None
     long_term_filing: Deadline | None = None
+    zone_interval_rule: str | None = None
     base_ceiling_m: float = 120.0
 
     def __post_init__(self) -> None:
@@ -205,6 +210,7 @@ class Workflow:
             self.readiness.rule if self.readiness else None,
             self.long_term_rule,
             self.long_term_filing.rule if self.long_term_filing else None,
+            self.zone_interval_rule,
         ):
             if extra:
                 cited.add(extra)
@@ -643,6 +649,68 @@ def long_term_findings(
     return []
 
 
+_DURATION = re.compile(
+    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def duration_s(text: str) -> float:
+    """Seconds of an ISO 8601 duration without years or months (ED-318 ``intervalBefore``).
+
+    Examples
+    --------
+    >>> duration_s("P10DT00H"), duration_s("PT24H"), duration_s("PT30M")
+    (864000.0, 86400.0, 1800.0)
+    """
+    m = _DURATION.match(str(text).strip().upper())
+    if m is None or str(text).strip().upper() in ("P", "PT"):
+        raise ValueError(
+            f"not an ISO 8601 duration in weeks, days, hours, minutes, seconds: {text!r}"
+        )
+    parts = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
+    return (
+        parts["w"] * 604800.0
+        + parts["d"] * 86400.0
+        + parts["h"] * 3600.0
+        + parts["m"] * 60.0
+        + parts["s"]
+    )
+
+
+def interval_before_findings(
+    workflow: Workflow, *, zone: str, interval: str, filed_at: datetime, departure: datetime
+) -> list[Finding]:
+    """``ZONE_INTERVAL_BEFORE`` when a request enters an authorisation zone later than its
+    authority's ``intervalBefore`` allows (an unreadable duration is reported as such).
+
+    Examples
+    --------
+    >>> dep = datetime(2026, 12, 10, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    >>> [f.code for f in interval_before_findings(CN_WORKFLOW, zone="Z", interval="P10DT00H",
+    ...     filed_at=dep - timedelta(days=3), departure=dep)]
+    ['ZONE_INTERVAL_BEFORE']
+    """
+    if workflow.zone_interval_rule is None:
+        return []
+    try:
+        need_s = duration_s(interval)
+    except ValueError as e:
+        return [Finding("ZONE_INTERVAL_BEFORE", workflow.zone_interval_rule, f"zone {zone}: {e}")]
+    due = departure - timedelta(seconds=need_s)
+    if filed_at <= due:
+        return []
+    return [
+        Finding(
+            "ZONE_INTERVAL_BEFORE",
+            workflow.zone_interval_rule,
+            f"zone {zone}'s authority wants requests {interval} ahead "
+            f"(by {due.isoformat()} for this departure)",
+            {"zone": zone, "interval_before": interval, "due": due.isoformat()},
+        )
+    ]
+
+
 def _rules(*rules: Rule) -> Mapping[str, Rule]:
     return MappingProxyType({r.code: r for r in rules})
 
@@ -809,6 +877,12 @@ CN_WORKFLOW = Workflow(
             _cn("第二十条 (Art. 20)"),
         ),
         Rule(
+            "CN-2024-ED318-INTERVAL-BEFORE",
+            "A request entering an authorisation zone is filed at least the zone authority's "
+            "intervalBefore (EUROCAE ED-318) ahead of departure.",
+            _cn("第二十六条 (Art. 26), with EUROCAE ED-318 UASZone authority.intervalBefore"),
+        ),
+        Rule(
             "CN-2024-ART40-REPORTS",
             "Completion is reported after landing; abnormal events within 24 hours.",
             _cn("第四十条 (Art. 40)"),
@@ -914,6 +988,7 @@ CN_WORKFLOW = Workflow(
     zone_emergency_lead_s=1800.0,
     report_rule="CN-2024-ART40-REPORTS",
     report_within_s=86400.0,
+    zone_interval_rule="CN-2024-ED318-INTERVAL-BEFORE",
     long_term_rule="CN-2024-ART26-LONG-TERM",
     long_term_filing=Deadline("CN-2024-ART26-LONG-TERM", days_before=1, local_time=time(12)),
 )
@@ -962,6 +1037,12 @@ EU_WORKFLOW = Workflow(
             "Implementing Regulation (EU) 2021/664 Art. 9",
         ),
         Rule(
+            "EU-2021-664-INTERVAL-BEFORE",
+            "A request entering a geographical zone that needs authorisation is filed at least "
+            "its authority's intervalBefore (EUROCAE ED-318) ahead.",
+            "Implementing Regulation (EU) 2019/947 Art. 15; EUROCAE ED-318",
+        ),
+        Rule(
             "EU-2021-664-ACTIVATION",
             "A UAS flight authorisation is activated before the flight starts and within its "
             "authorised time.",
@@ -990,6 +1071,7 @@ EU_WORKFLOW = Workflow(
     filing=MappingProxyType({u: Deadline("EU-2019-NO-DEADLINE") for u in URGENCIES}),
     decision=MappingProxyType({u: Deadline("EU-2019-NO-DEADLINE") for u in URGENCIES}),
     grant_rule="EU-2019-PRIORITY",
+    zone_interval_rule="EU-2021-664-INTERVAL-BEFORE",
     activation_rule="EU-2021-664-ACTIVATION",
     activation_early_s=600.0,
     activation_late_s=600.0,

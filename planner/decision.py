@@ -849,6 +849,7 @@ class Planner:
                 ReasonCode.ZONE_REQ_AUTHORISATION,
                 f"the flight enters zone {z} ({self._zones[z].name or z}), which needs authorisation",
                 zone=z,
+                detail=_interval_before(self._zones[z]),
             )
             for z in zones
         ]
@@ -942,3 +943,22 @@ class Planner:
                 self._unfile(other)
                 queue.append((other, cascade))
         return changes
+
+
+def _interval_before(zone: Zone) -> dict[str, Any]:
+    """ED-318 ``authority.intervalBefore`` of an authorisation zone (how long before the flight
+    its authority wants the request), as ``{"interval_before": "P10DT00H"}``; the workflow
+    enforces it (:mod:`planner.workflow_gate`)."""
+    for a in zone.authority:
+        if (
+            isinstance(a, dict)
+            and a.get("intervalBefore")
+            and a.get("purpose")
+            in (
+                None,
+                "AUTHORIZATION",
+                "AUTHORISATION",
+            )
+        ):
+            return {"interval_before": str(a["intervalBefore"])}
+    return {}

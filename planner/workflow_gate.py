@@ -33,6 +33,7 @@ from airspace.workflow import (
     decision_due,
     filing_findings,
     grant_findings,
+    interval_before_findings,
     long_term_findings,
     missing_items,
     who_must_apply,
@@ -159,6 +160,20 @@ class WorkflowGate:
             at_own_site=self.facts.at_own_site,
         )
         self.obligation = ob
+        late_for_zone = [
+            _reason(f)
+            for r in pending
+            if r.code == ReasonCode.ZONE_REQ_AUTHORISATION and r.detail.get("interval_before")
+            for f in interval_before_findings(
+                wf,
+                zone=r.zone or "",
+                interval=str(r.detail["interval_before"]),
+                filed_at=self._dt(self.filed_at_s),
+                departure=self._dt(request.earliest_s),
+            )
+        ]
+        if late_for_zone:
+            return late_for_zone, [], []
         if not ob.must_apply:
             return [], list(pending), []  # exemption_json() says why
         missing = missing_items(wf, self.facts.application)
