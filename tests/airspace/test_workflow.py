@@ -20,6 +20,7 @@ from airspace.workflow import (
     decision_due,
     filing_findings,
     grant_findings,
+    interval_before_findings,
     long_term_findings,
     missing_items,
     readiness_due,
@@ -299,6 +300,25 @@ def test_ART20_ZONE_LEAD_24_hours_or_30_minutes_in_an_emergency():
         ("ZONE_LEAD_TIME", "CN-2024-ART20-ZONE-LEAD")
     ]
     assert codes(timedelta(0), "   ") != []  # a blank reason is no reason
+
+
+def test_ED318_INTERVAL_BEFORE_of_authorisation_zones():
+    def codes(filed_before, interval="P10DT00H", wf=CN_WORKFLOW):
+        return [
+            (f.code, f.rule)
+            for f in interval_before_findings(
+                wf, zone="CH-SFO", interval=interval, filed_at=DEP - filed_before, departure=DEP
+            )
+        ]
+
+    assert codes(timedelta(days=10)) == []
+    late = [("ZONE_INTERVAL_BEFORE", "CN-2024-ED318-INTERVAL-BEFORE")]
+    assert codes(timedelta(days=9, hours=23)) == late
+    assert codes(timedelta(days=1), "PT24H") == [] and codes(timedelta(hours=23), "PT24H") == late
+    assert codes(timedelta(days=99), "ten days") == late  # unreadable: said so, not ignored
+    assert codes(timedelta(0), wf=EU_WORKFLOW) == [
+        ("ZONE_INTERVAL_BEFORE", "EU-2021-664-INTERVAL-BEFORE")
+    ]
 
 
 def test_ART40_REPORTS_abnormal_events_within_24_hours():
