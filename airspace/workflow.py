@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from types import MappingProxyType
@@ -164,6 +164,9 @@ class Workflow:
     zone_interval_rule : str or None
         Requests entering an authorisation zone are filed at least the zone authority's
         ED-318 ``intervalBefore`` ahead of departure.
+    documents : mapping of str to str
+        Registry documents (kind -> rule): an expired one refuses every filing; a missing one
+        refuses a flight that must apply.
     """
 
     code: str
@@ -194,6 +197,7 @@ class Workflow:
     long_term_rule: str | None = None
     long_term_filing: Deadline | None = None
     zone_interval_rule: str | None = None
+    documents: Mapping[str, str] = field(default_factory=dict)
     base_ceiling_m: float = 120.0
 
     def __post_init__(self) -> None:
@@ -211,6 +215,7 @@ class Workflow:
             self.long_term_rule,
             self.long_term_filing.rule if self.long_term_filing else None,
             self.zone_interval_rule,
+            *self.documents.values(),
         ):
             if extra:
                 cited.add(extra)
@@ -711,6 +716,55 @@ def interval_before_findings(
     ]
 
 
+def document_findings(
+    workflow: Workflow,
+    documents: Mapping[str, Sequence[tuple[datetime, datetime]]],
+    *,
+    at: datetime,
+    must_apply: bool,
+) -> list[Finding]:
+    """``DOCUMENT_EXPIRED`` / ``DOCUMENT_MISSING`` for the registry documents a flight needs.
+
+    ``documents`` maps a kind to the validity periods registered for the operator and drone.
+    A kind with periods none of which covers ``at`` is expired (refused for every flight); a
+    kind with none is missing (refused only for a flight that must apply).
+
+    Examples
+    --------
+    >>> tz = ZoneInfo("Asia/Shanghai")
+    >>> at = datetime(2026, 12, 1, 9, tzinfo=tz)
+    >>> old = [(datetime(2025, 1, 1, tzinfo=tz), datetime(2026, 1, 1, tzinfo=tz))]
+    >>> [f.code for f in document_findings(CN_WORKFLOW, {"insurance": old}, at=at,
+    ...     must_apply=False)]
+    ['DOCUMENT_EXPIRED']
+    """
+    out = []
+    for kind, rule in workflow.documents.items():
+        periods = documents.get(kind) or ()
+        if not periods:
+            if must_apply:
+                out.append(
+                    Finding(
+                        "DOCUMENT_MISSING",
+                        rule,
+                        f"no {kind.replace('_', ' ')} is registered (POST /v1/documents)",
+                        {"document": kind},
+                    )
+                )
+        elif not any(lo <= at <= hi for lo, hi in periods):
+            last = max(hi for _lo, hi in periods)
+            out.append(
+                Finding(
+                    "DOCUMENT_EXPIRED",
+                    rule,
+                    f"the {kind.replace('_', ' ')} is not valid on {at.date().isoformat()} "
+                    f"(the latest ran until {last.date().isoformat()})",
+                    {"document": kind},
+                )
+            )
+    return out
+
+
 def _rules(*rules: Rule) -> Mapping[str, Rule]:
     return MappingProxyType({r.code: r for r in rules})
 
@@ -883,6 +937,26 @@ CN_WORKFLOW = Workflow(
             _cn("第二十六条 (Art. 26), with EUROCAE ED-318 UASZone authority.intervalBefore"),
         ),
         Rule(
+            "CN-2024-REGISTRY-DRONE",
+            "Civil drones carry real-name registration (实名登记) before they fly.",
+            _cn("第八条至第十七条 (Art. 8-17)"),
+        ),
+        Rule(
+            "CN-2024-REGISTRY-OPERATOR",
+            "Operators of flights that need an application hold a valid operator certificate.",
+            _cn("第八条至第十七条 (Art. 8-17)"),
+        ),
+        Rule(
+            "CN-2024-REGISTRY-INSURANCE",
+            "Operators of civil drones hold valid third-party liability insurance.",
+            _cn("第八条至第十七条 (Art. 8-17)"),
+        ),
+        Rule(
+            "CN-2024-REGISTRY-PILOT",
+            "Pilots of flights that need an application hold a valid licence.",
+            _cn("第八条至第十七条 (Art. 8-17)"),
+        ),
+        Rule(
             "CN-2024-ART40-REPORTS",
             "Completion is reported after landing; abnormal events within 24 hours.",
             _cn("第四十条 (Art. 40)"),
@@ -989,6 +1063,14 @@ CN_WORKFLOW = Workflow(
     report_rule="CN-2024-ART40-REPORTS",
     report_within_s=86400.0,
     zone_interval_rule="CN-2024-ED318-INTERVAL-BEFORE",
+    documents=MappingProxyType(
+        {
+            "drone_registration": "CN-2024-REGISTRY-DRONE",
+            "operator_certificate": "CN-2024-REGISTRY-OPERATOR",
+            "insurance": "CN-2024-REGISTRY-INSURANCE",
+            "pilot_licence": "CN-2024-REGISTRY-PILOT",
+        }
+    ),
     long_term_rule="CN-2024-ART26-LONG-TERM",
     long_term_filing=Deadline("CN-2024-ART26-LONG-TERM", days_before=1, local_time=time(12)),
 )

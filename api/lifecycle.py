@@ -286,7 +286,7 @@ def flight_job(
             req = replace(request_from_dict(event, drone_from_row(drone_row)), operator_id=op)
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None
-        gate = None if facts is None else workflow.gate_for(state, s, op, facts)
+        gate = None if facts is None else workflow.gate_for(state, s, op, facts, body.drone)
         try:
             decision, changes = state.planner.decide(req, state.now_s(), gate=gate)
         except ApplicationIncomplete as e:  # raised before the planner changed anything

@@ -31,6 +31,7 @@ from airspace.workflow import (
     Obligation,
     Workflow,
     decision_due,
+    document_findings,
     filing_findings,
     grant_findings,
     interval_before_findings,
@@ -111,6 +112,9 @@ class WorkflowGate:
     long_term : LongTermApproval or None
         The approved long-term application ``facts.long_term`` names (``None``: unknown or not
         approved; the caller looks it up).
+    documents : mapping or None
+        Registry documents of the operator and the drone: kind -> validity periods (``None``:
+        the registry is not consulted, e.g. a replay).
 
     After :meth:`after` ran, ``obligation`` and ``decide_by`` tell what was found.
     """
@@ -122,6 +126,7 @@ class WorkflowGate:
     tz: ZoneInfo
     filed_at_s: float
     long_term: LongTermApproval | None = None
+    documents: Mapping[str, list[tuple[datetime, datetime]]] | None = None
     obligation: Obligation | None = field(default=None, init=False)
     decide_by: datetime | None = field(default=None, init=False)
 
@@ -174,11 +179,18 @@ class WorkflowGate:
         ]
         if late_for_zone:
             return late_for_zone, [], []
+        if ob.must_apply:
+            missing = missing_items(wf, self.facts.application)
+            if missing:
+                raise ApplicationIncomplete(missing, wf.contents_rule)
+        if self.documents is not None:
+            docs = document_findings(
+                wf, self.documents, at=self._dt(request.earliest_s), must_apply=ob.must_apply
+            )
+            if docs:
+                return [_reason(f) for f in docs], [], []
         if not ob.must_apply:
             return [], list(pending), []  # exemption_json() says why
-        missing = missing_items(wf, self.facts.application)
-        if missing:
-            raise ApplicationIncomplete(missing, wf.contents_rule)
         departure = self._dt(request.earliest_s)
         late = filing_findings(
             wf,

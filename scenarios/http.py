@@ -237,6 +237,14 @@ class HttpBackend:
                 self._call("POST", "/v1/zones/upload", json=doc, params={"replace": "true"})
             else:
                 self._put_zone(dict(src.inline or {}))
+        for op, docs in sorted((self.scenario.extra.get("documents") or {}).items()):
+            for d in docs:
+                body = {
+                    k: (v.isoformat() if hasattr(v, "isoformat") else str(v))
+                    for k, v in d.items()
+                    if v is not None
+                }
+                self._call("POST", "/v1/documents", json=body | {"operator": op})
         grants = self.scenario.extra.get("grants") or {}
         for op, tasks in sorted(grants.items()):
             if op not in self.operator_keys:

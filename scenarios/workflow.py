@@ -60,6 +60,37 @@ def scenario_grants(scenario: Scenario, workflow: Workflow | None) -> dict[str, 
     return out
 
 
+def scenario_documents(
+    scenario: Scenario, workflow: Workflow | None
+) -> dict[str, list[dict[str, Any]]]:
+    """``documents:`` as operator -> registry documents (``kind``, ``number``, ``valid_from``,
+    ``valid_until`` in RFC 3339, ``drone`` for a drone registration), as the API's
+    ``POST /v1/documents`` takes them. Under a workflow the registry is always consulted: an
+    operator without documents cannot file a flight that must apply."""
+    raw = scenario.extra.get("documents") or {}
+    if not isinstance(raw, Mapping):
+        raise ScenarioError("documents: expected {operator: [{kind, number, valid_from, ...}]}")
+    kinds = list(workflow.documents) if workflow is not None else []
+    out: dict[str, list[dict[str, Any]]] = {}
+    for op, docs in raw.items():
+        if not isinstance(docs, list):
+            raise ScenarioError(f"documents.{op}: expected a list")
+        for k, d in enumerate(docs):
+            where = f"documents.{op}[{k}]"
+            if not isinstance(d, Mapping) or d.get("kind") not in kinds:
+                raise ScenarioError(f"{where}.kind: expected one of {kinds}")
+            out.setdefault(str(op), []).append(
+                {
+                    "kind": str(d["kind"]),
+                    "number": str(d.get("number", "")),
+                    "drone": None if d.get("drone") is None else str(d["drone"]),
+                    "valid_from": parse_start(d.get("valid_from"), f"{where}.valid_from"),
+                    "valid_until": parse_start(d.get("valid_until"), f"{where}.valid_until"),
+                }
+            )
+    return out
+
+
 def scenario_long_term(scenario: Scenario) -> dict[str, LongTermApproval]:
     """``long_term:`` as approved long-term applications by id: ``{LT-1: {operator,
     valid_from, valid_until (RFC 3339), corridors: [edge ids] or area: GeoJSON Polygon,
@@ -108,6 +139,7 @@ class ReplayWorkflow:
     scenario: Scenario
     grants: dict[str, frozenset[str]]
     long_term: dict[str, LongTermApproval] = field(default_factory=dict)
+    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     flights: dict[str, _Flight] = field(default_factory=dict)
 
     @classmethod
@@ -115,7 +147,13 @@ class ReplayWorkflow:
         wf = scenario_workflow(scenario)
         if wf is None:
             return None
-        return cls(wf, scenario, scenario_grants(scenario, wf), scenario_long_term(scenario))
+        return cls(
+            wf,
+            scenario,
+            scenario_grants(scenario, wf),
+            scenario_long_term(scenario),
+            scenario_documents(scenario, wf),
+        )
 
     def _dt(self, t_s: float) -> datetime:
         return (self.scenario.start + timedelta(seconds=float(t_s))).astimezone(
@@ -140,7 +178,16 @@ class ReplayWorkflow:
             self.scenario.deployment.tz,
             event.t_s,
             long_term=lt if lt is not None and lt.operator == op else None,
+            documents=self._documents(op, event.request.drone.id),
         )
+
+    def _documents(self, operator: str, drone: str) -> dict[str, list[tuple[datetime, datetime]]]:
+        out: dict[str, list[tuple[datetime, datetime]]] = {}
+        for d in self.documents.get(operator, []):
+            if d.get("drone") not in (None, drone):
+                continue
+            out.setdefault(d["kind"], []).append((d["valid_from"], d["valid_until"]))
+        return out
 
     def effective_priority(self, event: Event) -> int:
         """Priority from the task type unless the request asks for less (as the API does)."""

@@ -17,7 +17,12 @@ from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
 from api.schemas import Strict
 from api.workflow import audit, service
-from api.workflow.models import FlightWorkflow, LongTermApplication, TaskGrant
+from api.workflow.models import (
+    FlightWorkflow,
+    LongTermApplication,
+    RegistryDocument,
+    TaskGrant,
+)
 
 router = APIRouter(tags=["workflow"])
 
@@ -267,6 +272,53 @@ def review_long_term(
     """Approve or deny a long-term application."""
     row = service.decide_long_term(airspace, user, lt_id, body.approve, body.comment)
     return _long_term(row, airspace.deployment.tz)
+
+
+class DocumentCreate(Strict):
+    kind: str = Field(
+        description="drone_registration, operator_certificate, insurance, pilot_licence"
+    )
+    number: str = Field(min_length=1, max_length=100)
+    valid_from: str
+    valid_until: str
+    drone: str | None = Field(default=None, max_length=64, description="drone registrations only")
+    operator: str | None = Field(default=None, max_length=64, description="regulators only")
+
+    _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: _instant(v)))
+
+
+def _document(d: Any, tz: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "operator": d.operator_id,
+        "drone": d.drone_id,
+        "kind": d.kind,
+        "number": d.number,
+        "valid_from": service.aware(d.valid_from).astimezone(tz).isoformat(),
+        "valid_until": service.aware(d.valid_until).astimezone(tz).isoformat(),
+    }
+
+
+@router.post("/documents", operation_id="documents-create", status_code=201, responses=ERRORS)
+def create_document(
+    body: DocumentCreate, user: CurrentUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Register a certificate, insurance, pilot licence or drone registration with its validity;
+    an expired one refuses filing, a missing one refuses a flight that must apply."""
+    data = body.model_dump()
+    data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
+    return _document(service.add_document(airspace, user, data), airspace.deployment.tz)
+
+
+@router.get("/documents", operation_id="documents-list", responses=ERRORS)
+def list_documents(
+    user: CurrentUser, session: SessionDep, airspace: PlannerDep
+) -> list[dict[str, Any]]:
+    """Registry documents (operators: their own)."""
+    q = select(RegistryDocument).order_by(RegistryDocument.id)
+    if not user.is_regulator:
+        q = q.where(RegistryDocument.operator_id == user.operator_id)
+    return [_document(d, airspace.deployment.tz) for d in session.execute(q).scalars()]
 
 
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)

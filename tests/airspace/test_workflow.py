@@ -18,6 +18,7 @@ from airspace.workflow import (
     Workflow,
     activation_findings,
     decision_due,
+    document_findings,
     filing_findings,
     grant_findings,
     interval_before_findings,
@@ -319,6 +320,31 @@ def test_ED318_INTERVAL_BEFORE_of_authorisation_zones():
     assert codes(timedelta(0), wf=EU_WORKFLOW) == [
         ("ZONE_INTERVAL_BEFORE", "EU-2021-664-INTERVAL-BEFORE")
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [
+        ("drone_registration", "CN-2024-REGISTRY-DRONE"),
+        ("operator_certificate", "CN-2024-REGISTRY-OPERATOR"),
+        ("insurance", "CN-2024-REGISTRY-INSURANCE"),
+        ("pilot_licence", "CN-2024-REGISTRY-PILOT"),
+    ],
+)
+def test_registry_documents_expired_always_missing_when_applying(kind, rule):
+    year = (DEP - timedelta(days=200), DEP + timedelta(days=165))
+    valid = {k: [year] for k in CN_WORKFLOW.documents}
+    assert document_findings(CN_WORKFLOW, valid, at=DEP, must_apply=True) == []
+    lapsed = valid | {kind: [(DEP - timedelta(days=400), DEP - timedelta(days=35))]}
+    (f,) = document_findings(CN_WORKFLOW, lapsed, at=DEP, must_apply=False)
+    assert (f.code, f.rule, f.detail["document"]) == ("DOCUMENT_EXPIRED", rule, kind)
+    assert "2026-10-27" in f.message  # when the latest one ran out
+    # A renewed document counts again; a missing one matters only when the flight applies.
+    assert document_findings(CN_WORKFLOW, lapsed | {kind: [year]}, at=DEP, must_apply=True) == []
+    missing = {k: v for k, v in valid.items() if k != kind}
+    assert document_findings(CN_WORKFLOW, missing, at=DEP, must_apply=False) == []
+    (f,) = document_findings(CN_WORKFLOW, missing, at=DEP, must_apply=True)
+    assert (f.code, f.rule) == ("DOCUMENT_MISSING", rule)
 
 
 def test_ART40_REPORTS_abnormal_events_within_24_hours():

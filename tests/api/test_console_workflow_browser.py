@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict]]:
     """``qingkong serve --demo`` (workflow ``cn``, the Qingdao default) with one pending
-    application of a medium drone for the day after tomorrow."""
+    application of a medium drone (its registry documents valid) for the day after tomorrow."""
     tmp = tmp_path_factory.mktemp("console-workflow")
     port = free_port()
     log = tmp / "server.log"
@@ -47,6 +47,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             "capabilities": ["remote_id", "geofencing", "manual_takeover"],
         }
         assert httpx.post(f"{base}/v1/drones", json=drone, headers=op).status_code == 201
+        now = datetime.now(SHANGHAI)
+        for i, doc in enumerate(
+            [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
+            + [{"kind": "drone_registration", "drone": "DR-M1"}]
+        ):
+            doc |= {
+                "number": f"DOC-{i}",
+                "valid_from": (now - timedelta(days=30)).isoformat(),
+                "valid_until": (now + timedelta(days=365)).isoformat(),
+            }
+            assert httpx.post(f"{base}/v1/documents", json=doc, headers=op).status_code == 201
         day = datetime.now(SHANGHAI).date() + timedelta(days=2)
         dep = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
         body = {

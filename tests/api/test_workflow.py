@@ -28,6 +28,20 @@ def cn(db_url: str):
     svc.app.state.store.dispose()
 
 
+def documents(svc: Service, who: str, *drones: str, valid_until: datetime | None = None) -> None:
+    """Register an operator's certificate, insurance and pilot licence and its drones'
+    real-name registrations (valid from a year ago to next year unless told)."""
+    now = datetime.now(BJ)
+    until = (valid_until or now + timedelta(days=365)).isoformat()
+    since = (now - timedelta(days=365)).isoformat()
+    bodies = [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
+    bodies += [{"kind": "drone_registration", "drone": d} for d in drones]
+    for i, b in enumerate(bodies):
+        b |= {"number": f"DOC-{who}-{i}", "valid_from": since, "valid_until": until}
+        r = svc.client.post("/v1/documents", json=b, headers=svc.h(who))
+        assert r.status_code == 201, r.text
+
+
 def day_after_tomorrow(hour: int = 9) -> datetime:
     """A Beijing-time departure whose 12:00-the-day-before deadline is still ahead."""
     d = datetime.now(BJ).date() + timedelta(days=2)
@@ -65,6 +79,7 @@ def test_a_light_drone_in_suitable_airspace_is_approved_at_once_naming_its_exemp
 
 def test_filed_minutes_before_departure_an_application_is_rejected_with_FILING_DEADLINE(cn):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     r = cn.fly("a", "DR-M1", EAST, application=APPLICATION)
     assert r.status_code == 201, r.text
     f = r.json()
@@ -76,6 +91,7 @@ def test_filed_minutes_before_departure_an_application_is_rejected_with_FILING_D
 
 def test_a_missing_application_is_a_422_naming_the_items(cn):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     app = dict(APPLICATION)
     del app["pilot_certificate"], app["c2_link"]
     r = file_at(cn, "a", "DR-M1", day_after_tomorrow(), application=app)
@@ -94,6 +110,7 @@ def test_a_missing_application_is_a_422_naming_the_items(cn):
 
 def test_a_trigger_makes_a_light_drone_apply(cn):
     cn.drone("a", "DR-A1")
+    documents(cn, "a", "DR-A1")
     r = file_at(cn, "a", "DR-A1", day_after_tomorrow(), operations=["swarm"])
     assert r.status_code == 422 and "application" in r.json()["error"]["message"]
     f = file_at(
@@ -126,6 +143,7 @@ def test_priority_comes_from_a_granted_task_type(cn):
 
 def test_emergency_tasks_apply_30_minutes_before_take_off(cn):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     body = {"operator": "OP-A", "task": "medical_rescue"}
     cn.client.post("/v1/grants", json=body, headers=cn.h("regulator"))
     late = cn.fly(
@@ -147,6 +165,7 @@ def test_emergency_tasks_apply_30_minutes_before_take_off(cn):
 
 def test_the_review_queue_sorts_by_deadline_and_flags_overdue(cn):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     later = file_at(
         cn, "a", "DR-M1", day_after_tomorrow() + timedelta(days=1), application=APPLICATION
     )
@@ -161,6 +180,7 @@ def test_the_review_queue_sorts_by_deadline_and_flags_overdue(cn):
 
 def test_the_pre_departure_gate_confirms_before_activation(cn, monkeypatch):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     dep = day_after_tomorrow()
     f = file_at(cn, "a", "DR-M1", dep, application=APPLICATION).json()
     fid = f["flight"]
@@ -367,6 +387,7 @@ def test_zones_keep_their_versions_readable_at_any_instant(cn, monkeypatch):
 
 def test_a_long_term_application_covers_daily_plans(cn):
     cn.drone("a", "DR-M1", **MEDIUM)
+    documents(cn, "a", "DR-M1")
     c, op, reg = cn.client, cn.h("a"), cn.h("regulator")
     area = {
         "type": "Polygon",
@@ -425,3 +446,38 @@ NORTH_FAR = [
     [120.31, 36.14, 60.0],
     [120.31, 36.14, 0.0],
 ]
+
+
+def test_registry_documents_refuse_filing_by_name(cn):
+    cn.drone("a", "DR-M1", **MEDIUM)
+    cn.drone("a", "DR-A1")
+    dep = day_after_tomorrow()
+    # Nothing registered: a flight that must apply is refused, naming the documents.
+    f = file_at(cn, "a", "DR-M1", dep, application=APPLICATION).json()
+    assert f["status"] == "rejected" and set(codes(f)) == {"DOCUMENT_MISSING"}
+    assert {r["document"] for r in f["reasons"]} == {
+        "drone_registration",
+        "operator_certificate",
+        "insurance",
+        "pilot_licence",
+    }
+    assert {r["rule"] for r in f["reasons"]} >= {"CN-2024-REGISTRY-INSURANCE"}
+    # An exempt flight needs none of them ...
+    assert cn.fly("a", "DR-A1", EAST).json()["status"] == "approved"
+    # ... but an expired one refuses every filing.
+    documents(cn, "a", "DR-M1", valid_until=datetime.now(BJ) + timedelta(days=1))
+    f = file_at(cn, "a", "DR-A1", dep).json()
+    assert f["status"] == "rejected" and set(codes(f)) == {"DOCUMENT_EXPIRED"}
+    assert "not valid on" in f["reasons"][0]["message"]
+    bad = cn.client.post(
+        "/v1/documents",
+        json={
+            "kind": "passport",
+            "number": "x",
+            "valid_from": dep.isoformat(),
+            "valid_until": dep.isoformat(),
+        },
+        headers=cn.h("a"),
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "kind"
+    assert cn.client.get("/v1/documents", headers=cn.h("b")).json() == []

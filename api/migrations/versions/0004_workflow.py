@@ -1,5 +1,5 @@
 """The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
-and their reports, zone versions, long-term applications.
+and their reports, zone versions, long-term applications, registry documents.
 
 Revision ID: 0004
 Revises: 0001
@@ -124,9 +124,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_long_term_applications_operator_id", "long_term_applications", ["operator_id"]
     )
+    op.create_table(
+        "registry_documents",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("operator_id", sa.String(64), sa.ForeignKey("operators.id"), nullable=False),
+        sa.Column("drone_id", sa.String(64), nullable=True),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("number", sa.String(100), nullable=False),
+        sa.Column("valid_from", TS, nullable=False),
+        sa.Column("valid_until", TS, nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+    )
+    op.create_index("ix_registry_documents_operator_id", "registry_documents", ["operator_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("registry_documents")
     op.drop_table("long_term_applications")
     op.drop_table("zone_versions")
     op.drop_table("flight_reports")
