@@ -6,7 +6,7 @@ and ``cn``, interleaved in one process so both see the same machine load; and th
     python bench/workflow.py --flights 400 --json
 
 The mix: 80 % light drones (exempt), 20 % medium drones applying with the Art. 27 contents for
-a departure two days ahead (pending). Reports median and p99 filing latency per workflow and
+a departure two days ahead (pending), their registry documents valid. Reports median and p99 filing latency per workflow and
 their ratio to the baseline, and the gate's own median cost.
 """
 
@@ -40,6 +40,7 @@ from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
 from api.store import utcnow  # noqa: E402
+from api.workflow.models import RegistryDocument  # noqa: E402
 from bench.api import OPERATOR, random_request  # noqa: E402
 
 APPLICATION = {k: "bench" for k in CN_APPLICATION_ITEMS}
@@ -65,6 +66,21 @@ def service(url: str, workflow: str, n_drones: int) -> tuple[Any, Principal]:
                     vertical_rate_mps=3.0,
                     capabilities=["remote_id", "geofencing", "manual_takeover"],
                     drone_class="medium" if medium else "light",
+                    created_at=utcnow(),
+                )
+            )
+        since, until = utcnow() - timedelta(days=30), utcnow() + timedelta(days=365)
+        for kind, drone in [
+            (k, None) for k in ("operator_certificate", "insurance", "pilot_licence")
+        ] + [("drone_registration", f"DR-{i:04d}") for i in range(0, n_drones, 5)]:
+            s.add(
+                RegistryDocument(
+                    operator_id=OPERATOR,
+                    drone_id=drone,
+                    kind=kind,
+                    number=f"BENCH-{kind}-{drone}",
+                    valid_from=since,
+                    valid_until=until,
                     created_at=utcnow(),
                 )
             )
