@@ -167,6 +167,9 @@ class Workflow:
     documents : mapping of str to str
         Registry documents (kind -> rule): an expired one refuses every filing; a missing one
         refuses a flight that must apply.
+    unit_rule : str or None
+        Applications go to the competent unit of the control sub-region
+        (:mod:`airspace.units`).
     """
 
     code: str
@@ -198,6 +201,7 @@ class Workflow:
     long_term_filing: Deadline | None = None
     zone_interval_rule: str | None = None
     documents: Mapping[str, str] = field(default_factory=dict)
+    unit_rule: str | None = None
     base_ceiling_m: float = 120.0
 
     def __post_init__(self) -> None:
@@ -216,6 +220,7 @@ class Workflow:
             self.long_term_filing.rule if self.long_term_filing else None,
             self.zone_interval_rule,
             *self.documents.values(),
+            self.unit_rule,
         ):
             if extra:
                 cited.add(extra)
@@ -866,6 +871,12 @@ CN_WORKFLOW = Workflow(
             _cn("第二十六条 (Art. 26)"),
         ),
         Rule(
+            "CN-2024-ART26-COMPETENT-UNIT",
+            "An application goes to the air traffic management unit of the control sub-region "
+            "it flies in; a flight crossing sub-regions goes to the region's unit.",
+            _cn("第二十六条 (Art. 26)"),
+        ),
+        Rule(
             "CN-2024-ART27-CONTENTS",
             "An application names organiser and pilot with their certificates, aircraft type, "
             "number and registration, task nature and flight mode, take-off, landing and "
@@ -1063,6 +1074,7 @@ CN_WORKFLOW = Workflow(
     report_rule="CN-2024-ART40-REPORTS",
     report_within_s=86400.0,
     zone_interval_rule="CN-2024-ED318-INTERVAL-BEFORE",
+    unit_rule="CN-2024-ART26-COMPETENT-UNIT",
     documents=MappingProxyType(
         {
             "drone_registration": "CN-2024-REGISTRY-DRONE",

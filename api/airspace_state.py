@@ -112,6 +112,8 @@ class AirspaceState:
         self.planner: Any = None
         self.workflow: Any = None
         """The flight-activity workflow (:mod:`airspace.workflow`), set by the app."""
+        self.units: Any = None
+        """Competent units by control sub-region (:mod:`airspace.units`), set by the app."""
         self.zones: dict[str, Zone] = {}
         self.applied_seq = 0
         self._dirty = True

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     separation_horizontal_m: float | None = None
     separation_vertical_m: float | None = None
     warmup: bool = True
+    units_path: str | None = None
+    """Control sub-regions and their approving units (GeoJSON; demo mode: Qingdao's,
+    illustrative). Without it every regulator sees the whole queue."""
     workflow: str = "cn"
     """The flight-activity workflow: ``cn`` (China's 2024 regulation, Qingdao's), ``eu`` or
     ``none`` (:mod:`airspace.workflow`)."""

@@ -315,7 +315,9 @@ def flight_job(
         _set_decision(row, dj, _record_json(state, flight_id))
         s.add(row)
         s.flush()
-        workflow.record_filing(s, user, row, gate, facts or workflow.WorkflowFacts())
+        workflow.record_filing(
+            s, user, row, gate, facts or workflow.WorkflowFacts(), getattr(state, "units", None)
+        )
         if row.state in LIVE_STATES:
             state.log_event(s, "flight", flight_id, {"state": row.state})
         apply_changes(s, state, changes)

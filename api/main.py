@@ -25,6 +25,7 @@ from api.config import Settings
 from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.store import Store, utcnow
+from api.workflow.service import workflow_units
 from planner.deconflict import warmup
 
 log = logging.getLogger("qingkong.api")
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separation_v_m=settings.separation_vertical_m,
     )
     airspace.workflow = settings.workflow_obj()
+    airspace.units = workflow_units(settings)
     with store.session() as s:
         airspace.reload(s)
     if settings.warmup:

@@ -60,6 +60,8 @@ class FlightWorkflow(Base):
     )
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     confirmed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    """The competent unit that reviews it (:mod:`airspace.units`)."""
 
 
 class FlightReport(Base):
@@ -124,4 +126,14 @@ class RegistryDocument(Base):
     number: Mapped[str] = mapped_column(String(100))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyUnit(Base):
+    """The unit a regulator key belongs to (it sees and decides that unit's queue)."""
+
+    __tablename__ = "key_units"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(32))
+    assigned_by: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
-from api.deps import CurrentOperator, CurrentUser, PlannerDep, RegulatorUser, SessionDep
+from api.deps import (
+    AdminUser,
+    CurrentOperator,
+    CurrentUser,
+    PlannerDep,
+    RegulatorUser,
+    SessionDep,
+)
 from api.errors import ApiError
 from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
@@ -319,6 +326,31 @@ def list_documents(
     if not user.is_regulator:
         q = q.where(RegistryDocument.operator_id == user.operator_id)
     return [_document(d, airspace.deployment.tz) for d in session.execute(q).scalars()]
+
+
+class UnitAssignment(Strict):
+    user_id: int = Field(ge=1)
+    unit: str = Field(min_length=1, max_length=32)
+
+
+@router.get("/units", operation_id="units-list", responses=ERRORS)
+def list_units(_user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
+    """The control sub-regions and their approving units (``null`` without a units file)."""
+    u = getattr(airspace, "units", None)
+    if u is None:
+        return {"region_unit": None, "units": []}
+    return {
+        "region_unit": u.region_unit,
+        "region_name": u.region_name,
+        "units": [{"unit": a, "name": n} for a, n in zip(u.units, u.names, strict=True)],
+    }
+
+
+@router.post("/units/keys", operation_id="units-assign", responses=ERRORS)
+def assign_unit(body: UnitAssignment, user: AdminUser, airspace: PlannerDep) -> dict[str, Any]:
+    """Bind a regulator key to a unit (admins): it then sees and decides that unit's queue."""
+    row = service.assign_unit(airspace, user, body.user_id, body.unit)
+    return {"user_id": row.user_id, "unit": row.unit}
 
 
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)

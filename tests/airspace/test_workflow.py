@@ -347,6 +347,12 @@ def test_registry_documents_expired_always_missing_when_applying(kind, rule):
     assert (f.code, f.rule) == ("DOCUMENT_MISSING", rule)
 
 
+def test_ART26_COMPETENT_UNIT_is_data_of_the_workflow():
+    # Behaviour: tests/airspace/test_units.py (sub-regions) and tests/api/test_workflow.py (queues).
+    assert CN_WORKFLOW.rules[CN_WORKFLOW.unit_rule].source.endswith("(Art. 26)")
+    assert EU_WORKFLOW.unit_rule is None
+
+
 def test_ART40_REPORTS_abnormal_events_within_24_hours():
     rule = CN_WORKFLOW.rules[CN_WORKFLOW.report_rule]
     assert rule.code == "CN-2024-ART40-REPORTS" and CN_WORKFLOW.report_within_s == 86400.0

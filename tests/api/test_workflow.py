@@ -481,3 +481,63 @@ def test_registry_documents_refuse_filing_by_name(cn):
     )
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "kind"
     assert cn.client.get("/v1/documents", headers=cn.h("b")).json() == []
+
+
+def test_reviews_go_to_the_competent_unit(db_url):
+    from airspace.units import QINGDAO_UNITS_PATH
+    from api.auth import create_user
+
+    svc = make_service(db_url, workflow="cn", units_path=str(QINGDAO_UNITS_PATH))
+    try:
+        with svc.app.state.store.write() as s:
+            east_user, east_key = create_user(s, role="regulator", name="east desk")
+            east_id = east_user.id
+        east = {"Authorization": f"Bearer {east_key}"}
+        r = svc.client.post(
+            "/v1/units/keys", json={"user_id": east_id, "unit": "QD-EAST"}, headers=svc.h("admin")
+        )
+        assert r.status_code == 200, r.text
+        bad = svc.client.post(
+            "/v1/units/keys", json={"user_id": east_id, "unit": "QD-MARS"}, headers=svc.h("admin")
+        )
+        assert bad.status_code == 422 and "QD-EAST" in bad.json()["error"]["message"]
+        svc.drone("a", "DR-M1", **MEDIUM)
+        documents(svc, "a", "DR-M1")
+
+        def hop(lon0: float, lon1: float) -> list[list[float]]:
+            return [[lon0, 36.15, 0], [lon0, 36.15, 80], [lon1, 36.16, 80], [lon1, 36.16, 0]]
+
+        dep = day_after_tomorrow()
+        ids = {}
+        for name, (lon0, lon1), hour in (
+            ("east", (120.40, 120.42), 0),
+            ("west", (120.20, 120.22), 1),
+            ("crossing", (120.28, 120.32), 2),
+        ):
+            f = file_at(
+                svc,
+                "a",
+                "DR-M1",
+                dep + timedelta(hours=hour),
+                application=APPLICATION,
+                route={"waypoints": hop(lon0, lon1)},
+            ).json()
+            assert f["status"] == "pending", f
+            ids[name] = f["flight"]
+        everyone = svc.client.get("/v1/reviews", headers=svc.h("regulator")).json()["items"]
+        assert {i["flight"]: i["unit"] for i in everyone} == {
+            ids["east"]: "QD-EAST",
+            ids["west"]: "QD-WEST",
+            ids["crossing"]: "QD-REGION",
+        }
+        mine = svc.client.get("/v1/reviews", headers=east).json()["items"]
+        assert [i["flight"] for i in mine] == [ids["east"]]
+        other = svc.client.post(f"/v1/reviews/{ids['west']}", json={"approve": True}, headers=east)
+        assert other.status_code == 403 and "QD-WEST" in other.json()["error"]["message"]
+        ok = svc.client.post(f"/v1/reviews/{ids['east']}", json={"approve": True}, headers=east)
+        assert ok.status_code == 200 and ok.json()["state"] == "accepted"
+        units = svc.client.get("/v1/units", headers=svc.h("a")).json()
+        assert units["region_unit"] == "QD-REGION" and len(units["units"]) == 2
+    finally:
+        svc.client.close()
+        svc.app.state.store.dispose()

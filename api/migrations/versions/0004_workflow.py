@@ -1,5 +1,5 @@
 """The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
-and their reports, zone versions, long-term applications, registry documents.
+and their reports, zone versions, long-term applications, registry documents, competent units of keys.
 
 Revision ID: 0004
 Revises: 0001
@@ -79,6 +79,15 @@ def upgrade() -> None:
         sa.Column("expected_takeoff", TS, nullable=True),
         sa.Column("confirmed_at", TS, nullable=True),
         sa.Column("confirmed_by", sa.Integer(), nullable=True),
+        sa.Column("unit", sa.String(32), nullable=True),
+    )
+    op.create_index("ix_flight_workflow_unit", "flight_workflow", ["unit"])
+    op.create_table(
+        "key_units",
+        sa.Column("user_id", sa.Integer(), primary_key=True),
+        sa.Column("unit", sa.String(32), nullable=False),
+        sa.Column("assigned_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
     )
     op.create_table(
         "flight_reports",
@@ -139,6 +148,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("key_units")
     op.drop_table("registry_documents")
     op.drop_table("long_term_applications")
     op.drop_table("zone_versions")
