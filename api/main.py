@@ -25,7 +25,7 @@ from api.config import Settings
 from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.store import Store, utcnow
-from api.workflow.service import workflow_units
+from api.workflow.units import workflow_units
 from planner.deconflict import warmup
 
 log = logging.getLogger("qingkong.api")

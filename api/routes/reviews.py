@@ -15,8 +15,10 @@ from api.errors import ApiError
 from api.models import FlightRow
 from api.routes.flights import ERRORS, flight_public
 from api.schemas import FlightList, FlightPublic, ReviewVerdict
-from api.workflow.service import aware, review_deadlines, unit_of_key
-from api.workflow.service import now as service_now
+from api.workflow.clock import aware
+from api.workflow.clock import now as service_now
+from api.workflow.service import review_deadlines
+from api.workflow.units import unit_of_key
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 

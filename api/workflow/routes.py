@@ -23,7 +23,7 @@ from api.errors import ApiError
 from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
 from api.schemas import Strict
-from api.workflow import audit, service
+from api.workflow import audit, clock, long_term, registry, service, units
 from api.workflow.models import (
     FlightWorkflow,
     LongTermApplication,
@@ -83,7 +83,7 @@ class WorkflowState(BaseModel):
 
 def _state(r: FlightWorkflow, tz: Any) -> dict[str, Any]:
     def local(dt: datetime | None) -> datetime | None:
-        dt = service.aware(dt)
+        dt = clock.aware(dt)
         return None if dt is None else dt.astimezone(tz)
 
     return {
@@ -103,7 +103,7 @@ def _state(r: FlightWorkflow, tz: Any) -> dict[str, Any]:
 def get_workflow(_user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
     """The deployment's workflow as data: rules with codes and articles, task types, the
     application's contents, deadlines (``null`` workflow: none)."""
-    wf = service.workflow_of(airspace)
+    wf = clock.workflow_of(airspace)
     if wf is None:
         return {"workflow": None}
     return {
@@ -240,8 +240,8 @@ def _long_term(r: Any, tz: Any) -> dict[str, Any]:
         "corridors": r.corridors,
         "area": r.area,
         "upper_m": r.upper_m,
-        "valid_from": service.aware(r.valid_from).astimezone(tz).isoformat(),
-        "valid_until": service.aware(r.valid_until).astimezone(tz).isoformat(),
+        "valid_from": clock.aware(r.valid_from).astimezone(tz).isoformat(),
+        "valid_until": clock.aware(r.valid_until).astimezone(tz).isoformat(),
         "status": r.status,
         "comment": r.comment,
     }
@@ -257,7 +257,7 @@ def create_long_term(
     data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
     if body.area is not None:
         polygon_from_geojson(body.area, "area")
-    row = service.apply_long_term(airspace, user, data)
+    row = long_term.apply_long_term(airspace, user, data)
     return _long_term(row, airspace.deployment.tz)
 
 
@@ -277,7 +277,7 @@ def review_long_term(
     lt_id: str, body: LongTermVerdict, user: RegulatorUser, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Approve or deny a long-term application."""
-    row = service.decide_long_term(airspace, user, lt_id, body.approve, body.comment)
+    row = long_term.decide_long_term(airspace, user, lt_id, body.approve, body.comment)
     return _long_term(row, airspace.deployment.tz)
 
 
@@ -301,8 +301,8 @@ def _document(d: Any, tz: Any) -> dict[str, Any]:
         "drone": d.drone_id,
         "kind": d.kind,
         "number": d.number,
-        "valid_from": service.aware(d.valid_from).astimezone(tz).isoformat(),
-        "valid_until": service.aware(d.valid_until).astimezone(tz).isoformat(),
+        "valid_from": clock.aware(d.valid_from).astimezone(tz).isoformat(),
+        "valid_until": clock.aware(d.valid_until).astimezone(tz).isoformat(),
     }
 
 
@@ -314,7 +314,7 @@ def create_document(
     an expired one refuses filing, a missing one refuses a flight that must apply."""
     data = body.model_dump()
     data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
-    return _document(service.add_document(airspace, user, data), airspace.deployment.tz)
+    return _document(registry.add_document(airspace, user, data), airspace.deployment.tz)
 
 
 @router.get("/documents", operation_id="documents-list", responses=ERRORS)
@@ -349,7 +349,7 @@ def list_units(_user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
 @router.post("/units/keys", operation_id="units-assign", responses=ERRORS)
 def assign_unit(body: UnitAssignment, user: AdminUser, airspace: PlannerDep) -> dict[str, Any]:
     """Bind a regulator key to a unit (admins): it then sees and decides that unit's queue."""
-    row = service.assign_unit(airspace, user, body.user_id, body.unit)
+    row = units.assign_unit(airspace, user, body.user_id, body.unit)
     return {"user_id": row.user_id, "unit": row.unit}
 
 

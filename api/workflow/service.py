@@ -6,20 +6,17 @@ are data in :mod:`airspace.workflow`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.schedule import active_intervals
-from airspace.units import QINGDAO_UNITS_PATH, Units, load_units
+from airspace.units import Units
 from airspace.workflow import (
-    LongTermApproval,
     Workflow,
     activation_findings,
-    missing_items,
     readiness_deadline,
     zone_lead_findings,
 )
@@ -30,87 +27,16 @@ from api.errors import ApiError, bad_field, not_found
 from api.models import FlightRow
 from api.store import utcnow
 from api.workflow.audit import record
+from api.workflow.clock import now, stored, workflow_of
+from api.workflow.long_term import approval_of
 from api.workflow.models import (
     FlightReport,
     FlightWorkflow,
-    KeyUnit,
-    LongTermApplication,
-    RegistryDocument,
     TaskGrant,
 )
+from api.workflow.registry import documents_of
+from api.workflow.units import flight_points
 from planner.workflow_gate import WorkflowFacts, WorkflowGate, decision_extras
-
-
-def stored(dt: datetime | None) -> datetime | None:
-    """An instant as the store keeps it: UTC (SQLite drops offsets, PostgreSQL keeps them)."""
-    return None if dt is None else dt.astimezone(UTC)
-
-
-def aware(dt: datetime | None) -> datetime | None:
-    """An instant read back from the store (naive from SQLite means UTC)."""
-    if dt is None or dt.tzinfo is not None:
-        return dt
-    return dt.replace(tzinfo=UTC)
-
-
-def now(state: AirspaceState) -> datetime:
-    """The service clock (the planner's: replays and tests move it) as an aware instant."""
-    return state.to_datetime(state.now_s())
-
-
-def workflow_units(settings: Any) -> Units | None:
-    """The deployment's units file (``QINGKONG_UNITS_PATH``; demo mode: Qingdao's)."""
-    path = settings.units_path or (str(QINGDAO_UNITS_PATH) if settings.demo else None)
-    return None if not path else load_units(path)
-
-
-def unit_of_key(s: Session, user: Principal) -> str | None:
-    """The unit a regulator key belongs to (``None``: the whole region)."""
-    row = s.get(KeyUnit, user.user_id)
-    return None if row is None else row.unit
-
-
-def assign_unit(state: AirspaceState, admin: Principal, user_id: int, unit: str) -> KeyUnit:
-    """Bind a regulator key to a unit of the deployment's units file."""
-    units = getattr(state, "units", None)
-    if units is None:
-        raise ApiError(409, "no_units", "this deployment has no units file (QINGKONG_UNITS_PATH)")
-    if unit not in units.known():
-        raise bad_field("unit", f"unknown unit {unit!r}; expected one of {units.known()}")
-    with state.store.write() as s:
-        from api.models import ApiUser
-
-        key = s.get(ApiUser, user_id)
-        if key is None or key.role != "regulator":
-            raise bad_field("user_id", f"{user_id} is not a regulator key")
-        row = s.get(KeyUnit, user_id)
-        if row is None:
-            row = KeyUnit(
-                user_id=user_id, unit=unit, assigned_by=admin.user_id, created_at=utcnow()
-            )
-            s.add(row)
-        else:
-            row.unit, row.assigned_by = unit, admin.user_id
-        record(s, admin, "assign", "key", str(user_id), reason=f"unit {unit}", unit=unit)
-        return row
-
-
-def flight_points(row: FlightRow) -> list[tuple[float, float]]:
-    """Where a decided flight goes (trajectory, area ring, or the filed waypoints)."""
-    d = row.decision or {}
-    if d.get("trajectory"):
-        return [(float(r[0]), float(r[1])) for r in d["trajectory"]]
-    if d.get("area"):
-        return [(float(x), float(y)) for x, y in d["area"]["coordinates"][0]]
-    route = (row.request or {}).get("route") or {}
-    if route.get("waypoints"):
-        return [(float(w[0]), float(w[1])) for w in route["waypoints"]]
-    return [tuple(p) for p in (route.get("from"), route.get("to")) if p]  # type: ignore[misc]
-
-
-def workflow_of(state: AirspaceState) -> Workflow | None:
-    """The deployment's workflow (``QINGKONG_WORKFLOW``; ``None`` for ``none``)."""
-    return getattr(state, "workflow", None)
 
 
 def granted_tasks(s: Session, operator_id: str) -> frozenset[str]:
@@ -151,60 +77,6 @@ def effective_priority(workflow: Workflow, facts: WorkflowFacts, requested: int)
     return requested if requested else task_priority
 
 
-def documents_of(
-    s: Session, operator_id: str, drone_id: str
-) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Validity periods of the registry documents that count for a flight: the operator's, and
-    the drone's own real-name registration."""
-    out: dict[str, list[tuple[datetime, datetime]]] = {}
-    rows = s.execute(
-        select(RegistryDocument).where(RegistryDocument.operator_id == operator_id)
-    ).scalars()
-    for d in rows:
-        if d.drone_id is not None and d.drone_id != drone_id:
-            continue
-        out.setdefault(d.kind, []).append((aware(d.valid_from), aware(d.valid_until)))  # type: ignore[arg-type]
-    return out
-
-
-def add_document(state: AirspaceState, user: Principal, body: dict[str, Any]) -> RegistryDocument:
-    """Register a document (operators: their own; regulators name the operator)."""
-    wf = workflow_of(state)
-    kinds = list(wf.documents) if wf is not None else []
-    if body["kind"] not in kinds:
-        raise bad_field("kind", f"unknown document kind {body['kind']!r}; expected one of {kinds}")
-    if body["valid_until"] <= body["valid_from"]:
-        raise bad_field("valid_until", "is not after valid_from")
-    operator = body.get("operator") if user.is_regulator else user.operator_id
-    if not operator:
-        raise bad_field("operator", "a regulator registering a document names the operator")
-    with state.store.write() as s:
-        from api.models import DroneRow, Operator
-
-        if s.get(Operator, operator) is None:
-            raise not_found("operator", operator)
-        drone = body.get("drone")
-        if (body["kind"] == "drone_registration") != (drone is not None):
-            raise bad_field("drone", "a drone registration names its drone; other documents do not")
-        if drone is not None:
-            row = s.get(DroneRow, drone)
-            if row is None or row.operator_id != operator:
-                raise not_found("drone", drone)
-        doc = RegistryDocument(
-            operator_id=operator,
-            drone_id=drone,
-            kind=body["kind"],
-            number=body["number"],
-            valid_from=stored(body["valid_from"]),
-            valid_until=stored(body["valid_until"]),
-            created_at=utcnow(),
-        )
-        s.add(doc)
-        s.flush()
-        record(s, user, "register", "document", str(doc.id), reason=doc.kind, operator=operator)
-        return doc
-
-
 def gate_for(
     state: AirspaceState, s: Session, operator_id: str, facts: WorkflowFacts, drone_id: str = ""
 ) -> WorkflowGate | None:
@@ -222,83 +94,6 @@ def gate_for(
         long_term=None if facts.long_term is None else approval_of(s, facts.long_term, operator_id),
         documents=documents_of(s, operator_id, drone_id),
     )
-
-
-def approval_of(s: Session, lt_id: str, operator_id: str) -> LongTermApproval | None:
-    """The operator's approved long-term application ``lt_id`` (``None`` otherwise)."""
-    row = s.get(LongTermApplication, lt_id)
-    if row is None or row.operator_id != operator_id or row.status != "approved":
-        return None
-    return LongTermApproval(
-        row.id,
-        row.operator_id,
-        aware(row.valid_from),  # type: ignore[arg-type]
-        aware(row.valid_until),  # type: ignore[arg-type]
-        frozenset(str(c) for c in row.corridors or ()),
-        shape(row.area) if row.area else None,
-        float(row.upper_m),
-    )
-
-
-def apply_long_term(
-    state: AirspaceState, user: Principal, body: dict[str, Any]
-) -> LongTermApplication:
-    """An operator applies for routine flights in fixed airspace (held for a regulator)."""
-    wf = workflow_of(state)
-    if wf is None or wf.long_term_rule is None:
-        raise ApiError(
-            409, "no_long_term", "this deployment's workflow has no long-term applications"
-        )
-    missing = missing_items(wf, body.get("application"))
-    if missing:
-        raise ApiError(
-            422,
-            "application_incomplete",
-            f"application: missing {', '.join(missing)} (required by {wf.contents_rule})",
-            field="application",
-        )
-    valid_from, valid_until = body["valid_from"], body["valid_until"]
-    if valid_until <= valid_from:
-        raise bad_field("valid_until", "is not after valid_from")
-    if not body.get("corridors") and not body.get("area"):
-        raise bad_field("corridors", "name the corridors (edge ids) or give an area")
-    with state.store.write() as s:
-        if s.get(LongTermApplication, body["id"]) is not None:
-            raise ApiError(
-                409, "long_term_exists", f"long-term application {body['id']!r} exists", field="id"
-            )
-        row = LongTermApplication(
-            id=body["id"],
-            operator_id=user.operator_id or "",
-            corridors=list(body.get("corridors") or []),
-            area=body.get("area"),
-            upper_m=float(body["upper_m"]),
-            valid_from=stored(valid_from),
-            valid_until=stored(valid_until),
-            application=dict(body["application"]),
-            status="pending",
-            comment="",
-            created_at=utcnow(),
-        )
-        s.add(row)
-        record(s, user, "apply", "long_term", row.id, reason="long-term application filed")
-        return row
-
-
-def decide_long_term(
-    state: AirspaceState, user: Principal, lt_id: str, approve: bool, comment: str
-) -> LongTermApplication:
-    """A regulator approves or denies a long-term application."""
-    with state.store.write() as s:
-        row = s.get(LongTermApplication, lt_id)
-        if row is None:
-            raise not_found("long-term application", lt_id)
-        if row.status != "pending":
-            raise ApiError(409, "bad_state", f"long-term application {lt_id} is {row.status}")
-        row.status = "approved" if approve else "denied"
-        row.decided_by, row.comment = user.user_id, comment
-        record(s, user, "review", "long_term", lt_id, reason=comment, approve=approve)
-        return row
 
 
 def record_filing(

@@ -1,6 +1,6 @@
 """Zone versions: every publication of a zone is kept as published, so ``GET /v1/zones?at=``
 answers the zones in force at any past instant (a replaced or withdrawn version stays
-readable). Times are the service clock's (:func:`api.workflow.service.now`)."""
+readable). Times are the service clock's (:func:`api.workflow.clock.now`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.models import ZoneRow
+from api.workflow.clock import aware, stored
 from api.workflow.models import ZoneVersion
-from api.workflow.service import aware, stored
 
 
 def _close(s: Session, zone_id: str, at: datetime, why: str) -> None:
