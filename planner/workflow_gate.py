@@ -114,7 +114,9 @@ class WorkflowGate:
         approved; the caller looks it up).
     documents : mapping or None
         Registry documents of the operator and the drone: kind -> validity periods (``None``:
-        the registry is not consulted, e.g. a replay).
+        the registry is not consulted).
+    drone_active : bool
+        The drone's real-name registration is active.
 
     After :meth:`after` ran, ``obligation`` and ``decide_by`` tell what was found.
     """
@@ -127,6 +129,7 @@ class WorkflowGate:
     filed_at_s: float
     long_term: LongTermApproval | None = None
     documents: Mapping[str, list[tuple[datetime, datetime]]] | None = None
+    drone_active: bool = True
     obligation: Obligation | None = field(default=None, init=False)
     decide_by: datetime | None = field(default=None, init=False)
 
@@ -134,7 +137,19 @@ class WorkflowGate:
         return (self.epoch + timedelta(seconds=float(t_s))).astimezone(self.tz)
 
     def before(self, request: FlightRequest, checked: Checked) -> list[Reason]:
-        """Refusals that need no airspace: a task type or priority the operator does not hold."""
+        """Refusals that need no airspace: a deactivated drone, a task type or priority the
+        operator does not hold."""
+        if not self.drone_active:
+            rule = (
+                self.workflow.documents.get("drone_registration") or self.workflow.application_rule
+            )
+            return [
+                Reason(
+                    ReasonCode.DRONE_NOT_ACTIVE,
+                    f"drone {request.drone.id}'s real-name registration is deactivated",
+                    rule=rule,
+                )
+            ]
         found = grant_findings(
             self.workflow,
             task=self.facts.task,

@@ -137,3 +137,15 @@ class KeyUnit(Base):
     unit: Mapped[str] = mapped_column(String(32))
     assigned_by: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DroneStatus(Base):
+    """A drone's real-name registration status: a deactivated drone files nothing (no row:
+    active)."""
+
+    __tablename__ = "drone_status"
+    drone_id: Mapped[str] = mapped_column(ForeignKey("drones.id"), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -353,6 +353,41 @@ def assign_unit(body: UnitAssignment, user: AdminUser, airspace: PlannerDep) -> 
     return {"user_id": row.user_id, "unit": row.unit}
 
 
+class DroneStatusUpdate(Strict):
+    active: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class DroneModification(Strict):
+    empty_weight_kg: float | None = Field(default=None, ge=0, le=10_000)
+    max_takeoff_weight_kg: float | None = Field(default=None, gt=0, le=10_000)
+    max_speed_mps: float | None = Field(default=None, gt=0, le=150)
+    max_altitude_m: float | None = Field(default=None, gt=0, le=10_000)
+    capabilities: list[str] | None = Field(default=None, max_length=32)
+    reason: str = Field(min_length=1, max_length=2000, description="what was modified and why")
+
+
+@router.post("/drones/{drone_id}/status", operation_id="drones-status", responses=ERRORS)
+def drone_status(
+    drone_id: str, body: DroneStatusUpdate, user: CurrentUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Activate or deactivate a drone's real-name registration (a deactivated drone files
+    nothing under the workflow: ``DRONE_NOT_ACTIVE``)."""
+    row = registry.set_drone_status(airspace, user, drone_id, body.active, body.reason)
+    return {"drone": row.drone_id, "active": row.active, "reason": row.reason}
+
+
+@router.post("/drones/{drone_id}/modification", operation_id="drones-modify", responses=ERRORS)
+def drone_modification(
+    drone_id: str, body: DroneModification, user: CurrentUser, airspace: PlannerDep
+) -> dict[str, Any]:
+    """Record a modification; the drone's class is derived again from its new properties."""
+    row, before = registry.modify_drone(
+        airspace, user, drone_id, body.model_dump(exclude={"reason"}), body.reason
+    )
+    return {"drone": row.id, "drone_class_before": before, "drone_class": row.drone_class}
+
+
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)
 def audit_log(
     _user: RegulatorUser,

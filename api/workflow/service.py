@@ -34,7 +34,7 @@ from api.workflow.models import (
     FlightWorkflow,
     TaskGrant,
 )
-from api.workflow.registry import documents_of
+from api.workflow.registry import documents_of, drone_active
 from api.workflow.units import flight_points
 from planner.workflow_gate import WorkflowFacts, WorkflowGate, decision_extras
 
@@ -93,6 +93,7 @@ def gate_for(
         state.now_s(),
         long_term=None if facts.long_term is None else approval_of(s, facts.long_term, operator_id),
         documents=documents_of(s, operator_id, drone_id),
+        drone_active=drone_active(s, drone_id) if drone_id else True,
     )
 
 

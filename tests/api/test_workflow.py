@@ -541,3 +541,26 @@ def test_reviews_go_to_the_competent_unit(db_url):
     finally:
         svc.client.close()
         svc.app.state.store.dispose()
+
+
+def test_a_modified_drone_is_classed_again_and_a_deactivated_one_files_nothing(cn):
+    cn.drone("a", "DR-A1")
+    c, op = cn.client, cn.h("a")
+    heavier = {"empty_weight_kg": 9.0, "max_takeoff_weight_kg": 20.0, "reason": "spraying kit"}
+    r = c.post("/v1/drones/DR-A1/modification", json=heavier, headers=op)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"drone": "DR-A1", "drone_class_before": "light", "drone_class": "small"}
+    assert c.get("/v1/drones/DR-A1", headers=op).json()["drone_class"] == "small"
+    assert (
+        c.post("/v1/drones/DR-A1/modification", json=heavier, headers=cn.h("b")).status_code == 404
+    )
+    off = {"active": False, "reason": "sold"}
+    assert c.post("/v1/drones/DR-A1/status", json=off, headers=op).json()["active"] is False
+    f = cn.fly("a", "DR-A1", EAST).json()
+    assert f["status"] == "rejected" and codes(f) == ["DRONE_NOT_ACTIVE"]
+    assert f["reasons"][0]["rule"] == "CN-2024-REGISTRY-DRONE"
+    c.post("/v1/drones/DR-A1/status", json={"active": True}, headers=op)
+    assert cn.fly("a", "DR-A1", EAST).json()["status"] == "approved"
+    log = c.get("/v1/audit", headers=cn.h("regulator")).json()["items"]
+    drone_actions = [e["action"] for e in log if e["kind"] == "drone"]
+    assert drone_actions == ["register", "modify", "deactivate", "activate"]

@@ -1,5 +1,5 @@
 """The flight-activity workflow: audit log (append-only), task grants, flights' workflow facts
-and their reports, zone versions, long-term applications, registry documents, competent units of keys.
+and their reports, zone versions, long-term applications, registry documents, drone registration status, competent units of keys.
 
 Revision ID: 0004
 Revises: 0001
@@ -145,9 +145,18 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
     )
     op.create_index("ix_registry_documents_operator_id", "registry_documents", ["operator_id"])
+    op.create_table(
+        "drone_status",
+        sa.Column("drone_id", sa.String(64), sa.ForeignKey("drones.id"), primary_key=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.Integer(), nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("drone_status")
     op.drop_table("key_units")
     op.drop_table("registry_documents")
     op.drop_table("long_term_applications")
