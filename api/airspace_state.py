@@ -110,6 +110,10 @@ class AirspaceState:
         self.separation_h_m = separation_h_m
         self.separation_v_m = separation_v_m
         self.planner: Any = None
+        self.workflow: Any = None
+        """The flight-activity workflow (:mod:`airspace.workflow`), set by the app."""
+        self.units: Any = None
+        """Competent units by control sub-region (:mod:`airspace.units`), set by the app."""
         self.zones: dict[str, Zone] = {}
         self.applied_seq = 0
         self._dirty = True

@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airspace.deployment import QINGDAO, Deployment
 from airspace.deployment_file import DeploymentFileError, load_deployment
+from airspace.workflow import Workflow, workflow_for
 
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
 
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     separation_horizontal_m: float | None = None
     separation_vertical_m: float | None = None
     warmup: bool = True
+    units_path: str | None = None
+    """Control sub-regions and their approving units (GeoJSON; demo mode: Qingdao's,
+    illustrative). Without it every regulator sees the whole queue."""
+    workflow: str = "cn"
+    """The flight-activity workflow: ``cn`` (China's 2024 regulation, Qingdao's), ``eu`` or
+    ``none`` (:mod:`airspace.workflow`)."""
     """Compile (or load from cache) the planner kernels at start-up."""
     tactical_lookahead_s: float = Field(default=60.0, gt=0, le=600)
     """Tactical conflict detection: how far ahead live tracks are predicted (straight lines)."""
@@ -63,6 +70,13 @@ class Settings(BaseSettings):
     """Names a geospatial_map query may give as ``restriction_source`` for this service's zones."""
     interuss_rule_sets: str = ""
     """Names of the deployment's rule set in InterUSS requests besides its code (e.g. Rules1)."""
+
+    def workflow_obj(self) -> Workflow | None:
+        """The :class:`Workflow` named by ``workflow`` (``None`` for ``none``)."""
+        try:
+            return workflow_for(self.workflow)
+        except ValueError as e:
+            raise ValueError(f"QINGKONG_WORKFLOW: {e}") from None
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""

@@ -28,7 +28,11 @@ from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Notification, ZoneRow
 from api.schemas import FlightCreate, Time
 from api.store import utcnow
+from api.workflow import service as workflow
+from api.workflow import zone_versions
+from api.workflow.audit import record as audit
 from planner.requests import request_from_dict
+from planner.workflow_gate import ApplicationIncomplete
 
 STATE_OF_STATUS = {"approved": "accepted", "pending": "pending", "rejected": "rejected"}
 STATE_OF_CHANGE = {"revoked": "revoked", "replanned": "accepted", "approved": "accepted"}
@@ -158,6 +162,7 @@ def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[
         reason = ch.reason.to_json() if ch.reason is not None else None
         notify(s, row, ch.kind, {"decision": dj, "reason": reason})
         state.log_event(s, "flight", row.id, {"state": row.state})
+        audit(s, None, ch.kind, "flight", row.id, reason=ch.reason.message if ch.reason else "")
         out.append({"flight": row.id, "kind": ch.kind, "state": row.state, "reason": reason})
     return out
 
@@ -247,6 +252,11 @@ def flight_job(
     }
     if departure["latest"] < departure["earliest"]:
         raise bad_field("departure.latest", "is before departure.earliest")
+    wf = workflow.workflow_of(state)
+    facts = workflow.facts_of(wf, raw) if wf is not None else None
+    priority = body.priority
+    if wf is not None and facts is not None:
+        priority = workflow.effective_priority(wf, facts, body.priority)
 
     def decide(s: Session) -> tuple[dict[str, Any], bool]:
         if body.request_id:
@@ -266,7 +276,7 @@ def flight_job(
         event = {
             "flight": flight_id,
             "drone": body.drone,
-            "priority": body.priority,
+            "priority": priority,
             "departure": departure,
             "route": raw["route"],
         }
@@ -276,8 +286,11 @@ def flight_job(
             req = replace(request_from_dict(event, drone_from_row(drone_row)), operator_id=op)
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None
+        gate = None if facts is None else workflow.gate_for(state, s, op, facts, body.drone)
         try:
-            decision, changes = state.planner.decide(req, state.now_s())
+            decision, changes = state.planner.decide(req, state.now_s(), gate=gate)
+        except ApplicationIncomplete as e:  # raised before the planner changed anything
+            raise ApiError(422, "application_incomplete", str(e), field="application") from None
         except (ValueError, AirspaceError) as e:
             if has_record(state, flight_id):
                 state.mark_dirty()
@@ -294,13 +307,17 @@ def flight_job(
             decision=dj,
             status=dj["status"],
             state=STATE_OF_STATUS[dj["status"]],
-            priority=body.priority,
+            priority=req.priority,
             review_comment="",
             created_at=now,
             updated_at=now,
         )
         _set_decision(row, dj, _record_json(state, flight_id))
         s.add(row)
+        s.flush()
+        workflow.record_filing(
+            s, user, row, gate, facts or workflow.WorkflowFacts(), getattr(state, "units", None)
+        )
         if row.state in LIVE_STATES:
             state.log_event(s, "flight", flight_id, {"state": row.state})
         apply_changes(s, state, changes)
@@ -328,6 +345,8 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
                 "bad_state",
                 f"cannot {op} flight {flight_id}: it is {row.state} (needs {sorted(allowed)})",
             )
+        if op == "activate":
+            workflow.check_activation(state, s, row)
         try:
             getattr(state.planner, op)(flight_id, state.now_s())
         except (ValueError, KeyError) as e:
@@ -336,11 +355,17 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
         row.record = _record_json(state, flight_id)
         row.updated_at = utcnow()
         state.log_event(s, "flight", flight_id, {"state": row.state})
+        audit(s, user, op, "flight", flight_id, reason=op, state=row.state)
     return row
 
 
 def review(
-    state: AirspaceState, flight_id: str, *, approve: bool, comment: str
+    state: AirspaceState,
+    flight_id: str,
+    *,
+    approve: bool,
+    comment: str,
+    actor: Principal | None = None,
 ) -> tuple[FlightRow, list]:
     """A regulator's verdict on a pending request."""
     with state.transaction() as s:
@@ -363,15 +388,29 @@ def review(
             {"decision": dj, "comment": comment},
         )
         state.log_event(s, "flight", flight_id, {"state": row.state})
+        workflow.note_decided(state, s, flight_id)
+        audit(s, actor, "review", "flight", flight_id, reason=comment, approve=approve)
         out = apply_changes(s, state, changes)
     return row, out
 
 
 def publish_zones(
-    state: AirspaceState, zones: list[tuple[Zone, str, dict[str, Any]]], *, replace_existing: bool
+    state: AirspaceState,
+    zones: list[tuple[Zone, str, dict[str, Any]]],
+    *,
+    replace_existing: bool,
+    actor: Principal | None = None,
+    emergency_reason: str | None = None,
 ) -> tuple[list[ZoneRow], list[dict[str, Any]]]:
-    """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked."""
+    """Store and publish zones (``(zone, kind, source)``); affected flights are re-checked.
+
+    Under a workflow, a temporary restriction published inline (``emergency_reason`` given,
+    possibly empty) must respect its lead time (``ZONE_LEAD_TIME``); uploaded datasets
+    (``None``) are published aeronautical information and are not checked.
+    """
     for zone, _kind, _source in zones:
+        if emergency_reason is not None:
+            workflow.check_zone_lead(state, zone, emergency_reason)
         try:
             ZoneIndex([zone], state.deployment)
         except AirspaceError as e:
@@ -395,16 +434,29 @@ def publish_zones(
             row.kind, row.source, row.restriction = kind, source, str(zone.restriction)
             row.withdrawn, row.version, row.updated_at = False, (row.version or 0) + 1, now
             s.flush()
+            zone_versions.published(s, row, workflow.now(state), actor)
+            audit(
+                s,
+                actor,
+                "publish",
+                "zone",
+                zone.identifier,
+                reason=emergency_reason or f"published ({kind})",
+                version=row.version,
+                source=source,
+            )
             changes.extend(apply_changes(s, state, state.publish_zone(s, zone)))
             rows.append(row)
     return rows, changes
 
 
-def withdraw_zone(state: AirspaceState, zone_id: str) -> ZoneRow:
+def withdraw_zone(state: AirspaceState, zone_id: str, actor: Principal | None = None) -> ZoneRow:
     with state.transaction() as s:
         row = s.get(ZoneRow, zone_id)
         if row is None or row.withdrawn:
             raise not_found("zone", zone_id)
         row.withdrawn, row.version, row.updated_at = True, row.version + 1, utcnow()
         state.withdraw_zone(s, zone_id)
+        zone_versions.withdrawn(s, zone_id, workflow.now(state))
+        audit(s, actor, "withdraw", "zone", zone_id, reason="withdrawn", version=row.version)
     return row

@@ -26,6 +26,7 @@ from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.routes.surveillance import router as surveillance_router
 from api.store import Store, utcnow
+from api.workflow.units import workflow_units
 from api.zone_files import publish_zone_files
 from planner.deconflict import warmup
 
@@ -156,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separation_h_m=settings.separation_horizontal_m,
         separation_v_m=settings.separation_vertical_m,
     )
+    airspace.workflow = settings.workflow_obj()
+    airspace.units = workflow_units(settings)
     with store.session() as s:
         airspace.reload(s)
     if settings.warmup:
@@ -174,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "notifications", "description": "what changed for your flights"},
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
             {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
+            {"name": "workflow", "description": "who must apply, by when; grants, gate, audit"},
         ],
     )
     app.state.settings = settings
@@ -186,6 +190,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         v1.include_router(module.router)
     v1.include_router(surveillance_router)
     tactical_monitor.install(app)
+    from api.workflow import routes as workflow_routes
+
+    v1.include_router(workflow_routes.router)
     app.include_router(v1)
     from api.routes import console
 

@@ -138,3 +138,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The workflow's tables share this metadata (so drop_schema and the checks see them).
+from api.workflow import models as _workflow_models  # noqa: E402,F401

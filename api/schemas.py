@@ -217,6 +217,27 @@ class FlightCreate(Strict):
     departure: Departure
     speed_mps: float | None = Field(default=None, gt=0, le=150)
     route: RouteSpec
+    # The flight-activity workflow (QINGKONG_WORKFLOW; see GET /v1/workflow).
+    task: str | None = Field(
+        default=None, max_length=32, description="task type (e.g. routine, medical_rescue)"
+    )
+    operations: list[str] = Field(
+        default_factory=list,
+        max_length=16,
+        description="features that need an application (relay_network, dangerous_goods, "
+        "dropping_objects, over_crowds, moving_vehicle, swarm)",
+    )
+    application: dict[str, Any] | None = Field(
+        default=None, description="the application's contents (GET /v1/workflow lists them)"
+    )
+    at_own_site: bool = Field(
+        default=False, description="police/customs/airport flights over their own base or site"
+    )
+    long_term: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the approved long-term application this routine flight is filed under",
+    )
 
 
 class FlightPublic(BaseModel):
@@ -288,6 +309,12 @@ class ZoneCreate(Strict):
     schedule: list[ScheduleItem] | None = None
     name: str = Field(default="", max_length=200)
     message: str = Field(default="", max_length=2000)
+    emergency_reason: str = Field(
+        default="",
+        max_length=2000,
+        description="why a temporary restriction takes effect sooner than the workflow's "
+        "normal lead time (China: 30 min instead of 24 h)",
+    )
 
 
 class ZonePublic(BaseModel):

@@ -488,8 +488,17 @@ class Planner:
         return decision, []
 
     # ------------------------------------------------------------------ deciding
-    def decide(self, request: FlightRequest, now_s: float) -> tuple[Decision, list[Change]]:
+    def decide(
+        self, request: FlightRequest, now_s: float, *, gate: Any = None
+    ) -> tuple[Decision, list[Change]]:
         """Decide a request at planner time ``now_s``.
+
+        ``gate`` (e.g. :class:`planner.workflow_gate.WorkflowGate`) adds the workflow's
+        findings: ``gate.before(request, checked)`` returns reasons to reject before any slot
+        search, ``gate.after(request, checked, pending, route)`` (once a slot is found, before
+        anything is committed) returns ``(reject, pending, notes)`` where ``pending`` replaces
+        the reasons the flight would wait for (a standing approval may clear them); it may
+        raise to refuse.
 
         Returns
         -------
@@ -510,11 +519,21 @@ class Planner:
             )
         now_s = float(now_s)
         checked = validate(request, now_s, self.ruleset)
+        if gate is not None and not checked.rejections:
+            checked.rejections.extend(gate.before(request, checked))
         if checked.rejections:
             return self._reject(request, now_s, checked.rejections), []
         plan, failure = self._plan(request, checked, now_s)
         if plan is None:
             return self._reject(request, now_s, self._failure_reasons(failure)), []
+        if gate is not None:
+            reject, pending, notes = gate.after(
+                request, checked, checked.pending + plan.pending, plan.route
+            )
+            if reject:
+                return self._reject(request, now_s, reject), []
+            checked.pending, plan.pending = [], list(pending)
+            plan.notes = notes + plan.notes
         decision = self._commit(request, plan, checked, now_s)
         reason = Reason(
             ReasonCode.OUTRANKED,
@@ -830,6 +849,7 @@ class Planner:
                 ReasonCode.ZONE_REQ_AUTHORISATION,
                 f"the flight enters zone {z} ({self._zones[z].name or z}), which needs authorisation",
                 zone=z,
+                detail=_interval_before(self._zones[z]),
             )
             for z in zones
         ]
@@ -923,3 +943,22 @@ class Planner:
                 self._unfile(other)
                 queue.append((other, cascade))
         return changes
+
+
+def _interval_before(zone: Zone) -> dict[str, Any]:
+    """ED-318 ``authority.intervalBefore`` of an authorisation zone (how long before the flight
+    its authority wants the request), as ``{"interval_before": "P10DT00H"}``; the workflow
+    enforces it (:mod:`planner.workflow_gate`)."""
+    for a in zone.authority:
+        if (
+            isinstance(a, dict)
+            and a.get("intervalBefore")
+            and a.get("purpose")
+            in (
+                None,
+                "AUTHORIZATION",
+                "AUTHORISATION",
+            )
+        ):
+            return {"interval_before": str(a["intervalBefore"])}
+    return {}

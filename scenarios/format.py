@@ -29,7 +29,17 @@ from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
 
 FORMAT_VERSION = 1
-EVENT_TYPES = ("request", "zone", "withdraw", "cancel", "review", "activate", "end")
+EVENT_TYPES = (
+    "request",
+    "zone",
+    "withdraw",
+    "cancel",
+    "review",
+    "activate",
+    "end",
+    "ready",  # the workflow's pre-departure gate (scenarios/workflow.py)
+    "confirm",
+)
 DRONE_CLASSES = ("micro", "light", "small", "medium", "large")
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
 

@@ -107,6 +107,7 @@ class HttpBackend:
         self.on_event = on_event
         self.operator_keys: dict[str, dict[str, str]] = {}
         self.flights: list[str] = []
+        self.flight_operator: dict[str, str] = {}
         self.last_note = 0
         try:
             health = self._call("GET", "/v1/health")
@@ -236,6 +237,20 @@ class HttpBackend:
                 self._call("POST", "/v1/zones/upload", json=doc, params={"replace": "true"})
             else:
                 self._put_zone(dict(src.inline or {}))
+        for op, docs in sorted((self.scenario.extra.get("documents") or {}).items()):
+            for d in docs:
+                body = {
+                    k: (v.isoformat() if hasattr(v, "isoformat") else str(v))
+                    for k, v in d.items()
+                    if v is not None
+                }
+                self._call("POST", "/v1/documents", json=body | {"operator": op})
+        grants = self.scenario.extra.get("grants") or {}
+        for op, tasks in sorted(grants.items()):
+            if op not in self.operator_keys:
+                self._call("POST", "/v1/operators", json={"id": op}, ok=(200, 201, 409))
+            for task in tasks:
+                self._call("POST", "/v1/grants", json={"operator": op, "task": task})
         self._changes(None)
 
     def _zone_body(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -272,7 +287,11 @@ class HttpBackend:
         }
         if d.get("speed_mps") is not None:
             body["speed_mps"] = float(d["speed_mps"])
+        for k in ("task", "operations", "application", "at_own_site", "long_term"):  # workflow
+            if k in d:
+                body[k] = d[k]
         headers = self.operator_keys[drone.operator_id or "OP-SCENARIO"]
+        self.flight_operator[body["flight"]] = drone.operator_id or "OP-SCENARIO"
         resp = self.client.post("/v1/flights", json=body, headers=headers)
         if resp.status_code not in (200, 201):
             raise ValueError(_message(resp))
@@ -309,7 +328,17 @@ class HttpBackend:
 
     def transition(self, op: str, flight: str, t_s: float) -> None:
         self._tick(t_s)
-        resp = self.client.post(f"/v1/flights/{flight}/{op}", headers=self.admin)
+        if op == "ready":  # the operator reports; the expected take-off is the approved one
+            departure = self._call("GET", f"/v1/flights/{flight}").get("departure_time")
+            resp = self.client.post(
+                f"/v1/flights/{flight}/ready",
+                json={"expected_takeoff": departure},
+                headers=self.operator_keys[self.flight_operator.get(flight, "OP-SCENARIO")],
+            )
+        elif op == "confirm":
+            resp = self.client.post(f"/v1/flights/{flight}/confirm", json={}, headers=self.admin)
+        else:
+            resp = self.client.post(f"/v1/flights/{flight}/{op}", headers=self.admin)
         if resp.status_code != 200:
             raise ValueError(_message(resp))
         self._changes(flight)

@@ -32,6 +32,7 @@ from airspace.zones import Zone
 from scenarios.format import Event, Scenario, ScenarioError
 from scenarios.metrics import FLYING_STATES, final_decisions, replay_metrics
 from scenarios.safety import AreaVolume, RouteVolume, SafetyReport, check_safety, zone_windows
+from scenarios.workflow import ReplayWorkflow, workflow_metrics
 
 REPLAY_VERSION = 1
 
@@ -131,6 +132,7 @@ class InProcessBackend:
             separation_h_m=scenario.separation_h_m,
             separation_v_m=scenario.separation_v_m,
         )
+        self.workflow = ReplayWorkflow.for_scenario(scenario)
 
     @staticmethod
     def _changes(changes: Sequence[Any]) -> list[dict[str, Any]]:
@@ -146,8 +148,15 @@ class InProcessBackend:
 
     def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         assert event.request is not None
-        decision, changes = self.planner.decide(event.request, event.t_s)
-        return decision.to_json(), self._changes(changes)
+        if self.workflow is None:
+            decision, changes = self.planner.decide(event.request, event.t_s)
+            return decision.to_json(), self._changes(changes)
+        gate = self.workflow.gate(event)
+        req = replace(event.request, priority=self.workflow.effective_priority(event))
+        decision, changes = self.planner.decide(req, event.t_s, gate=gate)
+        out = decision.to_json()
+        self.workflow.decided(req.flight_id, gate, out)
+        return out, self._changes(changes)
 
     def review(
         self, flight: str, approve: bool, t_s: float, comment: str
@@ -156,12 +165,29 @@ class InProcessBackend:
         return decision.to_json(), self._changes(changes)
 
     def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        if self.workflow is not None:
+            self.workflow.check_zone(zone, raw, t_s)
         return self._changes(self.planner.publish_zone(zone, t_s))
 
     def withdraw_zone(self, zone_id: str, t_s: float) -> None:
         self.planner.withdraw_zone(zone_id, t_s)
 
     def transition(self, op: str, flight: str, t_s: float) -> None:
+        if op in ("ready", "confirm") or (op == "activate" and self.workflow is not None):
+            if self.workflow is None:
+                raise ValueError(f"{op}: the scenario runs without a workflow (workflow: cn)")
+            rec = self.planner.record(flight)
+            if rec.state != "accepted":
+                raise ValueError(f"cannot {op} flight {flight}: it is {rec.state}")
+            departure_s = rec.decision.departure_s
+            if op == "ready":
+                self.workflow.ready(flight, t_s, departure_s)
+                return
+            if op == "confirm":
+                self.workflow.confirm(flight, t_s)
+                return
+            if departure_s is not None:
+                self.workflow.check_activation(flight, t_s, departure_s, rec.request.latest_s)
         getattr(self.planner, op)(flight, t_s)
 
     def final_states(self) -> dict[str, str]:
@@ -272,7 +298,8 @@ def _entry(event: Event, kind: str, decision: dict[str, Any], **extra: Any) -> d
 def safety_inputs(
     decisions: Sequence[dict[str, Any]], final: dict[str, str]
 ) -> tuple[list[RouteVolume], list[AreaVolume], set[str]]:
-    """The flown flights' planned volumes and the flights a regulator approved by review."""
+    """The flown flights' planned volumes and the flights a regulator authorised (by review or
+    a long-term application)."""
     routes: list[RouteVolume] = []
     areas: list[AreaVolume] = []
     for fid, d in sorted(final_decisions(decisions).items()):
@@ -294,8 +321,8 @@ def safety_inputs(
     authorised = {
         str(d["flight"])
         for d in decisions
-        if d.get("kind") == "review" and d.get("status") == "approved"
-    }
+        if (d.get("kind") == "review" or d.get("long_term")) and d.get("status") == "approved"
+    }  # approved by a review, or under an approved long-term application
     return routes, areas, authorised
 
 
@@ -422,6 +449,9 @@ def replay(
         wall_s=wall_s,
         errors=len(errors),
     )
+    workflow = workflow_metrics(decisions, scenario.start)
+    if workflow is not None:
+        metrics["workflow"] = workflow
     document = {
         "qingkong_replay": REPLAY_VERSION,
         "scenario": scenario.name,

@@ -731,6 +731,7 @@
       ul.appendChild(el('li', { 'data-flight': f.flight, class: qk.selected === f.flight ? 'selected' : '' }, [
         el('div', { class: 'title', text: t('flight.title', { id: f.flight }), onclick: function () { select(f.flight, true); } }),
         el('div', { class: 'muted', text: f.operator + ' · ' + f.drone + ' · ' + (f.departure !== undefined && f.departure !== null ? fmtTime(f.departure) : '') }),
+        reviewDeadline(f),
         el('div', { text: t('reviews.why') + ':' }),
         reasons,
         el('label', {}, [el('span', { text: t('reviews.comment') }), comment]),
@@ -739,6 +740,17 @@
           el('button', { type: 'button', 'data-deny': f.flight, text: t('reviews.deny'), onclick: function () { verdict(f.flight, false, comment.value); } })
         ])
       ]));
+    });
+  }
+  // The workflow's decision deadline (China: 21:00 the day before), in the deployment's zone.
+  function reviewDeadline(f) {
+    if (!f.decide_by) return el('div', { class: 'muted deadline', text: t('reviews.noDeadline') });
+    var when = fmtIso(f.decide_by);
+    return el('div', {
+      class: 'deadline' + (f.overdue ? ' overdue' : ''),
+      'data-decide-by': f.decide_by,
+      'data-overdue': String(!!f.overdue),
+      text: t(f.overdue ? 'reviews.overdue' : 'reviews.decideBy', { time: when })
     });
   }
   function verdict(flightId, approve, comment) {

@@ -12,6 +12,7 @@ from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Operator
 from api.schemas import DroneCreate, DronePublic
 from api.store import utcnow
+from api.workflow.audit import record as audit
 
 router = APIRouter(prefix="/drones", tags=["drones"])
 
@@ -81,6 +82,7 @@ def register_drone(
             created_at=utcnow(),
         )
         s.add(row)
+        audit(s, user, "register", "drone", body.id, reason="registered", drone_class=drone_class)
     return row
 
 
@@ -113,3 +115,4 @@ def delete_drone(drone_id: str, user: CurrentUser, store: StoreDep) -> None:
                 409, "drone_has_flights", f"drone {drone_id} has flights; it stays registered"
             )
         s.delete(row)
+        audit(s, user, "deregister", "drone", drone_id, reason="deregistered")

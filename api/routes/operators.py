@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.models import Operator
 from api.schemas import OperatorCreate, OperatorPublic, UserCreate, UserCreated
 from api.store import utcnow
+from api.workflow.audit import record as audit
 
 router = APIRouter(tags=["operators"])
 
@@ -31,13 +32,14 @@ def me(user: CurrentUser) -> dict[str, Any]:
 @router.post(
     "/operators", operation_id="operators-create", status_code=201, response_model=OperatorPublic
 )
-def create_operator(body: OperatorCreate, _user: RegulatorUser, store: StoreDep) -> Operator:
+def create_operator(body: OperatorCreate, user: RegulatorUser, store: StoreDep) -> Operator:
     """Register an operator (regulators)."""
     with store.write() as s:
         if s.get(Operator, body.id) is not None:
             raise ApiError(409, "operator_exists", f"operator {body.id!r} exists", field="id")
         op = Operator(id=body.id, name=body.name or body.id, created_at=utcnow())
         s.add(op)
+        audit(s, user, "create", "operator", body.id, reason="registered")
     return op
 
 
@@ -47,12 +49,14 @@ def list_operators(_user: RegulatorUser, session: SessionDep) -> list[Operator]:
 
 
 @router.post("/users", operation_id="users-create", status_code=201, response_model=UserCreated)
-def create_api_user(body: UserCreate, _user: AdminUser, store: StoreDep) -> UserCreated:
+def create_api_user(body: UserCreate, user: AdminUser, store: StoreDep) -> UserCreated:
     """Create an API key (admins). The key is in this answer only."""
     try:
         with store.write() as s:
             u, key = create_user(s, role=body.role, operator_id=body.operator_id, name=body.name)
             out = UserCreated(id=u.id, role=u.role, operator_id=u.operator_id, name=u.name, key=key)
+            # The key's id and role, never the key itself.
+            audit(s, user, "create", "key", str(u.id), reason="key created", role=u.role)
     except ValueError as e:
         raise ApiError(422, "invalid_field", str(e), field="role") from None
     return out

@@ -3,6 +3,7 @@ ED-269 / ED-318 / GeoJSON files, export. Publishing re-checks every affected acc
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -22,6 +23,7 @@ from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, Setting
 from api.errors import ApiError, bad_field, not_found
 from api.models import ZoneRow
 from api.schemas import ZoneCreate, ZonePublic, ZonePublished
+from api.workflow import zone_versions
 
 router = APIRouter(prefix="/zones", tags=["zones"])
 
@@ -33,6 +35,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "too many vertices"},
     422: {"description": "a field is wrong; the body names zone and field"},
 }
+
+
+def _named(v: dict[str, Any]) -> dict[str, Any]:
+    return v | {"name": _name(v["kind"], v["source"])}
+
+
+def _name(kind: str, src: dict[str, Any]) -> str:
+    if kind == "inline":
+        name = src.get("name", "")
+    else:
+        listed = src.get("UASZoneList") or src.get("features") or [{}]
+        name = listed[0].get("name", "") if isinstance(listed[0], dict) else ""
+    return name if isinstance(name, str) else ""
 
 
 def _public(row: ZoneRow) -> dict[str, Any]:
@@ -56,7 +71,7 @@ def _public(row: ZoneRow) -> dict[str, Any]:
 
 
 def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
-    d = body.model_dump(exclude_none=True)
+    d = body.model_dump(exclude_none=True, exclude={"emergency_reason"})
     n = lifecycle.count_vertices(d["geometry"])
     if n > max_vertices:
         raise bad_field("geometry", f"{n} vertices exceed the limit of {max_vertices}", status=413)
@@ -77,12 +92,18 @@ def _result(rows: list[ZoneRow], changes: list[dict[str, Any]]) -> dict[str, Any
     "", operation_id="zones-create", status_code=201, response_model=ZonePublished, responses=ERRORS
 )
 def create_zone(
-    body: ZoneCreate, _user: RegulatorUser, airspace: PlannerDep, settings: SettingsDep
+    body: ZoneCreate, user: RegulatorUser, airspace: PlannerDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
     affects are re-planned or revoked, and their operators notified."""
     zone, d = _inline(airspace, body, settings.max_vertices)
-    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=False)
+    rows, changes = lifecycle.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=False,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
     return _result(rows, changes)
 
 
@@ -92,7 +113,7 @@ def create_zone(
 def update_zone(
     zone_id: str,
     body: ZoneCreate,
-    _user: RegulatorUser,
+    user: RegulatorUser,
     airspace: PlannerDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
@@ -100,7 +121,13 @@ def update_zone(
     if body.id != zone_id:
         raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
     zone, d = _inline(airspace, body, settings.max_vertices)
-    rows, changes = lifecycle.publish_zones(airspace, [(zone, "inline", d)], replace_existing=True)
+    rows, changes = lifecycle.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=True,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
     return _result(rows, changes)
 
 
@@ -115,7 +142,7 @@ def upload_zones(
     document: Annotated[
         dict[str, Any], Body(description="an ED-269 (either layout), ED-318 or GeoJSON document")
     ],
-    _user: RegulatorUser,
+    user: RegulatorUser,
     airspace: PlannerDep,
     settings: SettingsDep,
     replace: Annotated[bool, Query(description="replace zones with the same id")] = False,
@@ -139,24 +166,37 @@ def upload_zones(
     if dup:
         raise bad_field("body", f"zone ids repeat in the document: {sorted(dup)}")
     items = [(z, "file", zones_to_ed269([z])) for z in zones]
-    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace)
+    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace, actor=user)
     return _result(rows, changes)
 
 
 @router.delete(
     "/{zone_id}", operation_id="zones-withdraw", response_model=ZonePublic, responses=ERRORS
 )
-def withdraw_zone(zone_id: str, _user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
+def withdraw_zone(zone_id: str, user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
     """Withdraw a zone: it no longer constrains new decisions (kept for the record)."""
-    return _public(lifecycle.withdraw_zone(airspace, zone_id))
+    return _public(lifecycle.withdraw_zone(airspace, zone_id, actor=user))
 
 
-@router.get("", operation_id="zones-list", response_model=list[ZonePublic])
+@router.get("", operation_id="zones-list", response_model=list[ZonePublic], responses=ERRORS)
 def list_zones(
     _user: CurrentUser,
     session: SessionDep,
     withdrawn: Annotated[bool, Query(description="include withdrawn zones")] = False,
+    at: Annotated[
+        str | None,
+        Query(description="RFC 3339: the zones in force at that instant, as published then"),
+    ] = None,
 ) -> list[dict[str, Any]]:
+    """The zones now (or, with ``at``, the versions in force at that instant)."""
+    if at is not None:
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad_field("at", "not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
+        if when.tzinfo is None:
+            raise bad_field("at", "an RFC 3339 time needs an offset or Z")
+        return [_named(v) for v in zone_versions.in_force(session, when)]
     q = select(ZoneRow).order_by(ZoneRow.id)
     if not withdrawn:
         q = q.where(ZoneRow.withdrawn.is_(False))

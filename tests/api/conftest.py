@@ -107,6 +107,16 @@ def service(db_url: str) -> Iterator[Service]:
     svc.app.state.store.dispose()
 
 
+@pytest.fixture
+def no_workflow(db_url: str) -> Iterator[Service]:
+    """The service with ``QINGKONG_WORKFLOW=none``: flows China's workflow forbids (a
+    restriction effective at once, a medium drone filed minutes before take-off)."""
+    svc = make_service(db_url, workflow="none")
+    yield svc
+    svc.client.close()
+    svc.app.state.store.dispose()
+
+
 # A straight 1.8 km west-east hop in Qingdao at 60 m, and one crossing it north-south that
 # reaches the crossing point at the same time when both leave together.
 EAST = [[120.30, 36.10, 0.0], [120.30, 36.10, 60.0], [120.32, 36.10, 60.0], [120.32, 36.10, 0.0]]

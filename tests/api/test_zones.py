@@ -14,7 +14,8 @@ TFR = {
 }
 
 
-def test_a_temporary_restriction_revokes_or_replans_and_notifies(service):
+def test_a_temporary_restriction_revokes_or_replans_and_notifies(no_workflow):
+    service = no_workflow  # effective at once: only without the 24 h lead time
     c, h = service.client, service.h
     service.drone("a", "DR-A1")
     f = service.fly("a", "DR-A1", EAST, window_s=0).json()
@@ -139,7 +140,8 @@ def test_upload_ed269_and_export(service):
     assert bad.status_code == 422 and bad.json()["error"]["message"]
 
 
-def test_review_queue(service):
+def test_review_queue(no_workflow):
+    service = no_workflow  # a medium drone filed minutes ahead: only without the workflow
     c, h = service.client, service.h
     service.drone("a", "DR-HEAVY", empty_weight_kg=60.0, max_takeoff_weight_kg=140.0)
     f = service.fly("a", "DR-HEAVY", EAST).json()

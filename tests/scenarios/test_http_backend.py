@@ -46,6 +46,7 @@ def service(tmp_path, monkeypatch):
             epoch=scenario.start.isoformat(),
             corridors_path=str(QINGDAO_CORRIDORS_PATH),
             warmup=False,
+            workflow=str(scenario.extra.get("workflow", "none")),
         )
         app = create_app(settings)
         with app.state.store.write() as s:

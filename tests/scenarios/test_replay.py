@@ -33,7 +33,11 @@ def _without_timing(doc: dict) -> dict:
 def test_emergency_flight_outranks_deliveries():
     doc = _run("emergency-priority.yaml")
     req = _by(doc, "request")
-    assert req["EMS-1"]["status"] == "approved" and req["EMS-1"]["departure"] == 1200.0
+    # It carries dangerous goods: it applies (holding its slot) and the regulator approves it.
+    assert req["EMS-1"]["status"] == "pending" and req["EMS-1"]["departure"] == 3000.0
+    assert [r["code"] for r in req["EMS-1"]["reasons"]] == ["APPLICATION_REQUIRED"]
+    assert _by(doc, "review")["EMS-1"]["status"] == "approved"
+    assert req["DEL-1"]["exemption"]["rule"] == "CN-2024-ART31-EXEMPT-SUITABLE"
     assert req["DEL-3"]["status"] == "rejected"
     assert any(r.get("alternative_departure") for r in req["DEL-3"]["reasons"])
     revoked, replanned = _by(doc, "revoked"), _by(doc, "replanned")
@@ -57,7 +61,7 @@ def test_replay_is_deterministic():
     assert json.dumps(_without_timing(a), sort_keys=True) == json.dumps(
         _without_timing(b), sort_keys=True
     )
-    assert a["metrics"]["timing"]["decisions"] == 6
+    assert a["metrics"]["timing"]["decisions"] == 7  # six requests and one review
 
 
 def test_sailing_week_restriction_forces_replans():
@@ -93,8 +97,15 @@ def test_airport_requests_go_to_review():
     assert req["AIR-6"]["status"] == "approved"
     reviews = _by(doc, "review")
     assert reviews["AIR-1"]["status"] == "approved" and reviews["AIR-2"]["status"] == "rejected"
+    # Filed the day before; the hub flights apply and await the 21:00 decision deadline.
+    assert "APPLICATION_REQUIRED" in codes["AIR-1"] and req["AIR-6"]["exemption"]
+    deadline = next(r for r in req["AIR-1"]["reasons"] if r["code"] == "APPLICATION_REQUIRED")
+    assert deadline["decide_by"] == "2026-11-30T21:00:00+08:00"
+    wf = doc["metrics"]["workflow"]
+    assert wf["undecided"] == ["AIR-8"] and wf["decided_after_deadline"] == []
+    assert doc["errors"] == []  # AIR-1 passed the pre-departure gate
     assert doc["final"] == {
-        "AIR-1": "accepted",
+        "AIR-1": "ended",
         "AIR-2": "rejected",
         "AIR-3": "rejected",
         "AIR-4": "accepted",
@@ -115,6 +126,11 @@ def test_morning_peak_delays_but_stays_separated():
     assert m["approved"] > 80 and m["delay_s"]["delayed"] > 0 and m["delay_s"]["max"] > 0
     assert m["peak_airborne"] > 10
     assert m["safety"]["ok"] and m["safety"]["conflicts"] == 0
+    # Filed the day before; the port-hub flights fly under their operators' long-term
+    # applications (approved at once), every other one is exempt.
+    lt = [d for d in doc["decisions"] if d.get("long_term")]
+    assert len(lt) == 15 and all(d["long_term"]["id"].endswith("-QIANWAN") for d in lt)
+    assert m["approved"] == m["requests"] and doc["errors"] == []
     approved = [d for d in doc["decisions"] if d["kind"] == "request" and d["status"] == "approved"]
     for d in approved:
         assert d["trajectory"][0][3] == pytest.approx(d["departure"])
@@ -123,10 +139,11 @@ def test_morning_peak_delays_but_stays_separated():
 
 def test_refused_events_are_reported_not_fatal(tmp_path):
     sc = yaml.safe_load((QINGDAO_SCENARIOS / "emergency-priority.yaml").read_text())
+    n = len(sc["events"])
     sc["events"].append({"t": 3000, "type": "cancel", "flight": "NOPE-1"})
     sc["events"].append({"t": 3000, "type": "review", "flight": "DEL-4", "verdict": "approve"})
     doc = replay(scenario_from_dict(sc, base_dir=QINGDAO_SCENARIOS), progress=False).document
-    assert [e["event"] for e in doc["errors"]] == [8, 9]
+    assert [e["event"] for e in doc["errors"]] == [n, n + 1]
     assert "NOPE-1" in doc["errors"][0]["error"]
     assert doc["metrics"]["event_errors"] == 2
 
