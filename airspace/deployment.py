@@ -34,6 +34,9 @@ class Deployment:
         Key of the national rule set (see :mod:`airspace.rules`).
     locale : str
         Default user-interface language.
+    workflow : str
+        The flight-activity workflow (:mod:`airspace.workflow`): ``cn`` (China's 2024 interim
+        regulation), ``eu`` or ``none``; ``QINGKONG_WORKFLOW`` overrides it.
     """
 
     name: str = "qingdao"
@@ -47,6 +50,7 @@ class Deployment:
     separation_vertical_m: float = 20.0
     rules: str = "CN"
     locale: str = "zh-CN"
+    workflow: str = "cn"
 
     @property
     def tz(self) -> ZoneInfo:

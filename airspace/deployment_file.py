@@ -52,6 +52,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("separation", "horizontal_m"): "separation_horizontal_m",
     ("separation", "vertical_m"): "separation_vertical_m",
     ("rules", "set"): "rules",
+    ("rules", "workflow"): "workflow",
     ("ui", "locale"): "locale",
 }
 _NUMBERS = {
@@ -62,6 +63,9 @@ _NUMBERS = {
     "separation_horizontal_m",
     "separation_vertical_m",
 }
+
+
+_WORKFLOWS = ("cn", "eu", "none")
 
 
 class DeploymentFileError(ValueError):
@@ -116,6 +120,7 @@ def deployment_from_dict(doc: dict[str, Any], *, source: str = "deployment") -> 
                     f"{source}: unknown key {key}.{sub}; [{key}] takes {', '.join(allowed)}"
                 )
             fields[field] = _checked(field, sub_value, f"{source}: {key}.{sub}")
+    fields.setdefault("workflow", "none")
     if "crs" not in fields:
         fields["crs"] = None if "centre_lon" in fields or "centre_lat" in fields else QINGDAO.crs
     if fields["crs"] == "local":
@@ -152,6 +157,12 @@ def _checked(field: str, value: Any, what: str) -> Any:
                 f"{what}: unknown rule set {value!r}; known: {', '.join(sorted(RULESETS))}"
             )
         return value.upper()
+    elif field == "workflow":
+        if value.lower() not in _WORKFLOWS:
+            raise DeploymentFileError(
+                f"{what}: unknown workflow {value!r}; known: {', '.join(_WORKFLOWS)}"
+            )
+        return value.lower()
     elif field == "crs" and value != "local":
         try:
             crs = CRS.from_user_input(value)

@@ -32,13 +32,13 @@ class Settings(BaseSettings):
     separation_horizontal_m: float | None = None
     separation_vertical_m: float | None = None
     warmup: bool = True
+    """Compile (or load from cache) the planner kernels at start-up."""
     units_path: str | None = None
     """Control sub-regions and their approving units (GeoJSON; demo mode: Qingdao's,
     illustrative). Without it every regulator sees the whole queue."""
-    workflow: str = "cn"
-    """The flight-activity workflow: ``cn`` (China's 2024 regulation, Qingdao's), ``eu`` or
-    ``none`` (:mod:`airspace.workflow`)."""
-    """Compile (or load from cache) the planner kernels at start-up."""
+    workflow: str | None = None
+    """The flight-activity workflow: ``cn`` (China's 2024 regulation), ``eu`` or ``none``
+    (:mod:`airspace.workflow`); unset: the deployment's (``cn`` for Qingdao)."""
     tactical_lookahead_s: float = Field(default=60.0, gt=0, le=600)
     """Tactical conflict detection: how far ahead live tracks are predicted (straight lines)."""
     tactical_sep_h_m: float | None = Field(default=None, gt=0)
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     def workflow_obj(self) -> Workflow | None:
         """The :class:`Workflow` named by ``workflow`` (``None`` for ``none``)."""
         try:
-            return workflow_for(self.workflow)
+            return workflow_for(self.workflow or self.deployment_obj().workflow)
         except ValueError as e:
             raise ValueError(f"QINGKONG_WORKFLOW: {e}") from None
 
