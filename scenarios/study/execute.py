@@ -66,6 +66,9 @@ def prepare(task: dict[str, Any]) -> tuple[Any, Any]:
         sep["horizontal_m"] = float(task["separation_h_m"])
     if task.get("separation_v_m") is not None:
         sep["vertical_m"] = float(task["separation_v_m"])
+    elif task.get("layer_spacing_m") is not None:
+        # Layers are S_v slabs (DESIGN.md): spacing them closer means a smaller vertical minimum.
+        sep["vertical_m"] = float(task["layer_spacing_m"])
     doc["separation"] = sep
     if task.get("zones"):
         air = dict(doc.get("airspace") or {})

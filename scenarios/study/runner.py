@@ -65,6 +65,10 @@ def _failed_row(run: Run, study: str, error: str) -> dict[str, Any]:
     }
 
 
+def _size(run: Run) -> int:
+    return int(run.task["scenario"].get("generate", {}).get("flights", 0))
+
+
 def numba_cache_dir(explicit: Path | str | None = None) -> Path:
     """The numba cache folder the study's workers share: ``explicit``, ``$NUMBA_CACHE_DIR`` or
     ``~/.cache/qingkong/numba``."""
@@ -178,12 +182,14 @@ def run_study(
             on_start(len(todo), outcome.skipped)
         by_key: dict[str, Run] = {}
         futures = []
-        for r in todo:
+        # Biggest days first (submitted first and with a higher priority): a long run started
+        # last would leave the other workers idle at the end.
+        for r in sorted(todo, key=lambda r: -_size(r)):
             key = f"qk-run-{r.run_id}-{uuid.uuid4().hex[:8]}"
             by_key[key] = r
-            # Biggest days first: a long run started last would leave the other workers idle.
-            prio = int(r.task["scenario"].get("generate", {}).get("flights", 0))
-            futures.append(client.submit(execute_run, r.task, key=key, pure=False, priority=prio))
+            futures.append(
+                client.submit(execute_run, r.task, key=key, pure=False, priority=_size(r))
+            )
         for finished, fut in enumerate(as_completed(futures), start=1):
             run = by_key[fut.key]
             try:
