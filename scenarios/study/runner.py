@@ -76,7 +76,8 @@ def numba_cache_dir(explicit: Path | str | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def _client(scheduler: str | None, workers: int | None, cache_dir: Path) -> tuple[Any, Any]:
+def start_client(scheduler: str | None, workers: int | None, cache_dir: Path) -> tuple[Any, Any]:
+    """A Dask client of ``scheduler``, or of a new local cluster (returned too, to close it)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -98,7 +99,7 @@ def _client(scheduler: str | None, workers: int | None, cache_dir: Path) -> tupl
     return Client(cluster), cluster
 
 
-def _warm(client: Any) -> dict[str, str]:
+def warm_workers(client: Any) -> dict[str, str]:
     """Compile or load the kernels on one worker, then on every other one (from the cache)."""
     addrs = sorted(client.scheduler_info(n_workers=-1)["workers"])
     if not addrs:
@@ -169,9 +170,9 @@ def run_study(
     cache = numba_cache_dir(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
-    client, cluster = _client(scheduler, workers, cache)
+    client, cluster = start_client(scheduler, workers, cache)
     try:
-        outcome.cache_dirs = _warm(client)
+        outcome.cache_dirs = warm_workers(client)
         outcome.workers = len(outcome.cache_dirs)
         if not all(outcome.cache_dirs.values()):
             outcome.warnings.append(
