@@ -151,7 +151,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         "run_id": task["run_id"],
         "study": task["study"],
         **task["params"],
-        "params": json.dumps(task["params"], sort_keys=True),
+        "params": json.dumps(task["params"]),
         "worker": f"{socket.gethostname()}:{os.getpid()}",
         "numba_cache_dir": os.environ.get("NUMBA_CACHE_DIR", ""),
     }

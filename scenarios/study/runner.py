@@ -59,7 +59,7 @@ def _failed_row(run: Run, study: str, error: str) -> dict[str, Any]:
         "status": "failed",
         "study": study,
         **run.params,
-        "params": json.dumps(run.params, sort_keys=True),
+        "params": json.dumps(run.params),
         "error": error,
         "finished_at": time.time(),
     }
