@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from airspace.corridors import CorridorNetwork
 from scenarios.plots import _corridor_lines
@@ -113,6 +114,7 @@ def heatmap_figure(
             ax.set_aspect(1.0 / math.cos(math.radians(float(np.mean(ax.get_ylim())))))
         ax.set_xlabel("longitude (°)")
         ax.set_ylabel("latitude (°)")
+        ax.xaxis.set_major_locator(MaxNLocator(5))
     fig.tight_layout()
     return _png(fig)
 
