@@ -6,7 +6,10 @@ against the same runs replayed one after another in this process (the baseline).
 Every configuration replays the same generated days (seeds 1..runs). Cluster start-up and the
 numba warm-up are timed apart from the runs (fixed costs a long study pays once). Scaling
 efficiency = makespan(1 worker) / (2 x makespan(2 workers)); the target is >= 80 %. The machine's
-load average is recorded before and after: on a shared machine it moves the numbers.
+load average is recorded before and after: on a shared machine it moves the numbers. ``cpu_share``
+is the CPU the workers got per worker during the makespan (1.0: a whole core each); on a loaded
+machine it, not Dask, bounds the speed-up. ``cpu_per_run_2_vs_1`` near 1 means two workers do no
+extra work (no recompiling, no duplicated set-up).
 Writes ``bench/results/study-<flights>x<runs>.json``.
 """
 
@@ -64,6 +67,8 @@ def _dask(tasks: list[dict], workers: int, cache: Path) -> dict:
         "warm_up_s": round(t2 - t1, 2),
         "makespan_s": round(t3 - t2, 2),
         "per_run": _stats([r["wall_s"] for r in rows]),
+        "per_run_cpu": _stats([r["cpu_s"] for r in rows]),
+        "cpu_share": round(sum(r["cpu_s"] for r in rows) / (workers * (t3 - t2)), 3),
         "approved": [r["approved"] for r in rows],
     }
 
@@ -105,11 +110,15 @@ def main() -> None:
         "baseline_in_process": {
             "total_s": round(baseline_s, 2),
             "per_run": _stats([r["wall_s"] for r in base_rows]),
+            "per_run_cpu": _stats([r["cpu_s"] for r in base_rows]),
         },
         "dask_1_worker": one,
         "dask_2_workers": two,
         "speedup_2_vs_1": round(one["makespan_s"] / two["makespan_s"], 3),
         "scaling_efficiency_2_vs_1": round(one["makespan_s"] / (2 * two["makespan_s"]), 3),
+        "cpu_per_run_2_vs_1": round(
+            two["per_run_cpu"]["median_s"] / one["per_run_cpu"]["median_s"], 3
+        ),
         "speedup_1_worker_vs_baseline": round(baseline_s / one["makespan_s"], 3),
         "speedup_2_workers_vs_baseline": round(baseline_s / two["makespan_s"], 3),
     }

@@ -147,6 +147,7 @@ def metrics_row(document: dict[str, Any]) -> dict[str, Any]:
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Replay one run and return its results row (``status`` ``ok`` or ``failed``)."""
     started = time.perf_counter()
+    cpu_started = time.process_time()
     row: dict[str, Any] = {
         "run_id": task["run_id"],
         "study": task["study"],
@@ -169,6 +170,8 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
         row["error"] = f"{type(exc).__name__}: {exc}{where}"
     row["wall_s"] = round(time.perf_counter() - started, 3)
+    # CPU seconds of the run: against wall_s it shows how much CPU the worker actually got.
+    row["cpu_s"] = round(time.process_time() - cpu_started, 3)
     row["finished_at"] = time.time()
     return row
 
