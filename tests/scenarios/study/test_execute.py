@@ -33,7 +33,7 @@ def test_a_run_gives_the_metrics_of_the_same_replay(tmp_path):
     )
     assert row["delay_p95_s"] == m["delay_s"]["p95"]
     assert row["safety_ok"] is True and row["safety_conflicts"] == 0
-    assert 0 < row["cpu_s"] and 0 < row["replay_wall_s"] <= row["wall_s"]
+    assert row["cpu_s"] > 0 and 0 < row["replay_wall_s"] <= row["wall_s"]
     assert (row["flights"], row["seed"], json.loads(row["params"])) == (
         60,
         4,
