@@ -8,6 +8,7 @@ from airspace.cli import corridors_group, zones_group
 from api import cli as api_cli
 from planner.cli import route_command
 from scenarios.commands import replay_command, scenario_group
+from scenarios.study.cli import study_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ main.add_command(api_cli.serve)
 main.add_command(api_cli.users_group)
 main.add_command(replay_command)
 main.add_command(scenario_group)
+main.add_command(study_group)
 
 
 if __name__ == "__main__":
