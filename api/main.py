@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "reviews", "description": "the regulators' queue of pending requests"},
             {"name": "notifications", "description": "what changed for your flights"},
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
+            {"name": "telemetry", "description": "positions in; conformance alerts out"},
         ],
     )
     app.state.settings = settings
@@ -180,6 +181,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, operators, drones, flights, reviews, zones, geo, notifications):
         v1.include_router(module.router)
     app.include_router(v1)
+    from api import telemetry
+
+    telemetry.install(app, airspace, settings)
     from api.routes import console
 
     console.install(app)

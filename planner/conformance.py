@@ -53,6 +53,7 @@ from planner.trajectory import AreaOp, Trajectory4D
 
 AIRBORNE = ("activated", "nonconforming", "contingent")
 DEVIATION_CODES = ("OFF_ROUTE", "OUTSIDE_AREA", "OFF_ALTITUDE", "OFF_SCHEDULE")
+TELEMETRY_CODES = ("TELEMETRY_TIME", "TELEMETRY_MISMATCH", "TELEMETRY_INVALID")
 _RECENT_TIMES = 64
 """Times remembered per drone to drop QoS-1 redeliveries (drone, time); a position older than
 all of them is dropped too."""
@@ -244,6 +245,8 @@ class ConformanceMonitor:
         )
         old = self.watches.get(flight_id)
         self.watches[flight_id] = _Watch(flight_id, drone_id, plan, state, authorised, hi)
+        if old is not None and old.state in AIRBORNE and state in AIRBORNE:
+            self.watches[flight_id].since_s = old.since_s
         if old is None:
             self.by_drone.setdefault(drone_id, []).append(flight_id)
         if state in AIRBORNE:
@@ -263,6 +266,11 @@ class ConformanceMonitor:
     def state_of(self, flight_id: str) -> str | None:
         w = self.watches.get(flight_id)
         return w.state if w else None
+
+    def flight_for(self, drone_id: str, t_s: float) -> str | None:
+        """The flight a drone's position at ``t_s`` belongs to (``None``: none)."""
+        w = self._flight_for(drone_id, t_s)
+        return w.flight_id if w is not None else None
 
     def _flight_for(self, drone_id: str, t_s: float) -> _Watch | None:
         best = None
@@ -291,11 +299,12 @@ class ConformanceMonitor:
     def _clear_all(self, subject: str, codes: Sequence[str], t_s: float) -> list[Event]:
         return [self._clear((subject, c), t_s) for c in codes if (subject, c) in self.open]
 
-    def refused(self, subject: str, code: str, drone: str, now_s: float, why: str) -> list[Event]:
-        """A ``TELEMETRY_*`` refusal (an episode per subject and code until a good position)."""
-        return self._raise(
-            subject, Event("raised", code, drone, None, now_s, None, {"message": why})
-        )
+    def refused(
+        self, subject: str, code: str, drone: str, now_s: float, detail: dict[str, Any]
+    ) -> list[Event]:
+        """A ``TELEMETRY_*`` refusal: one episode per (subject, code), cleared by the drone's
+        next good position."""
+        return self._raise(subject, Event("raised", code, drone, None, now_s, None, detail))
 
     def _set_state(self, w: _Watch, state: str, t_s: float) -> list[Event]:
         if w.state == state:
@@ -347,7 +356,7 @@ class ConformanceMonitor:
         if ti >= d.last_t_s:
             d.last_t_s, d.last_xyz = ti, (xi, yi, zi)
         xyz = (xi, yi, zi)
-        ev: list[Event] = self._clear_all(drone, ("TELEMETRY_TIME", "TELEMETRY_MISMATCH"), ti)
+        ev: list[Event] = self._clear_all(drone, TELEMETRY_CODES, ti)
         airborne = zi > self.th.airborne_m
         w = self._flight_for(drone, ti) if airborne else None
         if not airborne:
