@@ -6,6 +6,7 @@ import click
 
 from airspace.cli import corridors_group, zones_group
 from api import cli as api_cli
+from api.telemetry.cli import mqtt_command
 from planner.cli import route_command
 from scenarios.commands import replay_command, scenario_group
 
@@ -26,6 +27,7 @@ main.add_command(api_cli.serve)
 main.add_command(api_cli.users_group)
 main.add_command(replay_command)
 main.add_command(scenario_group)
+main.add_command(mqtt_command)
 
 
 if __name__ == "__main__":

@@ -268,6 +268,15 @@ class TelemetryService:
             self._persist(events, t0)
         return len(good), refused
 
+    def refuse(self, operator: str, drone: str, message: str) -> None:
+        """Alert an unreadable message (``TELEMETRY_INVALID``) from ``operator``."""
+        t0 = time.perf_counter()
+        with self._lock:
+            detail = {"message": message, "operator": operator}
+            now_s = self.airspace.now_s()
+            events = self.monitor.refused(drone, "TELEMETRY_INVALID", drone, now_s, detail)
+            self._persist(events, t0)
+
     def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
         owner = self.owner_of(p.drone)
         if owner is None:
