@@ -455,6 +455,8 @@ class ConformanceMonitor:
             if w.state not in AIRBORNE or (w.flight_id, "LOST_LINK") in self.open:
                 continue
             d = self.drones.setdefault(w.drone_id, _Drone(last_rx_s=now_s))
+            if d.last_xyz is not None and d.last_xyz[2] <= self.th.airborne_m:
+                continue  # on the ground: silence is not a lost link
             silent = now_s - d.last_rx_s
             if silent >= self.th.lost_link_s:
                 ev += self._set_state(w, "contingent", now_s)
