@@ -213,12 +213,29 @@ class ConformanceMonitor:
         self.by_drone: dict[str, list[str]] = {}
         self.drones: dict[str, _Drone] = {}
         self.open: dict[tuple[str, str], Event] = {}
+        self._open_codes: dict[str, set[str]] = {}
         self.zones: list[ZoneVolumeXY] = []
+        self._zone_tree: Any = None
+        self.kept: list[int] = []
         self._packed: _Packed | None = None
 
     # -- plans and zones -------------------------------------------------------------------
     def set_zones(self, volumes: Sequence[ZoneVolumeXY]) -> None:
-        self.zones = list(volumes)
+        """The restricted volumes positions may breach (PROHIBITED, REQ_AUTHORISATION)."""
+        self.zones = [v for v in volumes if v.restriction in ("PROHIBITED", "REQ_AUTHORISATION")]
+        self._zone_tree = (
+            shapely.STRtree([v.polygon_xy for v in self.zones]) if self.zones else None
+        )
+
+    def _zone_candidates(self, x: np.ndarray, y: np.ndarray) -> dict[int, list[int]]:
+        """Positions (index) inside the polygon of some zone volume, with those volumes."""
+        if self._zone_tree is None or len(x) == 0:
+            return {}
+        pos, vol = self._zone_tree.query(shapely.points(x, y), predicate="intersects")
+        out: dict[int, list[int]] = {}
+        for i, v in zip(pos.tolist(), vol.tolist(), strict=True):
+            out.setdefault(i, []).append(v)
+        return out
 
     def watch(
         self,
@@ -290,13 +307,20 @@ class ConformanceMonitor:
         if key in self.open:
             return []
         self.open[key] = ev
+        self._open_codes.setdefault(subject, set()).add(ev.code)
         return [ev]
 
     def _clear(self, key: tuple[str, str], t_s: float | None) -> Event:
         ev = self.open.pop(key)
+        codes = self._open_codes[key[0]]
+        codes.discard(key[1])
+        if not codes:
+            del self._open_codes[key[0]]
         return Event("cleared", ev.code, ev.drone, ev.flight, ev.t_s if t_s is None else t_s)
 
     def _clear_all(self, subject: str, codes: Sequence[str], t_s: float) -> list[Event]:
+        if subject not in self._open_codes:
+            return []  # the common case: nothing open
         return [self._clear((subject, c), t_s) for c in codes if (subject, c) in self.open]
 
     def refused(
@@ -314,44 +338,41 @@ class ConformanceMonitor:
 
     # -- positions -------------------------------------------------------------------------
     def observe(self, drones: Sequence[str], x, y, z, t, *, now_s: float) -> list[Event]:
-        """Check one batch of positions (any order; repeats of (drone, time) are ignored)."""
+        """Check one batch of positions (any order; repeats of (drone, time) are ignored:
+        :attr:`kept` lists the indices of the positions that were new)."""
         x, y, z, t = (np.asarray(v, dtype=np.float64) for v in (x, y, z, t))
         order = np.argsort(t, kind="stable")
         keep, flights = [], []
+        t_list, z_list = t.tolist(), z.tolist()
         for i in order.tolist():
-            d = self.drones.setdefault(drones[i], _Drone())
-            ti = float(t[i])
+            d = self.drones.get(drones[i]) or self.drones.setdefault(drones[i], _Drone())
+            ti = t_list[i]
             if ti in d.recent or (len(d.recent) == _RECENT_TIMES and ti < d.recent[0]):
                 continue  # a redelivery, or older than everything remembered
             d.recent.append(ti)
             d.last_rx_s = max(d.last_rx_s, now_s)
             keep.append(i)
-            w = self._flight_for(drones[i], ti) if z[i] > self.th.airborne_m else None
+            w = self._flight_for(drones[i], ti) if z_list[i] > self.th.airborne_m else None
             flights.append(w.flight_id if w is not None and w.state in AIRBORNE else None)
         if self._packed is None:
             self._packed = _Packed(self.watches)
+        self.kept = sorted(keep)
         idx = np.array(keep, dtype=np.int64)
         lat, ver, tim, is_area = deviations(
             self._packed, flights, x[idx], y[idx], z[idx], t[idx], self.th
         )
         events: list[Event] = []
+        in_zones = self._zone_candidates(x[idx], y[idx])
+        xs, ys, zs, ts = (v[idx].tolist() for v in (x, y, z, t))
+        lat, ver, tim, is_area = lat.tolist(), ver.tolist(), tim.tolist(), is_area.tolist()
         for j, i in enumerate(keep):
+            measured = (lat[j], ver[j], tim[j], is_area[j])
             events.extend(
-                self._one(
-                    drones[i],
-                    float(x[i]),
-                    float(y[i]),
-                    float(z[i]),
-                    float(t[i]),
-                    lat[j],
-                    ver[j],
-                    tim[j],
-                    bool(is_area[j]),
-                )
+                self._one(drones[i], xs[j], ys[j], zs[j], ts[j], *measured, in_zones.get(j, ()))
             )
         return events
 
-    def _one(self, drone, xi, yi, zi, ti, lat, ver, tim, is_area) -> list[Event]:
+    def _one(self, drone, xi, yi, zi, ti, lat, ver, tim, is_area, zones=()) -> list[Event]:
         d = self.drones[drone]
         if ti >= d.last_t_s:
             d.last_t_s, d.last_xyz = ti, (xi, yi, zi)
@@ -362,7 +383,7 @@ class ConformanceMonitor:
         if not airborne:
             ev += self._clear_all(drone, ("UNAUTHORISED_FLIGHT",), ti)
             return ev + self._on_ground(drone, xi, yi, ti)
-        ev += self._zone_checks(drone, w, xi, yi, zi, ti)
+        ev += self._zone_checks(drone, w, xi, yi, zi, ti, zones)
         if w is None:
             return ev + self._raise(
                 drone, Event("raised", "UNAUTHORISED_FLIGHT", drone, None, ti, xyz)
@@ -413,7 +434,8 @@ class ConformanceMonitor:
                     return ev + self.forget(fid)
         return []
 
-    def _zone_checks(self, drone, w, xi, yi, zi, ti) -> list[Event]:
+    def _zone_checks(self, drone, w, xi, yi, zi, ti, zones) -> list[Event]:
+        """Ceiling and zones; ``zones``: the volumes whose polygon holds the position."""
         subject = w.flight_id if w is not None else drone
         fid = w.flight_id if w is not None else None
         ev: list[Event] = []
@@ -426,16 +448,11 @@ class ConformanceMonitor:
         else:
             ev += self._clear_all(subject, ("CEILING_BREACH",), ti)
         inside = None
-        for v in self.zones:
-            if v.restriction not in ("PROHIBITED", "REQ_AUTHORISATION"):
-                continue
+        for k in sorted(zones):
+            v = self.zones[k]
             if w is not None and v.zone_id in w.authorised_zones:
                 continue
-            if (
-                v.lower_m <= zi <= v.upper_m
-                and shapely.contains_xy(v.polygon_xy, xi, yi)
-                and v.active_at(ti)
-            ):
+            if v.lower_m <= zi <= v.upper_m and v.active_at(ti):
                 inside = v.zone_id
                 break
         if inside is not None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from airspace.deployment import Deployment
@@ -54,18 +55,21 @@ class Refusal(NamedTuple):
     drone: str | None
 
 
+_NUMBER_TYPES = (float, int)
+
+
 def _number(p: dict[str, Any], key: str, required: bool) -> float | None:
     v = p.get(key)
+    if type(v) in _NUMBER_TYPES:  # the hot path; bool is excluded (type, not isinstance)
+        v = float(v)
+        if math.isfinite(v):
+            return v
+        raise ValueError(f"{key}: must be a finite number")
     if v is None:
         if required:
             raise ValueError(f"{key}: required")
         return None
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"{key}: must be a number, got {type(v).__name__}")
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{key}: must be a finite number")
-    return v
+    raise ValueError(f"{key}: must be a number, got {type(v).__name__}")
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class PositionReader:
     max_age_s: float
     max_ahead_s: float
 
-    @property
+    @cached_property
     def area(self) -> tuple[float, float, float, float] | None:
         """West, south, east, north of the served area (the projection's, widened 0.5 deg)."""
         b = Projection.for_deployment(self.deployment).bounds_lonlat
@@ -108,7 +112,7 @@ class PositionReader:
             return Refusal(code, str(e), drone)
 
     def _read(self, p: dict[str, Any], drone: str, now_s: float) -> Position:
-        unknown = sorted(set(p) - _KNOWN)
+        unknown = () if p.keys() <= _KNOWN else sorted(set(p) - _KNOWN)
         if unknown:
             raise ValueError(f"{unknown[0]}: unknown field (known: {', '.join(sorted(_KNOWN))})")
         lon = _number(p, "lon", True)

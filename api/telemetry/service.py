@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from shapely.geometry import box
 from sqlalchemy import func, select
 
 from airspace.rules import RULESETS
@@ -36,7 +37,14 @@ from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
 from api.store import utcnow
 from api.telemetry.positions import Position, PositionReader, Refusal
 from api.telemetry.tracks import TrackWriter
-from planner.conformance import AIRBORNE, ConformanceMonitor, Event, Thresholds, ZoneVolumeXY
+from planner.conformance import (
+    AIRBORNE,
+    ConformanceMonitor,
+    Event,
+    Thresholds,
+    ZoneVolumeXY,
+    deviations,
+)
 from planner.requests import State
 from planner.trajectory import AreaOp, Trajectory4D
 
@@ -118,6 +126,14 @@ class TelemetryService:
         """Receipt-to-commit time of every alert raised (for the benchmark)."""
 
     # -- lifecycle -------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load (or compile) the conformance kernels now rather than on the first position."""
+        plan = Trajectory4D(np.array([[0.0, 0, 0, 0], [10, 0, 10, 10]]))
+        area = AreaOp.from_polygon(box(0, 0, 10, 10), 0, 10, 0, 10)
+        one = [np.zeros(1)] * 4
+        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["r"], *one, self.thresholds)
+        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["a"], *one, self.thresholds)
+
     def start(self, every_s: float = 0.2) -> None:
         if self._timer is None:
             self._timer = threading.Thread(
@@ -301,10 +317,17 @@ class TelemetryService:
         # Before observing: a landing ends the flight, and its touchdown is still its own.
         flights = [self.monitor.flight_for(p.drone, p.t_s) for p in good]
         events = self.monitor.observe(drones, x, y, z, t, now_s=now_s)
-        rows = []
+        newest: dict[str, int] = {}
         for i, p in enumerate(good):
-            self.latest.update(p, float(x[i]), float(y[i]))
-            rows.append((p.drone, flights[i], p.t_s, p.lon, p.lat, p.altitude_m, *p[6:9], now_s))
+            j = newest.get(p.drone)
+            if j is None or good[j].t_s <= p.t_s:
+                newest[p.drone] = i
+        for i in newest.values():
+            self.latest.update(good[i], float(x[i]), float(y[i]))
+        rows = [  # redeliveries (same drone and time) are not stored twice
+            (p.drone, flights[i], p.t_s, p.lon, p.lat, p.altitude_m, *p[6:9], now_s)
+            for i, p in ((i, good[i]) for i in self.monitor.kept)
+        ]
         self.writer.put(rows, {d: self.owners[d] for d in set(drones)})
         return events
 
@@ -403,6 +426,11 @@ class TelemetryService:
                     )
                 )
                 self.airspace.log_event(s, "flight", row.id, {"state": row.state})
+
+
+@dataclass
+class _Warm:
+    plan: Any
 
 
 def _json_number(v: Any) -> Any:

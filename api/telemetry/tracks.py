@@ -30,9 +30,9 @@ TRACK_COLUMNS = (
     "received_s",
 )
 Row = tuple  # values in TRACK_COLUMNS order
-_INSERT = (
+_INSERT_QMARK = (
     f"INSERT INTO telemetry_tracks ({', '.join(TRACK_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in TRACK_COLUMNS)})"
+    f"VALUES ({', '.join('?' for _ in TRACK_COLUMNS)})"
 )
 _UPSERT = (
     f"INSERT INTO telemetry_latest (operator_id, {', '.join(TRACK_COLUMNS)}) "
@@ -116,8 +116,9 @@ class TrackWriter:
                 ):
                     for r in rows:
                         cp.write_row(r)
-            else:
-                s.execute(text(_INSERT), [dict(zip(TRACK_COLUMNS, r, strict=True)) for r in rows])
+            else:  # the driver's executemany on plain tuples: no per-row dicts
+                raw = s.connection().connection.driver_connection
+                raw.executemany(_INSERT_QMARK, rows)
             s.execute(
                 text(_UPSERT),
                 [

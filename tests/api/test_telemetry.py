@@ -168,3 +168,13 @@ def test_lost_link_alerts_and_makes_the_flight_contingent(db_url: str):
         svc.client.close()
         svc.app.state.telemetry.stop()
         svc.app.state.store.dispose()
+
+
+def test_a_redelivered_batch_is_stored_once(live: Service):
+    flight = airborne(live)
+    items = positions(live, flight)[:20]
+    post(live, "a", items)
+    post(live, "a", items)  # e.g. a client retry
+    fid = flight["flight"]
+    track = live.client.get(f"/v1/flights/{fid}/track", headers=live.h("a")).json()
+    assert len(track["points"]) == 20
