@@ -9,12 +9,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from api.telemetry.mosquitto import check_password, read_passwd
 from scenarios.cli import main
-from tests.api.conftest import Service, make_service
+from tests.api.conftest import EAST, Service, make_service
 from tests.api.mqtt_broker import Broker
 from tests.api.test_telemetry import airborne, alerts, positions
 
@@ -150,3 +151,54 @@ def test_qingkong_mqtt_writes_credentials_for_the_operators_in_the_store(tmp_pat
     assert read_passwd(out / "passwd") == entries
     bad = CliRunner().invoke(main, ["mqtt", "--out", str(out), "--database", "mysql://x"])
     assert bad.exit_code == 2 and "error" in bad.output.lower()
+
+
+def test_real_time_flight_over_mqtt_with_the_default_clock_checks(tmp_path: Path, broker: Broker):
+    """Positions stamped with the wall clock as they are flown (no accelerated time)."""
+    svc = make_service(
+        f"sqlite:///{tmp_path / 'rt.sqlite'}", mqtt_url=broker.url(), lost_link_s=1.0
+    )
+    try:
+        assert svc.app.state.mqtt.subscribed.wait(10)
+        svc.drone("a", "DR-1")
+        now = svc.now_s()
+        body = {
+            "drone": "DR-1",
+            "departure": {"earliest": now + 1, "latest": now + 60},
+            "speed_mps": 10.0,
+            "route": {"waypoints": EAST},
+        }
+        flight = svc.client.post("/v1/flights", json=body, headers=svc.h("a")).json()
+        assert flight["status"] == "approved", flight
+        fid = flight["flight"]
+        assert svc.client.post(f"/v1/flights/{fid}/activate", headers=svc.h("a")).status_code == 200
+        rows = np.asarray(flight["trajectory"])
+        pub = broker.publisher("OP-A")
+
+        def report(offset_lat: float = 0.0) -> None:
+            t = svc.now_s()
+            lon, lat, alt = (float(np.interp(t, rows[:, 3], rows[:, i])) for i in range(3))
+            at = svc.app.state.airspace.to_datetime(t).isoformat()
+            p = {"time": at, "lon": lon, "lat": lat + offset_lat, "altitude_m": alt}
+            publish(pub, "OP-A", "DR-1", p)
+
+        end = time.monotonic() + 8
+        while time.monotonic() < end:  # take-off and climb, five positions a second
+            report()
+            time.sleep(0.2)
+        assert alerts(svc, "a") == []
+        assert svc.client.get(f"/v1/flights/{fid}", headers=svc.h("a")).json()["state"] == (
+            "activated"
+        )
+        report(offset_lat=0.002)  # 220 m north of the route
+        assert wait_for(svc, "a", ("raised", "OFF_ROUTE")) < 1.0
+        t0 = time.monotonic()  # and then silence
+        wait_for(svc, "a", ("raised", "LOST_LINK"))
+        assert time.monotonic() - t0 < 2.0
+        pub.loop_stop()
+        pub.disconnect()
+    finally:
+        svc.app.state.mqtt.stop()
+        svc.app.state.telemetry.stop()
+        svc.client.close()
+        svc.app.state.store.dispose()
