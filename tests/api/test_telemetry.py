@@ -178,3 +178,21 @@ def test_a_redelivered_batch_is_stored_once(live: Service):
     fid = flight["flight"]
     track = live.client.get(f"/v1/flights/{fid}/track", headers=live.h("a")).json()
     assert len(track["points"]) == 20
+
+
+def test_the_latest_position_of_each_drone_is_kept_in_the_store(live: Service):
+    from sqlalchemy import select
+
+    from api.telemetry.models import LatestPosition
+
+    flight = airborne(live)
+    items = positions(live, flight)[:30]
+    post(live, "a", items[10:])
+    post(live, "a", items[:10])  # older positions arrive late: the latest stays the newest
+    svc = live.app.state.telemetry
+    svc.writer.flush()
+    with live.app.state.store.session() as s:
+        row = s.execute(select(LatestPosition)).scalar_one()
+    assert (row.drone_id, row.operator_id, row.flight_id) == ("DR-1", "OP-A", flight["flight"])
+    assert live.app.state.airspace.to_datetime(row.t_s).isoformat() == items[-1]["time"]
+    assert svc.latest.drones == ["DR-1"] and svc.latest.xyzt[0, 2] == items[-1]["altitude_m"]
