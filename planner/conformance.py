@@ -20,8 +20,8 @@ Rules, per position of an airborne drone (altitude above ``airborne_m``):
 - everyone: ``ZONE_BREACH`` inside an active PROHIBITED zone, or a REQ_AUTHORISATION zone the
   flight's plan does not enter (only an approved plan can have been authorised there);
   ``CEILING_BREACH`` above the ceiling unless the plan was approved that high;
-- no position for ``lost_link_s`` (receipt time) while in the air -> ``LOST_LINK`` and
-  ``contingent``; a flight landing within ``lateral_m`` of its route's end is ``ended``.
+- no position for ``lost_link_s`` (receipt time) after one in the air -> ``LOST_LINK`` and
+  ``contingent`` (a flight activated that never reported is not alerted); a flight landing within ``lateral_m`` of its route's end is ``ended``.
 
 An alert is raised once per episode (subject, code) and cleared when it no longer holds.
 
@@ -266,9 +266,6 @@ class ConformanceMonitor:
             self.watches[flight_id].since_s = old.since_s
         if old is None:
             self.by_drone.setdefault(drone_id, []).append(flight_id)
-        if state in AIRBORNE:
-            d = self.drones.setdefault(drone_id, _Drone())
-            d.last_rx_s = max(d.last_rx_s, now_s)
         self._packed = None
 
     def forget(self, flight_id: str) -> list[Event]:
@@ -471,9 +468,9 @@ class ConformanceMonitor:
         for w in self.watches.values():
             if w.state not in AIRBORNE or (w.flight_id, "LOST_LINK") in self.open:
                 continue
-            d = self.drones.setdefault(w.drone_id, _Drone(last_rx_s=now_s))
-            if d.last_xyz is not None and d.last_xyz[2] <= self.th.airborne_m:
-                continue  # on the ground: silence is not a lost link
+            d = self.drones.get(w.drone_id)
+            if d is None or d.last_xyz is None or d.last_xyz[2] <= self.th.airborne_m:
+                continue  # never reported, or last seen on the ground: not a lost link
             silent = now_s - d.last_rx_s
             if silent >= self.th.lost_link_s:
                 ev += self._set_state(w, "contingent", now_s)

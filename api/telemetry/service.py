@@ -154,6 +154,8 @@ class TelemetryService:
 
     def tick(self) -> list[Event]:
         """Check for lost links now; alerts are persisted before this returns."""
+        if not self.monitor.drones:
+            return []  # nothing ever reported: no link to lose
         t0 = time.perf_counter()
         with self._lock:
             self.sync()

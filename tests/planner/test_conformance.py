@@ -131,3 +131,10 @@ def test_an_area_operation_is_polygon_band_and_window():
         ("state", "nonconforming"),
         ("raised", "OUTSIDE_AREA"),
     ]
+
+
+def test_no_lost_link_before_the_first_position_or_after_landing():
+    m = monitor()
+    assert m.tick(100.0) == []  # activated, never reported
+    fly(m, "D-1", [[0, 0, 0, 0]])  # on the pad
+    assert m.tick(200.0) == []
