@@ -134,7 +134,7 @@ class _Packed:
 
 
 def deviations(
-    watches: dict[str, Any], flights: Sequence[str | None], x, y, z, t, th: Thresholds
+    watches: dict[str, Any] | _Packed, flights: Sequence[str | None], x, y, z, t, th: Thresholds
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Lateral, vertical and time deviations of each position from its flight's plan, and
     whether that plan is an area (``nan`` where ``flights[i]`` is ``None``)."""

@@ -334,7 +334,7 @@ def _run(scenario, flights, rows, th, projection) -> list[dict[str, Any]]:
     m = ConformanceMonitor(th, ceiling_m=ceiling)
     m.set_zones(_zones(scenario, projection))
     owner = {d.id: d.operator_id or "" for d in scenario.drones.values()}
-    starts = {}
+    starts: dict[str, list[_Flight]] = {}
     for f in flights:
         starts.setdefault(f.drone, []).append(f)
     activated: set[str] = set()

@@ -54,10 +54,10 @@ def fly_command(
     if as_json:
         emit_json(doc)
     else:
-        lat = m["detection_latency_s"]
+        lat = {k: "-" if v is None else f"{v:.2f}" for k, v in m["detection_latency_s"].items()}
         click.echo(
             f"flights {m['flights']}, faults {m['faults']}, conforming {m['conforming_share']:.1%}, "
-            f"detection latency p50 {lat['p50']} s max {lat['max']} s"
+            f"detection latency p50 {lat['p50']} s, max {lat['max']} s"
         )
         for code, n in m["alerts_by_code"].items():
             click.echo(f"  {code:22s} {n}")

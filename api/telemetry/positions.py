@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from airspace.deployment import Deployment
 from airspace.projection import Projection
@@ -61,9 +61,9 @@ _NUMBER_TYPES = (float, int)
 def _number(p: dict[str, Any], key: str, required: bool) -> float | None:
     v = p.get(key)
     if type(v) in _NUMBER_TYPES:  # the hot path; bool is excluded (type, not isinstance)
-        v = float(v)
-        if math.isfinite(v):
-            return v
+        f = float(cast(float, v))
+        if math.isfinite(f):
+            return f
         raise ValueError(f"{key}: must be a finite number")
     if v is None:
         if required:

@@ -130,9 +130,10 @@ class TelemetryService:
         """Load (or compile) the conformance kernels now rather than on the first position."""
         plan = Trajectory4D(np.array([[0.0, 0, 0, 0], [10, 0, 10, 10]]))
         area = AreaOp.from_polygon(box(0, 0, 10, 10), 0, 10, 0, 10)
-        one = [np.zeros(1)] * 4
-        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["r"], *one, self.thresholds)
-        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["a"], *one, self.thresholds)
+        plans = {"r": _Warm(plan), "a": _Warm(area)}
+        zero = np.zeros(1)
+        for which in ("r", "a"):
+            deviations(plans, [which], zero, zero, zero, zero, self.thresholds)
 
     def start(self, every_s: float = 0.2) -> None:
         if self._timer is None:

@@ -109,6 +109,7 @@ class TrackWriter:
         with self.store.write() as s:
             if self.store.dialect == "postgresql":
                 raw = s.connection().connection.driver_connection
+                assert raw is not None
                 cols = ", ".join(TRACK_COLUMNS)
                 with (
                     raw.cursor() as cur,
@@ -118,6 +119,7 @@ class TrackWriter:
                         cp.write_row(r)
             else:  # the driver's executemany on plain tuples: no per-row dicts
                 raw = s.connection().connection.driver_connection
+                assert raw is not None
                 raw.executemany(_INSERT_QMARK, rows)
             s.execute(
                 text(_UPSERT),
