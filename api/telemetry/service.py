@@ -359,9 +359,9 @@ class TelemetryService:
                 )
                 position = None
                 if ok[i]:
-                    position = {
-                        "lon": float(lon[i]),
-                        "lat": float(lat[i]),
+                    position = {  # 1e-7 degrees is about a centimetre
+                        "lon": round(float(lon[i]), 7),
+                        "lat": round(float(lat[i]), 7),
                         "altitude_m": float(xyz[i, 2]),
                     }
                 s.add(
