@@ -196,3 +196,20 @@ def test_the_latest_position_of_each_drone_is_kept_in_the_store(live: Service):
     assert (row.drone_id, row.operator_id, row.flight_id) == ("DR-1", "OP-A", flight["flight"])
     assert live.app.state.airspace.to_datetime(row.t_s).isoformat() == items[-1]["time"]
     assert svc.latest.drones == ["DR-1"] and svc.latest.xyzt[0, 2] == items[-1]["altitude_m"]
+
+
+def test_tracks_older_than_the_retention_are_trimmed(live: Service):
+    from sqlalchemy import func, select
+
+    from api.telemetry.models import TrackPoint
+    from api.telemetry.tracks import TrackWriter
+
+    store = live.app.state.store
+    now = live.now_s()
+    writer = TrackWriter(store, retention_s=3600.0, now_s=lambda: now)
+    row = ("DR-1", None, 0.0, 120.3, 36.1, 50.0, None, None, None, now)
+    old, recent = row[:2] + (now - 7200.0,) + row[3:], row[:2] + (now - 60.0,) + row[3:]
+    writer.write([old, recent], {"DR-1": "OP-A"})
+    with store.session() as s:
+        kept = s.execute(select(func.count()).select_from(TrackPoint)).scalar_one()
+    assert kept == 1  # the two-hour-old point is gone, the minute-old one stays
