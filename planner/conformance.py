@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from planner.conformance_kernels import area_deviation, route_deviation
+from planner.conformance_measure import Thresholds, _Packed, deviation_code, deviations
 from planner.trajectory import AreaOp, Trajectory4D
 
 AIRBORNE = ("activated", "nonconforming", "contingent")
@@ -57,18 +57,6 @@ TELEMETRY_CODES = ("TELEMETRY_TIME", "TELEMETRY_MISMATCH", "TELEMETRY_INVALID")
 _RECENT_TIMES = 64
 """Times remembered per drone to drop QoS-1 redeliveries (drone, time); a position older than
 all of them is dropped too."""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Conformance bounds of a deployment (metres and seconds)."""
-
-    lateral_m: float = 30.0
-    vertical_m: float = 15.0
-    time_s: float = 60.0
-    contingent_s: float = 30.0
-    lost_link_s: float = 5.0
-    airborne_m: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -102,80 +90,6 @@ class _Drone:
     last_xyz: tuple[float, float, float] | None = None
     last_t_s: float = -np.inf
     recent: deque = field(default_factory=lambda: deque(maxlen=_RECENT_TIMES))
-
-
-class _Packed:
-    """The route and area plans in the kernels' array layout (rebuilt when plans change)."""
-
-    def __init__(self, watches: dict[str, _Watch]):
-        self.route_of: dict[str, int] = {}
-        self.area_of: dict[str, int] = {}
-        segs, seg_start = [], [0]
-        rings, ring_start, plan_ring, bands, windows = [], [0], [0], [], []
-        for fid, w in watches.items():
-            if isinstance(w.plan, Trajectory4D):
-                self.route_of[fid] = len(seg_start) - 1
-                segs.append(w.plan.segments)
-                seg_start.append(seg_start[-1] + len(w.plan.segments))
-            else:
-                self.area_of[fid] = len(plan_ring) - 1
-                rings.append(w.plan.ring_xy)
-                ring_start.extend((w.plan.ring_start[1:] + ring_start[-1]).tolist())
-                plan_ring.append(len(ring_start) - 1)
-                bands.append((w.plan.lower_m, w.plan.upper_m))
-                windows.append((w.plan.start_s, w.plan.end_s))
-        self.seg = np.ascontiguousarray(np.vstack(segs)) if segs else np.zeros((0, 8))
-        self.seg_start = np.array(seg_start, dtype=np.int64)
-        self.ring_xy = np.ascontiguousarray(np.vstack(rings)) if rings else np.zeros((0, 2))
-        self.ring_start = np.array(ring_start, dtype=np.int64)
-        self.plan_ring = np.array(plan_ring, dtype=np.int64)
-        self.band = np.array(bands, dtype=np.float64).reshape(-1, 2)
-        self.window = np.array(windows, dtype=np.float64).reshape(-1, 2)
-
-
-def deviations(
-    watches: dict[str, Any] | _Packed, flights: Sequence[str | None], x, y, z, t, th: Thresholds
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lateral, vertical and time deviations of each position from its flight's plan, and
-    whether that plan is an area (``nan`` where ``flights[i]`` is ``None``)."""
-    packed = watches if isinstance(watches, _Packed) else _Packed(watches)
-    n = len(flights)
-    r_idx = np.array([packed.route_of.get(f, -1) if f else -1 for f in flights], dtype=np.int64)
-    a_idx = np.array([packed.area_of.get(f, -1) if f else -1 for f in flights], dtype=np.int64)
-    args = [np.ascontiguousarray(v, dtype=np.float64) for v in (x, y, z, t)]
-    lat, ver, tim = (np.full(n, np.nan) for _ in range(3))
-    if np.any(r_idx >= 0):
-        rl, rv, rt = route_deviation(
-            *args, r_idx, packed.seg, packed.seg_start, th.lateral_m, th.vertical_m
-        )
-        m = r_idx >= 0
-        lat[m], ver[m], tim[m] = rl[m], rv[m], rt[m]
-    if np.any(a_idx >= 0):
-        al, av, at = area_deviation(
-            *args,
-            a_idx,
-            packed.ring_xy,
-            packed.ring_start,
-            packed.plan_ring,
-            packed.band,
-            packed.window,
-        )
-        m = a_idx >= 0
-        lat[m], ver[m], tim[m] = al[m], av[m], at[m]
-    return lat, ver, tim, a_idx >= 0
-
-
-def deviation_code(
-    lateral_m: float, vertical_m: float, time_s: float, is_area: bool, th: Thresholds
-) -> str | None:
-    """The first bound a position breaks (``None``: it conforms)."""
-    if not lateral_m <= th.lateral_m:
-        return "OUTSIDE_AREA" if is_area else "OFF_ROUTE"
-    if not vertical_m <= th.vertical_m:
-        return "OFF_ALTITUDE"
-    if not abs(time_s) <= th.time_s:
-        return "OFF_SCHEDULE"
-    return None
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ class TelemetryService:
         """Load (or compile) the conformance kernels now rather than on the first position."""
         plan = Trajectory4D(np.array([[0.0, 0, 0, 0], [10, 0, 10, 10]]))
         area = AreaOp.from_polygon(box(0, 0, 10, 10), 0, 10, 0, 10)
-        plans = {"r": _Warm(plan), "a": _Warm(area)}
+        plans = {"r": plan, "a": area}
         zero = np.zeros(1)
         for which in ("r", "a"):
             deviations(plans, [which], zero, zero, zero, zero, self.thresholds)
@@ -429,11 +429,6 @@ class TelemetryService:
                     )
                 )
                 self.airspace.log_event(s, "flight", row.id, {"state": row.state})
-
-
-@dataclass
-class _Warm:
-    plan: Any
 
 
 def _json_number(v: Any) -> Any:
