@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
             {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
             {"name": "workflow", "description": "who must apply, by when; grants, gate, audit"},
+            {"name": "telemetry", "description": "positions in; conformance alerts out"},
         ],
     )
     app.state.settings = settings
@@ -194,6 +195,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     v1.include_router(workflow_routes.router)
     app.include_router(v1)
+    from api import telemetry
+
+    telemetry.install(app, airspace, settings)
     from api.routes import console
 
     console.install(app)
