@@ -26,6 +26,7 @@ from planner.kernels import (
     route_volume_intervals,
     volume_route_intervals,
 )
+from planner.slot_search import FIRST_WINDOW_S, stepped_route_slot
 from planner.trajectory import AreaOp, Trajectory4D, _rings
 
 TIME_ROUNDING_ULPS = 16.0
@@ -105,6 +106,12 @@ class SlotResult:
         chosen slot: the caller must re-plan or revoke them.
     n_candidates : int
         Accepted segments and area operations the index returned (for diagnostics).
+    n_pairs : int
+        Segment pairs (new x candidate) handed to the exact kernel.
+    n_intervals : int
+        Forbidden intervals found (pairs that produced one, zone and area pieces).
+    rounds : int
+        Delay windows searched (see :data:`FIRST_WINDOW_S`).
     """
 
     delay_s: float | None
@@ -112,6 +119,9 @@ class SlotResult:
     zone_blockers: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
     n_candidates: int = 0
+    n_pairs: int = 0
+    n_intervals: int = 0
+    rounds: int = 1
 
 
 @dataclass
@@ -125,6 +135,7 @@ class ForbiddenDelays:
     hi: np.ndarray
     owner: np.ndarray
     n_candidates: int = 0
+    n_pairs: int = 0
 
 
 def _as_flight(flight: Trajectory4D | AreaOp | np.ndarray) -> Trajectory4D | AreaOp:
@@ -269,8 +280,15 @@ def forbidden_delays(
         lo = hi = np.empty(0)
         owner = np.empty(0, dtype=np.int64)
     n_cand = int(cand.seg.shape[0] + len(cand.areas))
+    n_pairs = int(cand.seg.shape[0]) * (
+        flight.xyzt.shape[0] - 1 if isinstance(flight, Trajectory4D) else 1
+    )
     return ForbiddenDelays(
-        np.ascontiguousarray(lo), np.ascontiguousarray(hi), np.ascontiguousarray(owner), n_cand
+        np.ascontiguousarray(lo),
+        np.ascontiguousarray(hi),
+        np.ascontiguousarray(owner),
+        n_cand,
+        n_pairs,
     )
 
 
@@ -301,6 +319,7 @@ def earliest_slot(
     ignore_priority_below: int | None = None,
     *,
     exclude: Collection[str] = (),
+    one_shot: bool = False,
 ) -> SlotResult:
     """The earliest delay that keeps a flight clear of accepted flights and active zones.
 
@@ -323,6 +342,10 @@ def earliest_slot(
         conflict with the chosen slot are listed in ``overridden``.
     exclude : collection of str
         Flight ids to ignore entirely.
+    one_shot : bool
+        Compute every forbidden interval of the whole window at once instead of searching
+        growing windows (:mod:`planner.slot_search`); the same delay either way. The
+        reference the stepped search is tested and benchmarked against.
 
     Returns
     -------
@@ -339,8 +362,34 @@ def earliest_slot(
     """
     if not (np.isfinite(quantum_s) and quantum_s > 0):
         raise ValueError(f"quantum_s must be positive; got {quantum_s}")
+    flight = _as_flight(xyzt)
+    if (
+        isinstance(flight, Trajectory4D)
+        and latest_delay_s - earliest_delay_s > FIRST_WINDOW_S
+        and not one_shot
+    ):
+        _check(earliest_delay_s, latest_delay_s, sep_h_m, sep_v_m)
+        e, latest = float(earliest_delay_s), float(latest_delay_s)
+        stepped = stepped_route_slot(
+            flight,
+            e,
+            latest,
+            index,
+            zone_blocks,
+            sep_h_m,
+            sep_v_m,
+            quantum_s,
+            _time_slack_s(flight, e, latest),
+            ignore_priority_below,
+            exclude,
+        )
+        if stepped is not None:
+            d, lo, hi, owner, hard, (n_cand, n_pairs, n_iv, rounds) = stepped
+            in_way = hard & (hi >= earliest_delay_s) & (lo < d)
+            blockers, zones = _names(owner[in_way], index, zone_blocks)
+            return SlotResult(d, blockers, zones, [], n_cand, n_pairs, n_iv, rounds)
     fd = forbidden_delays(
-        xyzt,
+        flight,
         earliest_delay_s,
         latest_delay_s,
         index,
@@ -360,15 +409,16 @@ def earliest_slot(
             lo[hard], hi[hard], float(earliest_delay_s), float(latest_delay_s), float(quantum_s)
         )
     )
+    n_iv = int(lo.shape[0])
     if d != d:
         in_way = hard & (hi >= earliest_delay_s) & (lo <= latest_delay_s)
         blockers, zones = _names(owner[in_way], index, zone_blocks)
-        return SlotResult(None, blockers, zones, [], fd.n_candidates)
+        return SlotResult(None, blockers, zones, [], fd.n_candidates, fd.n_pairs, n_iv)
     in_way = hard & (hi >= earliest_delay_s) & (lo < d)
     blockers, zones = _names(owner[in_way], index, zone_blocks)
     over = soft & (lo <= d) & (hi >= d)
     overridden, _ = _names(owner[over], index, zone_blocks)
-    return SlotResult(d, blockers, zones, overridden, fd.n_candidates)
+    return SlotResult(d, blockers, zones, overridden, fd.n_candidates, fd.n_pairs, n_iv)
 
 
 def conflicts_at(

@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.kernels_index import index_insert, index_key_count, index_query
+from planner.kernels_index import index_compact, index_insert, index_key_count, index_query
 from planner.trajectory import AreaOp, Trajectory4D
+
+LAYER_M = 15.0
+"""Default thickness of the index's altitude layers (metres)."""
+
+COMPACT_MIN_ENTRIES = 8192
+"""Entries filed since the last compaction before the table is compacted again (at least;
+also half of the compacted entries, so compaction costs O(1) amortised per entry)."""
 
 KIND_SEGMENT = 0
 KIND_AREA = 1
@@ -49,6 +56,8 @@ class SpaceTimeIndex:
         Side of a grid cell in metres.
     bucket_s : float
         Length of a time bucket in seconds.
+    layer_m : float
+        Thickness of an altitude layer of the grid in metres.
 
     Notes
     -----
@@ -66,11 +75,12 @@ class SpaceTimeIndex:
     ['F1']
     """
 
-    def __init__(self, cell_m: float = 1000.0, bucket_s: float = 300.0):
-        if not (cell_m > 0 and bucket_s > 0):
-            raise ValueError("cell_m and bucket_s must be positive")
+    def __init__(self, cell_m: float = 1000.0, bucket_s: float = 300.0, layer_m: float = LAYER_M):
+        if not (cell_m > 0 and bucket_s > 0 and layer_m > 0):
+            raise ValueError("cell_m, bucket_s and layer_m must be positive")
         self.cell_m = float(cell_m)
         self.bucket_s = float(bucket_s)
+        self.layer_m = float(layer_m)
         self._n_items = 0
         self._item_box = np.zeros((1024, 8))
         self._item_seg = np.zeros((1024, 8))
@@ -95,7 +105,35 @@ class SpaceTimeIndex:
         self._heads = np.full(hash_cap, -1, dtype=np.int64)
         self._entry_item = np.zeros(entry_cap, dtype=np.int64)
         self._entry_next = np.zeros(entry_cap, dtype=np.int64)
+        self._entry_box = np.zeros((entry_cap, 8))
         self._counters = np.zeros(2, dtype=np.int64)
+        self._compacted = 0
+
+    def _compact(self) -> None:
+        """Lay every key's entries out contiguously (and drop dead ones): a query then walks
+        memory in order instead of chasing entries filed at different times."""
+        cap = self._entry_item.shape[0]
+        new_item = np.zeros(cap, dtype=np.int64)
+        new_next = np.zeros(cap, dtype=np.int64)
+        new_box = np.zeros((cap, 8))
+        n = int(
+            index_compact(
+                self._keys,
+                self._heads,
+                self._entry_item,
+                self._entry_next,
+                self._entry_box,
+                self._item_alive,
+                new_item,
+                new_next,
+                new_box,
+            )
+        )
+        self._entry_item, self._entry_next, self._entry_box = new_item, new_next, new_box
+        self._counters[0] = n
+        self._compacted = n
+        self._live_entries = n
+        self._dead_entries = 0
 
     def _grow_items(self, need: int) -> None:
         cap = self._item_box.shape[0]
@@ -116,7 +154,7 @@ class SpaceTimeIndex:
             setattr(self, name, arr)
 
     def _file(self, boxes: np.ndarray, ids: np.ndarray) -> None:
-        added = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        added = int(index_key_count(boxes, self.cell_m, self.bucket_s, self.layer_m))
         used_e, used_k = int(self._counters[0]), int(self._counters[1])
         hash_cap, entry_cap = self._keys.shape[0], self._entry_item.shape[0]
         if used_e + added > entry_cap or 2 * (used_k + added) > hash_cap:
@@ -126,19 +164,25 @@ class SpaceTimeIndex:
             ids,
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
+            self._entry_box,
             self._counters,
         )
         self._live_entries += added
+        if int(self._counters[0]) - self._compacted > max(
+            COMPACT_MIN_ENTRIES, self._compacted // 2
+        ):
+            self._compact()
 
     def _rebuild(self, extra: int = 0) -> None:
         """Re-file every alive item into a table with room for ``extra`` more entries."""
         alive = np.flatnonzero(self._item_alive[: self._n_items])
         boxes = np.ascontiguousarray(self._item_box[alive])
-        live = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        live = int(index_key_count(boxes, self.cell_m, self.bucket_s, self.layer_m))
         need = live + extra
         cap = 1 << 12
         while cap < 2 * need:
@@ -149,14 +193,15 @@ class SpaceTimeIndex:
             alive.astype(np.int64),
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
+            self._entry_box,
             self._counters,
         )
-        self._live_entries = live
-        self._dead_entries = 0
+        self._compact()
 
     # ------------------------------------------------------------------ public
     def __len__(self) -> int:
@@ -234,12 +279,37 @@ class SpaceTimeIndex:
         for i in ids:
             self._areas.pop(int(i), None)
         dead = int(
-            index_key_count(np.ascontiguousarray(self._item_box[ids]), self.cell_m, self.bucket_s)
+            index_key_count(
+                np.ascontiguousarray(self._item_box[ids]), self.cell_m, self.bucket_s, self.layer_m
+            )
         )
         self._dead_entries += dead
         self._live_entries -= dead
         if self._dead_entries > max(4096, self._live_entries):
             self._rebuild()
+
+    def table(self) -> tuple:
+        """The arrays a fused kernel walks, after a fresh dedup stamp (see
+        :func:`planner.kernels_slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
+        heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
+        item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
+        self._stamp_value += 1
+        return (
+            self.cell_m,
+            self.bucket_s,
+            self.layer_m,
+            self._keys,
+            self._heads,
+            self._entry_item,
+            self._entry_next,
+            self._entry_box,
+            self._item_alive,
+            self._item_kind,
+            self._item_seg,
+            self._item_owner,
+            self._stamp,
+            self._stamp_value,
+        )
 
     def flights(self) -> list[str]:
         """Ids of the flights filed."""
@@ -264,11 +334,12 @@ class SpaceTimeIndex:
             q,
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
-            self._item_box,
+            self._entry_box,
             self._item_alive,
             self._stamp,
             self._stamp_value,
