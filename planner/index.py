@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.kernels_index import index_compact, index_insert, index_key_count, index_query
+from planner.kernels_index import (
+    index_compact,
+    index_insert,
+    index_key_count,
+    index_query,
+    segment_boxes,
+)
 from planner.trajectory import AreaOp, Trajectory4D
 
 LAYER_M = 15.0
@@ -113,9 +119,9 @@ class SpaceTimeIndex:
         """Lay every key's entries out contiguously (and drop dead ones): a query then walks
         memory in order instead of chasing entries filed at different times."""
         cap = self._entry_item.shape[0]
-        new_item = np.zeros(cap, dtype=np.int64)
-        new_next = np.zeros(cap, dtype=np.int64)
-        new_box = np.zeros((cap, 8))
+        new_item = np.empty(cap, dtype=np.int64)
+        new_next = np.empty(cap, dtype=np.int64)
+        new_box = np.empty((cap, 8))
         n = int(
             index_compact(
                 self._keys,
@@ -240,11 +246,7 @@ class SpaceTimeIndex:
             kind = KIND_AREA
         else:
             traj = flight if isinstance(flight, Trajectory4D) else Trajectory4D(flight)
-            segs = traj.segments
-            x0, x1 = segs[:, [0, 4]].min(axis=1), segs[:, [0, 4]].max(axis=1)
-            y0, y1 = segs[:, [1, 5]].min(axis=1), segs[:, [1, 5]].max(axis=1)
-            z0, z1 = segs[:, [2, 6]].min(axis=1), segs[:, [2, 6]].max(axis=1)
-            boxes = np.column_stack([x0, x1, y0, y1, z0, z1, segs[:, 3], segs[:, 7]])
+            segs, boxes = segment_boxes(traj.xyzt, 0.0, 0.0)
             kind = KIND_SEGMENT
         boxes = np.ascontiguousarray(boxes, dtype=np.float64)
         slot = len(self._slot_ids)

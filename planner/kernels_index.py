@@ -52,6 +52,36 @@ def _ranges(box, cell_m, bucket_s, layer_m):
 
 
 @njit(cache=True)
+def segment_boxes(xyzt, grow_h_m, grow_v_m):
+    """Segments of a trajectory and their bounding boxes, grown by margins.
+
+    Returns
+    -------
+    segs : float64 (n - 1, 8)
+        ``x0, y0, z0, t0, x1, y1, z1, t1``.
+    boxes : float64 (n - 1, 8)
+        ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax``, x/y grown by ``grow_h_m`` and
+        z by ``grow_v_m`` on each side.
+    """
+    n = xyzt.shape[0] - 1
+    segs = np.empty((n, 8))
+    boxes = np.empty((n, 8))
+    for i in range(n):
+        for c in range(4):
+            segs[i, c] = xyzt[i, c]
+            segs[i, 4 + c] = xyzt[i + 1, c]
+        boxes[i, 0] = min(xyzt[i, 0], xyzt[i + 1, 0]) - grow_h_m
+        boxes[i, 1] = max(xyzt[i, 0], xyzt[i + 1, 0]) + grow_h_m
+        boxes[i, 2] = min(xyzt[i, 1], xyzt[i + 1, 1]) - grow_h_m
+        boxes[i, 3] = max(xyzt[i, 1], xyzt[i + 1, 1]) + grow_h_m
+        boxes[i, 4] = min(xyzt[i, 2], xyzt[i + 1, 2]) - grow_v_m
+        boxes[i, 5] = max(xyzt[i, 2], xyzt[i + 1, 2]) + grow_v_m
+        boxes[i, 6] = xyzt[i, 3]
+        boxes[i, 7] = xyzt[i + 1, 3]
+    return segs, boxes
+
+
+@njit(cache=True)
 def _probe(keys, key, mask):
     """The table slot holding ``key``, or the empty slot where it would go."""
     s = _slot(key, mask)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from planner.kernels import earliest_free_delay, route_route_intervals
-from planner.kernels_index import index_query
+from planner.kernels_index import index_query, segment_boxes
 
 FOUND_AREA = 1
 """``flags`` bit: an accepted area operation is in the way (the caller handles it)."""
@@ -26,7 +26,8 @@ FOUND_AREA = 1
 @njit(cache=True)
 def route_slot_search(
     xyzt,
-    base_boxes,
+    grow_h_m,
+    grow_v_m,
     earliest_s,
     latest_s,
     quantum_s,
@@ -62,8 +63,8 @@ def route_slot_search(
     ----------
     xyzt : float64 (n, 4)
         The new flight, undelayed.
-    base_boxes : float64 (n - 1, 8)
-        Its swept boxes for a zero delay (:func:`planner.index.swept_boxes` with 0, 0).
+    grow_h_m, grow_v_m : float
+        The separation minima: the broad phase grows the flight's boxes by them.
     earliest_s, latest_s, quantum_s : float
         Window and grid of delays (as :func:`earliest_free_delay`).
     slack_s : float
@@ -97,6 +98,7 @@ def route_slot_search(
         (:data:`FOUND_AREA`).
     """
     n_new = xyzt.shape[0] - 1
+    _, base_boxes = segment_boxes(xyzt, grow_h_m, grow_v_m)
     nq = base_boxes.shape[0]
     full_min = earliest_s - slack_s
     full_max = latest_s + slack_s

@@ -85,7 +85,8 @@ def stepped_route_slot(
     excluded = np.array([index.slot(f) for f in exclude if f in index], dtype=np.int64)
     d, lo, hi, owner, hard, stats = route_slot_search(
         xyzt,
-        swept_boxes(flight, 0.0, 0.0, sep_h_m, sep_v_m),
+        float(sep_h_m),
+        float(sep_v_m),
         e,
         latest,
         float(quantum_s),
