@@ -98,7 +98,7 @@ class SlotResult:
         The earliest conflict-free delay, ``None`` if none fits the window.
     blockers : list of str
         Flights whose conflicts pushed the delay past ``earliest`` (all flights in the way
-        across the window when ``delay_s`` is None).
+        across the window when ``delay_s`` is None), in the order they were filed.
     zone_blockers : list of str
         Zones that did the same.
     overridden : list of str
@@ -295,12 +295,11 @@ def forbidden_delays(
 def _names(
     owner: np.ndarray, index: SpaceTimeIndex, zone_blocks: Sequence[ZoneBlock]
 ) -> tuple[list[str], list[str]]:
-    flights: list[str] = []
+    # flights in filing order (slot order), whatever order the index found them in
+    flights = [index.flight_id(o) for o in sorted({o for o in owner.tolist() if o >= 0})]
     zones: list[str] = []
     for o in dict.fromkeys(owner.tolist()):
-        if o >= 0:
-            flights.append(index.flight_id(o))
-        else:
+        if o < 0:
             zid = zone_blocks[-1 - o].zone_id
             if zid not in zones:
                 zones.append(zid)
