@@ -382,42 +382,39 @@ def earliest_slot(
             ignore_priority_below,
             exclude,
         )
-        if stepped is not None:
-            d, lo, hi, owner, hard, (n_cand, n_pairs, n_iv, rounds) = stepped
-            in_way = hard & (hi >= earliest_delay_s) & (lo < d)
-            blockers, zones = _names(owner[in_way], index, zone_blocks)
-            return SlotResult(d, blockers, zones, [], n_cand, n_pairs, n_iv, rounds)
-    fd = forbidden_delays(
-        flight,
-        earliest_delay_s,
-        latest_delay_s,
-        index,
-        zone_blocks,
-        sep_h_m,
-        sep_v_m,
-        exclude=exclude,
-    )
-    lo, hi, owner = fd.lo, fd.hi, fd.owner
-    soft = np.zeros(owner.shape[0], dtype=bool)
-    if ignore_priority_below is not None and owner.size:
-        flights = owner >= 0
-        soft[flights] = index.priority[owner[flights]] < ignore_priority_below
-    hard = ~soft
-    d = float(
-        earliest_free_delay(
-            lo[hard], hi[hard], float(earliest_delay_s), float(latest_delay_s), float(quantum_s)
+        d, lo, hi, owner, hard, (n_cand, n_pairs, n_iv, rounds) = stepped
+    else:
+        fd = forbidden_delays(
+            flight,
+            earliest_delay_s,
+            latest_delay_s,
+            index,
+            zone_blocks,
+            sep_h_m,
+            sep_v_m,
+            exclude=exclude,
         )
-    )
-    n_iv = int(lo.shape[0])
+        lo, hi, owner = fd.lo, fd.hi, fd.owner
+        hard = np.ones(owner.shape[0], dtype=bool)
+        if ignore_priority_below is not None and owner.size:
+            flights = owner >= 0
+            hard[flights] = index.priority[owner[flights]] >= ignore_priority_below
+        d = float(
+            earliest_free_delay(
+                lo[hard], hi[hard], float(earliest_delay_s), float(latest_delay_s), float(quantum_s)
+            )
+        )
+        n_cand, n_pairs, n_iv, rounds = fd.n_candidates, fd.n_pairs, int(lo.shape[0]), 1
+    stats = (n_cand, n_pairs, n_iv, rounds)
     if d != d:
         in_way = hard & (hi >= earliest_delay_s) & (lo <= latest_delay_s)
         blockers, zones = _names(owner[in_way], index, zone_blocks)
-        return SlotResult(None, blockers, zones, [], fd.n_candidates, fd.n_pairs, n_iv)
+        return SlotResult(None, blockers, zones, [], *stats)
     in_way = hard & (hi >= earliest_delay_s) & (lo < d)
     blockers, zones = _names(owner[in_way], index, zone_blocks)
-    over = soft & (lo <= d) & (hi >= d)
+    over = ~hard & (lo <= d) & (hi >= d)
     overridden, _ = _names(owner[over], index, zone_blocks)
-    return SlotResult(d, blockers, zones, overridden, fd.n_candidates, fd.n_pairs, n_iv)
+    return SlotResult(d, blockers, zones, overridden, *stats)
 
 
 def conflicts_at(

@@ -88,7 +88,8 @@ def route_slot_search(
     delay : float
         NaN when no delay fits.
     lo, hi : float64 arrays
-        Every interval found (widened by ``slack_s``).
+        Every interval found (widened by ``slack_s``): all that touch ``[earliest_s, delay]``,
+        or the whole window when no delay fits.
     owner : int64 array
         Flight slot (or the fixed owner) behind each.
     hard : bool array
@@ -118,6 +119,7 @@ def route_slot_search(
     qboxes = np.empty((nq, 8))
     w_lo = earliest_s
     width = first_window_s
+    finishing = False
     d = np.nan
     while True:
         stats[3] += 1
@@ -197,9 +199,15 @@ def route_slot_search(
                 hhi[p] = hi[t]
                 p += 1
         d = earliest_free_delay(hlo, hhi, earliest_s, latest_s, quantum_s)
-        if d != d or d <= w_hi:
+        if finishing or w_hi >= latest_s or d <= w_hi:
             break
         w_lo = w_hi
-        width = width * growth
+        if d != d:
+            # no slot: one last step over the rest of the window, so that every flight in
+            # the way is named
+            finishing = True
+            width = latest_s - w_lo
+        else:
+            width = width * growth
     stats[2] = k
     return d, lo[:k].copy(), hi[:k].copy(), owner[:k].copy(), hard[:k].copy(), stats

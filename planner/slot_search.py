@@ -18,8 +18,10 @@ point before it is covered by found intervals, hence by all: ``d`` is the one-sh
 Otherwise the next step starts where this one ended.
 
 Zone blocks and accepted area operations do not depend on the window: their intervals are
-computed once. When no slot fits, or lower-priority flights are overridden, the caller
-re-runs the one-shot search so that the names it reports come in the one-shot order.
+computed once. When no slot fits, the rest of the window is searched in one last step so
+that every flight in the way is found (a rejection names them all). Lower-priority flights
+overridden at the chosen delay have intervals containing it, so they are found too; names
+come in filing order (:func:`planner.deconflict.earliest_slot`), whichever search found them.
 """
 
 from __future__ import annotations
@@ -60,12 +62,12 @@ def stepped_route_slot(
     slack_s: float,
     ignore_priority_below: int | None,
     exclude: Collection[str],
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]] | None:
-    """Search growing windows; ``None`` when the one-shot search must decide (see module).
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """Search growing windows (see the module); the delay is NaN when none fits.
 
     Returns
     -------
-    (delay_s, lo, hi, owner, hard, (n_candidates, n_pairs, n_intervals, rounds)) or None
+    (delay_s, lo, hi, owner, hard, (n_candidates, n_pairs, n_intervals, rounds))
         The delay and every interval found (widened by ``slack_s``, the one-shot slack for
         the whole window), with which are hard (not overridable).
     """
@@ -117,10 +119,6 @@ def stepped_route_slot(
             ignore_priority_below,
             exclude,
         )
-    if d != d:
-        return None
-    if not hard.all() and np.any(~hard & (lo <= d) & (hi >= d)):
-        return None
     return d, lo, hi, owner, hard, (int(stats[0]), int(stats[1]), int(stats[2]), int(stats[3]))
 
 
@@ -136,12 +134,12 @@ def stepped_route_slot_python(
     slack_s: float,
     ignore_priority_below: int | None,
     exclude: Collection[str],
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]] | None:
-    """Search growing windows; ``None`` when the one-shot search must decide (see module).
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """Search growing windows (see the module); the delay is NaN when none fits.
 
     Returns
     -------
-    (delay_s, lo, hi, owner, hard, (n_candidates, n_pairs, n_intervals, rounds)) or None
+    (delay_s, lo, hi, owner, hard, (n_candidates, n_pairs, n_intervals, rounds))
         The delay and every interval found (widened by ``slack_s``, the one-shot slack for
         the whole window), with which are hard (not overridable).
     """
@@ -165,7 +163,7 @@ def stepped_route_slot_python(
     base = swept_boxes(flight, 0.0, 0.0, sep_h_m, sep_v_m)
     seen_areas: set[int] = set()
     n_cand = n_pairs = rounds = 0
-    w_lo, width = e, FIRST_WINDOW_S
+    w_lo, width, finishing = e, FIRST_WINDOW_S, False
     while True:
         rounds += 1
         w_hi = min(latest, w_lo + width)
@@ -211,10 +209,10 @@ def stepped_route_slot_python(
             flights = owner >= 0
             hard[flights] = index.priority[owner[flights]] >= ignore_priority_below
         d = float(earliest_free_delay(lo[hard], hi[hard], e, latest, float(quantum_s)))
-        if d != d:
-            return None
-        if d <= w_hi:
-            if not hard.all() and np.any(~hard & (lo <= d) & (hi >= d)):
-                return None
+        if finishing or w_hi >= latest or d <= w_hi:
             return d, lo, hi, owner, hard, (n_cand, n_pairs, int(lo.shape[0]), rounds)
-        w_lo, width = w_hi, width * WINDOW_GROWTH
+        w_lo = w_hi
+        if d != d:  # no slot: search the rest at once, so every flight in the way is named
+            finishing, width = True, latest - w_lo
+        else:
+            width *= WINDOW_GROWTH
