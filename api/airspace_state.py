@@ -120,6 +120,8 @@ class AirspaceState:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
+        self.gate: threading.Event | None = None
+        """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
         self.max_batch = 64
 
     # -- clock ---------------------------------------------------------------------------------
@@ -293,6 +295,8 @@ class AirspaceState:
                     self._worker.start()
 
     def _work(self) -> None:
+        if self.gate is not None:  # kernels still compiling (api.warmup): decisions wait
+            self.gate.wait()
         while True:
             batch = [self._queue.get()]
             while len(batch) < self.max_batch:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     separation_vertical_m: float | None = None
     warmup: bool = True
     """Compile (or load from cache) the planner kernels at start-up."""
+    warmup_background: bool = False
+    """Warm up in a background thread: health answers at once, ``/v1/ready`` shows progress
+    and decisions wait for the kernels (``qingkong serve`` turns it on unless set)."""
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``."""

@@ -25,7 +25,7 @@ from api.config import Settings
 from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.store import Store, utcnow
-from planner.deconflict import warmup
+from api.warmup import warm_service
 
 log = logging.getLogger("qingkong.api")
 
@@ -154,9 +154,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     with store.session() as s:
         airspace.reload(s)
-    if settings.warmup:
-        warmup()
-        airspace.warm()
+    kernels = (
+        warm_service(airspace, background=settings.warmup_background) if settings.warmup else None
+    )
 
     app = FastAPI(
         title="qingkong approval service",
@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.airspace = airspace
+    app.state.kernels = kernels
     app.state.key_cache = {}
     errors.install(app)
     v1 = APIRouter(prefix="/v1")

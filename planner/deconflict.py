@@ -441,13 +441,8 @@ def conflicts_at(
 
 
 def warmup() -> None:
-    """Compile (or load from the numba cache) every kernel once, so first decisions are fast."""
-    idx = SpaceTimeIndex()
-    square = Polygon([(0, 0), (300, 0), (300, 300), (0, 300)])
-    route = np.array([[0, 0, 0, 0], [0, 0, 60, 20], [1000, 0, 60, 100], [1000, 0, 0, 120.0]])
-    idx.insert("warm-route", 0, route)
-    idx.insert("warm-area", 0, AreaOp.from_polygon(square, 0, 60, 0, 600))
-    zone = ZoneBlock.from_polygon("warm-zone", square, 0, 120, [[0, 60]])
-    earliest_slot(route, 0, 600, idx, [zone], 50, 20)
-    earliest_slot(AreaOp.from_polygon(square, 0, 60, 0, 60), 0, 600, idx, [zone], 50, 20)
-    idx.remove("warm-route")
+    """Compile (or load from the numba cache) every kernel once, so first decisions are fast
+    (the named steps are :data:`planner.warm.WARMUP_STEPS`)."""
+    from planner.warm import warm_all  # planner.warm builds on this module
+
+    warm_all()
