@@ -121,6 +121,8 @@ class AirspaceState:
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
         self.gate: threading.Event | None = None
+        self.router_cache_size: int | None = None
+        """Bound of the planner's router caches (``QINGKONG_ROUTER_CACHE_SIZE``)."""
         """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
         self.max_batch = 64
 
@@ -139,7 +141,7 @@ class AirspaceState:
 
     # -- loading -------------------------------------------------------------------------------
     def _new_planner(self, zones: list[Zone]) -> Any:
-        return Planner(
+        planner = Planner(
             self.deployment,
             epoch=self.epoch,
             zones=zones,
@@ -147,6 +149,8 @@ class AirspaceState:
             separation_h_m=self.separation_h_m,
             separation_v_m=self.separation_v_m,
         )
+        planner.router_cache_size = self.router_cache_size
+        return planner
 
     def reload(self, session: Session) -> None:
         """Rebuild the planner from the store: active zones, then every live flight."""

@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separation_h_m=settings.separation_horizontal_m,
         separation_v_m=settings.separation_vertical_m,
     )
+    airspace.router_cache_size = settings.router_cache_size
     with store.session() as s:
         airspace.reload(s)
     kernels = (

@@ -215,6 +215,8 @@ class Planner:
         self._volumes: list[_Volume] = []
         self._tree: shapely.STRtree | None = None
         self._router: Any = None
+        self.router_cache_size: int | None = None
+        """Bound of each router cache (None: :data:`planner.routing.PATH_CACHE_SIZE`)."""
         self.skipped_zones: list[str] = []
         """Zones outside the deployment's projection area (they cannot touch its flights)."""
         for z in zones:
@@ -629,6 +631,7 @@ class Planner:
                 ZoneIndex(list(self._zones.values()), self.deployment),
                 self.deployment,
                 self.separation_v_m,
+                cache_size=self.router_cache_size,
             )
         plans = []
         seen: set[tuple] = set()

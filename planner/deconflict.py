@@ -295,8 +295,9 @@ def forbidden_delays(
 def _names(
     owner: np.ndarray, index: SpaceTimeIndex, zone_blocks: Sequence[ZoneBlock]
 ) -> tuple[list[str], list[str]]:
-    # flights in filing order (slot order), whatever order the index found them in
-    flights = [index.flight_id(o) for o in sorted({o for o in owner.tolist() if o >= 0})]
+    # flights in filing order, whatever order the index found them in
+    slots = sorted({o for o in owner.tolist() if o >= 0}, key=lambda o: index.filed_seq[o])
+    flights = [index.flight_id(o) for o in slots]
     zones: list[str] = []
     for o in dict.fromkeys(owner.tolist()):
         if o < 0:

@@ -68,7 +68,8 @@ class SpaceTimeIndex:
     Notes
     -----
     Not thread-safe: one writer or reader at a time (the service serialises decisions).
-    Slots are never reused, so ``flight_id(slot)`` stays valid for removed flights too.
+    A removed flight's slot and item storage are reused by later flights, so memory follows
+    the flights filed; ``flight_id(slot)`` is valid while the flight is filed.
 
     Examples
     --------
@@ -101,6 +102,10 @@ class SpaceTimeIndex:
         self._slot_ids: list[str] = []
         self.priority = np.zeros(256, dtype=np.int64)
         """Priority of each flight slot."""
+        self.filed_seq = np.zeros(256, dtype=np.int64)
+        """When each slot's flight was filed (a counter): names come in filing order."""
+        self._next_seq = 0
+        self._free_slots: list[int] = []
         self._dead_entries = 0
         self._live_entries = 0
         self._reset_table(1 << 12, 1 << 12)
@@ -184,10 +189,29 @@ class SpaceTimeIndex:
         ):
             self._compact()
 
+    def _renumber_items(self) -> None:
+        """Move the alive items to the front (ids ``0..n-1``): removed flights' items are
+        reused, so item storage follows the flights filed, not every flight ever filed."""
+        n = self._n_items
+        alive = np.flatnonzero(self._item_alive[:n])
+        if alive.shape[0] == n:
+            return
+        new_id = np.full(n, -1, dtype=np.int64)
+        new_id[alive] = np.arange(alive.shape[0])
+        for name in ("_item_box", "_item_seg", "_item_kind", "_item_owner", "_stamp"):
+            arr = getattr(self, name)
+            arr[: alive.shape[0]] = arr[alive]
+        self._item_alive[:n] = False
+        self._item_alive[: alive.shape[0]] = True
+        self._n_items = int(alive.shape[0])
+        self._slot_items = {s: new_id[ids] for s, ids in self._slot_items.items()}
+        self._areas = {int(new_id[i]): a for i, a in self._areas.items()}
+
     def _rebuild(self, extra: int = 0) -> None:
         """Re-file every alive item into a table with room for ``extra`` more entries."""
-        alive = np.flatnonzero(self._item_alive[: self._n_items])
-        boxes = np.ascontiguousarray(self._item_box[alive])
+        self._renumber_items()
+        alive = np.arange(self._n_items)
+        boxes = np.ascontiguousarray(self._item_box[: self._n_items])
         live = int(index_key_count(boxes, self.cell_m, self.bucket_s, self.layer_m))
         need = live + extra
         cap = 1 << 12
@@ -249,10 +273,18 @@ class SpaceTimeIndex:
             segs, boxes = segment_boxes(traj.xyzt, 0.0, 0.0)
             kind = KIND_SEGMENT
         boxes = np.ascontiguousarray(boxes, dtype=np.float64)
-        slot = len(self._slot_ids)
+        if self._free_slots:  # a removed flight's slot
+            slot = self._free_slots.pop()
+            self._slot_ids[slot] = flight_id
+        else:
+            slot = len(self._slot_ids)
+            self._slot_ids.append(flight_id)
         if slot >= self.priority.shape[0]:
             self.priority = np.concatenate([self.priority, np.zeros_like(self.priority)])
+            self.filed_seq = np.concatenate([self.filed_seq, np.zeros_like(self.filed_seq)])
         self.priority[slot] = int(priority)
+        self.filed_seq[slot] = self._next_seq
+        self._next_seq += 1
         n = boxes.shape[0]
         first = self._n_items
         self._grow_items(first + n)
@@ -266,7 +298,6 @@ class SpaceTimeIndex:
         if kind == KIND_AREA:
             self._areas[first] = flight  # type: ignore[assignment]
         self._slots[flight_id] = slot
-        self._slot_ids.append(flight_id)
         self._slot_items[slot] = ids
         self._file(boxes, ids)
 
@@ -277,6 +308,7 @@ class SpaceTimeIndex:
         except KeyError:
             raise KeyError(f"flight {flight_id!r} is not in the index") from None
         ids = self._slot_items.pop(slot)
+        self._free_slots.append(slot)
         self._item_alive[ids] = False
         for i in ids:
             self._areas.pop(int(i), None)
