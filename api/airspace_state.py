@@ -40,6 +40,9 @@ from planner.decision import FlightRecord, Planner
 log = logging.getLogger("qingkong.api")
 
 LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent")
+FORGET_EVERY = 1000
+"""Jobs between two :meth:`planner.decision.Planner.forget_finished` calls: finished flights'
+records live in the store; the planner keeps the live ones (as after a restart)."""
 
 
 def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
@@ -122,6 +125,7 @@ class AirspaceState:
         self._worker_lock = threading.Lock()
         self.gate: threading.Event | None = None
         self.router_cache_size: int | None = None
+        self._since_forget = 0
         """Bound of the planner's router caches (``QINGKONG_ROUTER_CACHE_SIZE``)."""
         """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
         self.max_batch = 64
@@ -224,6 +228,12 @@ class AirspaceState:
             return
         self.apply_flight_events(events, session)
 
+    def _count_jobs(self, n: int) -> None:
+        self._since_forget += n
+        if self._since_forget >= FORGET_EVERY:  # memory follows the live flights
+            self._since_forget = 0
+            self.planner.forget_finished()
+
     def mark_dirty(self) -> None:
         """Rebuild the planner from the store before the next decision."""
         self._dirty = True
@@ -246,6 +256,7 @@ class AirspaceState:
                     own = s.info.pop("own_events")
                 if own:
                     self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+                self._count_jobs(1)
             except ApiError:
                 # Raised before the planner was touched: the client's mistake, nothing to undo.
                 raise
@@ -326,6 +337,7 @@ class AirspaceState:
                     s.flush()
                 if own:
                     self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+                self._count_jobs(len(batch))
             except BaseException as e:
                 # Anything else may have left half a job in the planner: the whole batch is
                 # rolled back and the planner is rebuilt from the store before the next one.

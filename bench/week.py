@@ -119,6 +119,7 @@ def main() -> None:
                 else:
                     ends[req.flight_id] = float(decision.trajectory[-1][3])
         if (hour + 1) % 6 == 0:
+            planner.forget_finished()  # as the service does every 1,000 jobs
             gc.collect()
             samples.append({"day": round((hour + 1) / 24, 2), "rss_mb": round(rss_mb(), 1)})
             if args.progress:
@@ -139,6 +140,7 @@ def main() -> None:
                 "growth_after_day_1_pct": round(100 * (end - day1) / day1, 1),
                 "index_slots": len(planner.index._slot_ids),
                 "records_kept": len(planner.records()),
+                "index_items": planner.index._n_items,
                 "samples": samples,
             }
         )

@@ -388,6 +388,15 @@ class Planner:
         except KeyError:
             raise KeyError(f"unknown flight {flight_id!r}") from None
 
+    def forget_finished(self) -> int:
+        """Drop the records of flights that no longer hold airspace (ended, cancelled,
+        rejected, revoked); returns how many. A long-running service calls this now and then
+        (its store keeps them): the planner is then what a restart would rebuild."""
+        gone = [f for f, r in self._records.items() if r.state not in LIVE_STATES]
+        for f in gone:
+            del self._records[f]
+        return len(gone)
+
     def records(self) -> dict[str, FlightRecord]:
         """Every flight decided so far, in decision order."""
         return dict(self._records)
