@@ -7,6 +7,8 @@ ones are cancelled, the others land when their trajectory ends, and a temporary 
 (a 600 m circle for one hour) is published somewhere in the city. The resident set size
 (``/proc/self/statm``) is sampled every 6 simulated hours after a garbage collection.
 Prints one JSON object: RSS per day, and the growth from the end of day 1 to the end.
+Memory grows while the router caches fill (one path stream per distinct origin/destination,
+about 12 kB) and is flat once they hold ``--router-cache-size`` entries.
 
     .venv/bin/python bench/week.py --days 7 --per-hour 150
 """
@@ -47,11 +49,18 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--per-hour", type=int, default=150)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--router-cache-size",
+        type=int,
+        default=4096,
+        help="entries per router cache (the service's QINGKONG_ROUTER_CACHE_SIZE)",
+    )
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     corridors = CorridorNetwork.from_geojson(QINGDAO_CORRIDORS_PATH, QINGDAO)
     planner = Planner(QINGDAO, epoch=EPOCH, corridors=corridors)
+    planner.router_cache_size = args.router_cache_size
     drones = [
         Drone(
             f"DR-{i}",
@@ -71,11 +80,15 @@ def main() -> None:
     for hour in range(24 * args.days):
         now = hour * 3600.0
         for fid in [f for f, end in ends.items() if end <= now]:
-            if planner.record(fid).state == State.ACCEPTED:
-                planner.activate(fid, now)
-            planner.end(fid, now)
             del ends[fid]
-            counts["ended"] += 1
+            state = planner.record(fid).state if fid in planner.records() else None
+            if state == State.ACCEPTED:
+                planner.activate(fid, now)
+            if state in (State.ACCEPTED, State.ACTIVATED):
+                planner.end(fid, now)
+                counts["ended"] += 1
+            else:  # revoked by a zone published meanwhile
+                counts["revoked_before_landing"] = counts.get("revoked_before_landing", 0) + 1
         c = (float(rng.uniform(*LON)), float(rng.uniform(*LAT)))
         zone = {
             "id": f"TFR-{hour}",
@@ -132,6 +145,7 @@ def main() -> None:
                 "benchmark": "a simulated week of service (compressed time), in-process planner",
                 "days": args.days,
                 "per_hour": args.per_hour,
+                "router_cache_size": args.router_cache_size,
                 **counts,
                 "wall_s": round(time.perf_counter() - t_wall, 1),
                 "rss_mb_end_of_day_1": day1,
