@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     separation_vertical_m: float | None = None
     warmup: bool = True
     """Compile (or load from cache) the planner kernels at start-up."""
-    router_cache_size: int = Field(default=4096, gt=0)
+    router_cache_size: int = Field(default=1024, gt=0)
     """Entries each corridor-router cache keeps (paths per origin/destination, endpoints,
     travel times per speed; least recently used dropped): bounds the service's memory."""
     warmup_background: bool = False

@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument(
         "--router-cache-size",
         type=int,
-        default=4096,
+        default=1024,
         help="entries per router cache (the service's QINGKONG_ROUTER_CACHE_SIZE)",
     )
     ap.add_argument("--progress", action="store_true")

@@ -44,7 +44,7 @@ from airspace.zones import Restriction, Zone
 from planner.routing_kernels import bidirectional_dijkstra, td_dijkstra
 
 _WINDOW_S = 86400.0
-PATH_CACHE_SIZE = 4096
+PATH_CACHE_SIZE = 8192
 """Default bound of each router cache: origin/destination path streams (least recently used
 dropped; about 12 kB each on the Qingdao demo network), snapped endpoints and per-speed travel
 times (oldest dropped). ``QINGKONG_ROUTER_CACHE_SIZE`` sets it for the service."""
