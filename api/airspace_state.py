@@ -40,6 +40,9 @@ from planner.decision import FlightRecord, Planner
 log = logging.getLogger("qingkong.api")
 
 LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent")
+FORGET_EVERY = 1000
+"""Jobs between two :meth:`planner.decision.Planner.forget_finished` calls: finished flights'
+records live in the store; the planner keeps the live ones (as after a restart)."""
 
 
 def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
@@ -124,6 +127,11 @@ class AirspaceState:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
+        self.gate: threading.Event | None = None
+        self.router_cache_size: int | None = None
+        self._since_forget = 0
+        """Bound of the planner's router caches (``QINGKONG_ROUTER_CACHE_SIZE``)."""
+        """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
         self.max_batch = 64
 
     # -- clock ---------------------------------------------------------------------------------
@@ -141,7 +149,7 @@ class AirspaceState:
 
     # -- loading -------------------------------------------------------------------------------
     def _new_planner(self, zones: list[Zone]) -> Any:
-        return Planner(
+        planner = Planner(
             self.deployment,
             epoch=self.epoch,
             zones=zones,
@@ -149,6 +157,8 @@ class AirspaceState:
             separation_h_m=self.separation_h_m,
             separation_v_m=self.separation_v_m,
         )
+        planner.router_cache_size = self.router_cache_size
+        return planner
 
     def reload(self, session: Session) -> None:
         """Rebuild the planner from the store: active zones, then every live flight."""
@@ -222,6 +232,12 @@ class AirspaceState:
             return
         self.apply_flight_events(events, session)
 
+    def _count_jobs(self, n: int) -> None:
+        self._since_forget += n
+        if self._since_forget >= FORGET_EVERY:  # memory follows the live flights
+            self._since_forget = 0
+            self.planner.forget_finished()
+
     def mark_dirty(self) -> None:
         """Rebuild the planner from the store before the next decision."""
         self._dirty = True
@@ -244,6 +260,7 @@ class AirspaceState:
                     own = s.info.pop("own_events")
                 if own:
                     self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+                self._count_jobs(1)
             except ApiError:
                 # Raised before the planner was touched: the client's mistake, nothing to undo.
                 raise
@@ -297,6 +314,8 @@ class AirspaceState:
                     self._worker.start()
 
     def _work(self) -> None:
+        if self.gate is not None:  # kernels still compiling (api.warmup): decisions wait
+            self.gate.wait()
         while True:
             batch = [self._queue.get()]
             while len(batch) < self.max_batch:
@@ -322,6 +341,7 @@ class AirspaceState:
                     s.flush()
                 if own:
                     self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+                self._count_jobs(len(batch))
             except BaseException as e:
                 # Anything else may have left half a job in the planner: the whole batch is
                 # rolled back and the planner is rebuilt from the store before the next one.

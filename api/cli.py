@@ -54,6 +54,9 @@ def serve(host: str, port: int, database_url: str | None, demo: bool, log_level:
         level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s"
     )
     settings = _settings(database_url=database_url, demo=demo)
+    if "warmup_background" not in settings.model_fields_set:
+        # answer health at once; decisions wait for the kernels (progress printed below)
+        settings = settings.model_copy(update={"warmup_background": True})
     try:
         app = create_app(settings)
     except ValueError as e:
@@ -62,9 +65,13 @@ def serve(host: str, port: int, database_url: str | None, demo: bool, log_level:
     # it out of the collector's full passes, which otherwise stall decisions for ~0.3 s.
     gc.collect()
     gc.freeze()
+    kernels = app.state.kernels
+    warm = "kernels warm" if kernels is None or kernels.ready else "kernels compiling"
     click.echo(
-        f"qingkong: start-up {app.state.startup_s:.2f} s (store migrated, airspace loaded, kernels warm)"
+        f"qingkong: start-up {app.state.startup_s:.2f} s (store migrated, airspace loaded, {warm})"
     )
+    if kernels is not None and not kernels.ready:
+        kernels.report = lambda _p: click.echo(f"qingkong: {kernels.describe()}")
     for role, key in app.state.demo_keys.items():
         click.echo(f"qingkong: demo {role} key: {key}")
     click.echo(f"qingkong: serving http://{host}:{port}/v1 (OpenAPI at /docs)")

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     telemetry_max_age_s: float = Field(default=300.0, gt=0)
     telemetry_max_ahead_s: float = Field(default=5.0, ge=0)
     telemetry_retention_s: float = Field(default=30 * 86400.0, gt=0)
+    router_cache_size: int = Field(default=1024, gt=0)
+    """Entries each corridor-router cache keeps (paths per origin/destination, endpoints,
+    travel times per speed; least recently used dropped): bounds the service's memory."""
+    warmup_background: bool = False
+    """Warm up in a background thread: health answers at once, ``/v1/ready`` shows progress
+    and decisions wait for the kernels (``qingkong serve`` turns it on unless set)."""
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""

@@ -26,9 +26,9 @@ from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.routes.surveillance import router as surveillance_router
 from api.store import Store, utcnow
+from api.warmup import warm_service
 from api.workflow.units import workflow_units
 from api.zone_files import publish_zone_files
-from planner.deconflict import warmup
 
 log = logging.getLogger("qingkong.api")
 
@@ -159,11 +159,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     airspace.workflow = settings.workflow_obj()
     airspace.units = workflow_units(settings)
+    airspace.router_cache_size = settings.router_cache_size
     with store.session() as s:
         airspace.reload(s)
-    if settings.warmup:
-        warmup()
-        airspace.warm()
+    kernels = (
+        warm_service(airspace, background=settings.warmup_background) if settings.warmup else None
+    )
 
     app = FastAPI(
         title="qingkong approval service",
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.airspace = airspace
+    app.state.kernels = kernels
     app.state.key_cache = {}
     errors.install(app)
     v1 = APIRouter(prefix="/v1")

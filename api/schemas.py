@@ -395,3 +395,5 @@ class Ready(BaseModel):
     zones: int
     live_flights: int
     applied_seq: int
+    kernels: dict[str, Any] | None = None
+    """Kernel warm-up progress (:meth:`api.warmup.KernelWarmup.progress`)."""

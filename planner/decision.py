@@ -215,6 +215,8 @@ class Planner:
         self._volumes: list[_Volume] = []
         self._tree: shapely.STRtree | None = None
         self._router: Any = None
+        self.router_cache_size: int | None = None
+        """Bound of each router cache (None: :data:`planner.routing.PATH_CACHE_SIZE`)."""
         self.skipped_zones: list[str] = []
         """Zones outside the deployment's projection area (they cannot touch its flights)."""
         for z in zones:
@@ -385,6 +387,15 @@ class Planner:
             return self._records[flight_id]
         except KeyError:
             raise KeyError(f"unknown flight {flight_id!r}") from None
+
+    def forget_finished(self) -> int:
+        """Drop the records of flights that no longer hold airspace (ended, cancelled,
+        rejected, revoked); returns how many. A long-running service calls this now and then
+        (its store keeps them): the planner is then what a restart would rebuild."""
+        gone = [f for f, r in self._records.items() if r.state not in LIVE_STATES]
+        for f in gone:
+            del self._records[f]
+        return len(gone)
 
     def records(self) -> dict[str, FlightRecord]:
         """Every flight decided so far, in decision order."""
@@ -648,6 +659,7 @@ class Planner:
                 ZoneIndex(list(self._zones.values()), self.deployment),
                 self.deployment,
                 self.separation_v_m,
+                cache_size=self.router_cache_size,
             )
         plans = []
         seen: set[tuple] = set()

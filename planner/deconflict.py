@@ -26,6 +26,7 @@ from planner.kernels import (
     route_volume_intervals,
     volume_route_intervals,
 )
+from planner.slot_search import FIRST_WINDOW_S, stepped_route_slot
 from planner.trajectory import AreaOp, Trajectory4D, _rings
 
 TIME_ROUNDING_ULPS = 16.0
@@ -97,7 +98,7 @@ class SlotResult:
         The earliest conflict-free delay, ``None`` if none fits the window.
     blockers : list of str
         Flights whose conflicts pushed the delay past ``earliest`` (all flights in the way
-        across the window when ``delay_s`` is None).
+        across the window when ``delay_s`` is None), in the order they were filed.
     zone_blockers : list of str
         Zones that did the same.
     overridden : list of str
@@ -105,6 +106,12 @@ class SlotResult:
         chosen slot: the caller must re-plan or revoke them.
     n_candidates : int
         Accepted segments and area operations the index returned (for diagnostics).
+    n_pairs : int
+        Segment pairs (new x candidate) handed to the exact kernel.
+    n_intervals : int
+        Forbidden intervals found (pairs that produced one, zone and area pieces).
+    rounds : int
+        Delay windows searched (see :data:`FIRST_WINDOW_S`).
     """
 
     delay_s: float | None
@@ -112,6 +119,9 @@ class SlotResult:
     zone_blockers: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
     n_candidates: int = 0
+    n_pairs: int = 0
+    n_intervals: int = 0
+    rounds: int = 1
 
 
 @dataclass
@@ -125,6 +135,7 @@ class ForbiddenDelays:
     hi: np.ndarray
     owner: np.ndarray
     n_candidates: int = 0
+    n_pairs: int = 0
 
 
 def _as_flight(flight: Trajectory4D | AreaOp | np.ndarray) -> Trajectory4D | AreaOp:
@@ -269,20 +280,27 @@ def forbidden_delays(
         lo = hi = np.empty(0)
         owner = np.empty(0, dtype=np.int64)
     n_cand = int(cand.seg.shape[0] + len(cand.areas))
+    n_pairs = int(cand.seg.shape[0]) * (
+        flight.xyzt.shape[0] - 1 if isinstance(flight, Trajectory4D) else 1
+    )
     return ForbiddenDelays(
-        np.ascontiguousarray(lo), np.ascontiguousarray(hi), np.ascontiguousarray(owner), n_cand
+        np.ascontiguousarray(lo),
+        np.ascontiguousarray(hi),
+        np.ascontiguousarray(owner),
+        n_cand,
+        n_pairs,
     )
 
 
 def _names(
     owner: np.ndarray, index: SpaceTimeIndex, zone_blocks: Sequence[ZoneBlock]
 ) -> tuple[list[str], list[str]]:
-    flights: list[str] = []
+    # flights in filing order, whatever order the index found them in
+    slots = sorted({o for o in owner.tolist() if o >= 0}, key=lambda o: index.filed_seq[o])
+    flights = [index.flight_id(o) for o in slots]
     zones: list[str] = []
     for o in dict.fromkeys(owner.tolist()):
-        if o >= 0:
-            flights.append(index.flight_id(o))
-        else:
+        if o < 0:
             zid = zone_blocks[-1 - o].zone_id
             if zid not in zones:
                 zones.append(zid)
@@ -301,6 +319,7 @@ def earliest_slot(
     ignore_priority_below: int | None = None,
     *,
     exclude: Collection[str] = (),
+    one_shot: bool = False,
 ) -> SlotResult:
     """The earliest delay that keeps a flight clear of accepted flights and active zones.
 
@@ -323,6 +342,10 @@ def earliest_slot(
         conflict with the chosen slot are listed in ``overridden``.
     exclude : collection of str
         Flight ids to ignore entirely.
+    one_shot : bool
+        Compute every forbidden interval of the whole window at once instead of searching
+        growing windows (:mod:`planner.slot_search`); the same delay either way. The
+        reference the stepped search is tested and benchmarked against.
 
     Returns
     -------
@@ -339,36 +362,60 @@ def earliest_slot(
     """
     if not (np.isfinite(quantum_s) and quantum_s > 0):
         raise ValueError(f"quantum_s must be positive; got {quantum_s}")
-    fd = forbidden_delays(
-        xyzt,
-        earliest_delay_s,
-        latest_delay_s,
-        index,
-        zone_blocks,
-        sep_h_m,
-        sep_v_m,
-        exclude=exclude,
-    )
-    lo, hi, owner = fd.lo, fd.hi, fd.owner
-    soft = np.zeros(owner.shape[0], dtype=bool)
-    if ignore_priority_below is not None and owner.size:
-        flights = owner >= 0
-        soft[flights] = index.priority[owner[flights]] < ignore_priority_below
-    hard = ~soft
-    d = float(
-        earliest_free_delay(
-            lo[hard], hi[hard], float(earliest_delay_s), float(latest_delay_s), float(quantum_s)
+    flight = _as_flight(xyzt)
+    if (
+        isinstance(flight, Trajectory4D)
+        and latest_delay_s - earliest_delay_s > FIRST_WINDOW_S
+        and not one_shot
+    ):
+        _check(earliest_delay_s, latest_delay_s, sep_h_m, sep_v_m)
+        e, latest = float(earliest_delay_s), float(latest_delay_s)
+        stepped = stepped_route_slot(
+            flight,
+            e,
+            latest,
+            index,
+            zone_blocks,
+            sep_h_m,
+            sep_v_m,
+            quantum_s,
+            _time_slack_s(flight, e, latest),
+            ignore_priority_below,
+            exclude,
         )
-    )
+        d, lo, hi, owner, hard, (n_cand, n_pairs, n_iv, rounds) = stepped
+    else:
+        fd = forbidden_delays(
+            flight,
+            earliest_delay_s,
+            latest_delay_s,
+            index,
+            zone_blocks,
+            sep_h_m,
+            sep_v_m,
+            exclude=exclude,
+        )
+        lo, hi, owner = fd.lo, fd.hi, fd.owner
+        hard = np.ones(owner.shape[0], dtype=bool)
+        if ignore_priority_below is not None and owner.size:
+            flights = owner >= 0
+            hard[flights] = index.priority[owner[flights]] >= ignore_priority_below
+        d = float(
+            earliest_free_delay(
+                lo[hard], hi[hard], float(earliest_delay_s), float(latest_delay_s), float(quantum_s)
+            )
+        )
+        n_cand, n_pairs, n_iv, rounds = fd.n_candidates, fd.n_pairs, int(lo.shape[0]), 1
+    stats = (n_cand, n_pairs, n_iv, rounds)
     if d != d:
         in_way = hard & (hi >= earliest_delay_s) & (lo <= latest_delay_s)
         blockers, zones = _names(owner[in_way], index, zone_blocks)
-        return SlotResult(None, blockers, zones, [], fd.n_candidates)
+        return SlotResult(None, blockers, zones, [], *stats)
     in_way = hard & (hi >= earliest_delay_s) & (lo < d)
     blockers, zones = _names(owner[in_way], index, zone_blocks)
-    over = soft & (lo <= d) & (hi >= d)
+    over = ~hard & (lo <= d) & (hi >= d)
     overridden, _ = _names(owner[over], index, zone_blocks)
-    return SlotResult(d, blockers, zones, overridden, fd.n_candidates)
+    return SlotResult(d, blockers, zones, overridden, *stats)
 
 
 def conflicts_at(
@@ -395,13 +442,8 @@ def conflicts_at(
 
 
 def warmup() -> None:
-    """Compile (or load from the numba cache) every kernel once, so first decisions are fast."""
-    idx = SpaceTimeIndex()
-    square = Polygon([(0, 0), (300, 0), (300, 300), (0, 300)])
-    route = np.array([[0, 0, 0, 0], [0, 0, 60, 20], [1000, 0, 60, 100], [1000, 0, 0, 120.0]])
-    idx.insert("warm-route", 0, route)
-    idx.insert("warm-area", 0, AreaOp.from_polygon(square, 0, 60, 0, 600))
-    zone = ZoneBlock.from_polygon("warm-zone", square, 0, 120, [[0, 60]])
-    earliest_slot(route, 0, 600, idx, [zone], 50, 20)
-    earliest_slot(AreaOp.from_polygon(square, 0, 60, 0, 60), 0, 600, idx, [zone], 50, 20)
-    idx.remove("warm-route")
+    """Compile (or load from the numba cache) every kernel once, so first decisions are fast
+    (the named steps are :data:`planner.warm.WARMUP_STEPS`)."""
+    from planner.warm import warm_all  # planner.warm builds on this module
+
+    warm_all()

@@ -14,8 +14,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.kernels_index import index_insert, index_key_count, index_query
+from planner.kernels_index import (
+    index_compact,
+    index_insert,
+    index_key_count,
+    index_query,
+    segment_boxes,
+)
 from planner.trajectory import AreaOp, Trajectory4D
+
+LAYER_M = 15.0
+"""Default thickness of the index's altitude layers (metres)."""
+
+COMPACT_MIN_ENTRIES = 8192
+"""Entries filed since the last compaction before the table is compacted again (at least;
+also half of the compacted entries, so compaction costs O(1) amortised per entry)."""
 
 KIND_SEGMENT = 0
 KIND_AREA = 1
@@ -49,11 +62,14 @@ class SpaceTimeIndex:
         Side of a grid cell in metres.
     bucket_s : float
         Length of a time bucket in seconds.
+    layer_m : float
+        Thickness of an altitude layer of the grid in metres.
 
     Notes
     -----
     Not thread-safe: one writer or reader at a time (the service serialises decisions).
-    Slots are never reused, so ``flight_id(slot)`` stays valid for removed flights too.
+    A removed flight's slot and item storage are reused by later flights, so memory follows
+    the flights filed; ``flight_id(slot)`` is valid while the flight is filed.
 
     Examples
     --------
@@ -66,11 +82,12 @@ class SpaceTimeIndex:
     ['F1']
     """
 
-    def __init__(self, cell_m: float = 1000.0, bucket_s: float = 300.0):
-        if not (cell_m > 0 and bucket_s > 0):
-            raise ValueError("cell_m and bucket_s must be positive")
+    def __init__(self, cell_m: float = 1000.0, bucket_s: float = 300.0, layer_m: float = LAYER_M):
+        if not (cell_m > 0 and bucket_s > 0 and layer_m > 0):
+            raise ValueError("cell_m, bucket_s and layer_m must be positive")
         self.cell_m = float(cell_m)
         self.bucket_s = float(bucket_s)
+        self.layer_m = float(layer_m)
         self._n_items = 0
         self._item_box = np.zeros((1024, 8))
         self._item_seg = np.zeros((1024, 8))
@@ -85,6 +102,10 @@ class SpaceTimeIndex:
         self._slot_ids: list[str] = []
         self.priority = np.zeros(256, dtype=np.int64)
         """Priority of each flight slot."""
+        self.filed_seq = np.zeros(256, dtype=np.int64)
+        """When each slot's flight was filed (a counter): names come in filing order."""
+        self._next_seq = 0
+        self._free_slots: list[int] = []
         self._dead_entries = 0
         self._live_entries = 0
         self._reset_table(1 << 12, 1 << 12)
@@ -95,7 +116,35 @@ class SpaceTimeIndex:
         self._heads = np.full(hash_cap, -1, dtype=np.int64)
         self._entry_item = np.zeros(entry_cap, dtype=np.int64)
         self._entry_next = np.zeros(entry_cap, dtype=np.int64)
+        self._entry_box = np.zeros((entry_cap, 8))
         self._counters = np.zeros(2, dtype=np.int64)
+        self._compacted = 0
+
+    def _compact(self) -> None:
+        """Lay every key's entries out contiguously (and drop dead ones): a query then walks
+        memory in order instead of chasing entries filed at different times."""
+        cap = self._entry_item.shape[0]
+        new_item = np.empty(cap, dtype=np.int64)
+        new_next = np.empty(cap, dtype=np.int64)
+        new_box = np.empty((cap, 8))
+        n = int(
+            index_compact(
+                self._keys,
+                self._heads,
+                self._entry_item,
+                self._entry_next,
+                self._entry_box,
+                self._item_alive,
+                new_item,
+                new_next,
+                new_box,
+            )
+        )
+        self._entry_item, self._entry_next, self._entry_box = new_item, new_next, new_box
+        self._counters[0] = n
+        self._compacted = n
+        self._live_entries = n
+        self._dead_entries = 0
 
     def _grow_items(self, need: int) -> None:
         cap = self._item_box.shape[0]
@@ -116,7 +165,7 @@ class SpaceTimeIndex:
             setattr(self, name, arr)
 
     def _file(self, boxes: np.ndarray, ids: np.ndarray) -> None:
-        added = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        added = int(index_key_count(boxes, self.cell_m, self.bucket_s, self.layer_m))
         used_e, used_k = int(self._counters[0]), int(self._counters[1])
         hash_cap, entry_cap = self._keys.shape[0], self._entry_item.shape[0]
         if used_e + added > entry_cap or 2 * (used_k + added) > hash_cap:
@@ -126,19 +175,44 @@ class SpaceTimeIndex:
             ids,
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
+            self._entry_box,
             self._counters,
         )
         self._live_entries += added
+        if int(self._counters[0]) - self._compacted > max(
+            COMPACT_MIN_ENTRIES, self._compacted // 2
+        ):
+            self._compact()
+
+    def _renumber_items(self) -> None:
+        """Move the alive items to the front (ids ``0..n-1``): removed flights' items are
+        reused, so item storage follows the flights filed, not every flight ever filed."""
+        n = self._n_items
+        alive = np.flatnonzero(self._item_alive[:n])
+        if alive.shape[0] == n:
+            return
+        new_id = np.full(n, -1, dtype=np.int64)
+        new_id[alive] = np.arange(alive.shape[0])
+        for name in ("_item_box", "_item_seg", "_item_kind", "_item_owner", "_stamp"):
+            arr = getattr(self, name)
+            arr[: alive.shape[0]] = arr[alive]
+        self._item_alive[:n] = False
+        self._item_alive[: alive.shape[0]] = True
+        self._n_items = int(alive.shape[0])
+        self._slot_items = {s: new_id[ids] for s, ids in self._slot_items.items()}
+        self._areas = {int(new_id[i]): a for i, a in self._areas.items()}
 
     def _rebuild(self, extra: int = 0) -> None:
         """Re-file every alive item into a table with room for ``extra`` more entries."""
-        alive = np.flatnonzero(self._item_alive[: self._n_items])
-        boxes = np.ascontiguousarray(self._item_box[alive])
-        live = int(index_key_count(boxes, self.cell_m, self.bucket_s))
+        self._renumber_items()
+        alive = np.arange(self._n_items)
+        boxes = np.ascontiguousarray(self._item_box[: self._n_items])
+        live = int(index_key_count(boxes, self.cell_m, self.bucket_s, self.layer_m))
         need = live + extra
         cap = 1 << 12
         while cap < 2 * need:
@@ -149,14 +223,15 @@ class SpaceTimeIndex:
             alive.astype(np.int64),
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
+            self._entry_box,
             self._counters,
         )
-        self._live_entries = live
-        self._dead_entries = 0
+        self._compact()
 
     # ------------------------------------------------------------------ public
     def __len__(self) -> int:
@@ -195,17 +270,21 @@ class SpaceTimeIndex:
             kind = KIND_AREA
         else:
             traj = flight if isinstance(flight, Trajectory4D) else Trajectory4D(flight)
-            segs = traj.segments
-            x0, x1 = segs[:, [0, 4]].min(axis=1), segs[:, [0, 4]].max(axis=1)
-            y0, y1 = segs[:, [1, 5]].min(axis=1), segs[:, [1, 5]].max(axis=1)
-            z0, z1 = segs[:, [2, 6]].min(axis=1), segs[:, [2, 6]].max(axis=1)
-            boxes = np.column_stack([x0, x1, y0, y1, z0, z1, segs[:, 3], segs[:, 7]])
+            segs, boxes = segment_boxes(traj.xyzt, 0.0, 0.0)
             kind = KIND_SEGMENT
         boxes = np.ascontiguousarray(boxes, dtype=np.float64)
-        slot = len(self._slot_ids)
+        if self._free_slots:  # a removed flight's slot
+            slot = self._free_slots.pop()
+            self._slot_ids[slot] = flight_id
+        else:
+            slot = len(self._slot_ids)
+            self._slot_ids.append(flight_id)
         if slot >= self.priority.shape[0]:
             self.priority = np.concatenate([self.priority, np.zeros_like(self.priority)])
+            self.filed_seq = np.concatenate([self.filed_seq, np.zeros_like(self.filed_seq)])
         self.priority[slot] = int(priority)
+        self.filed_seq[slot] = self._next_seq
+        self._next_seq += 1
         n = boxes.shape[0]
         first = self._n_items
         self._grow_items(first + n)
@@ -219,7 +298,6 @@ class SpaceTimeIndex:
         if kind == KIND_AREA:
             self._areas[first] = flight  # type: ignore[assignment]
         self._slots[flight_id] = slot
-        self._slot_ids.append(flight_id)
         self._slot_items[slot] = ids
         self._file(boxes, ids)
 
@@ -230,16 +308,42 @@ class SpaceTimeIndex:
         except KeyError:
             raise KeyError(f"flight {flight_id!r} is not in the index") from None
         ids = self._slot_items.pop(slot)
+        self._free_slots.append(slot)
         self._item_alive[ids] = False
         for i in ids:
             self._areas.pop(int(i), None)
         dead = int(
-            index_key_count(np.ascontiguousarray(self._item_box[ids]), self.cell_m, self.bucket_s)
+            index_key_count(
+                np.ascontiguousarray(self._item_box[ids]), self.cell_m, self.bucket_s, self.layer_m
+            )
         )
         self._dead_entries += dead
         self._live_entries -= dead
         if self._dead_entries > max(4096, self._live_entries):
             self._rebuild()
+
+    def table(self) -> tuple:
+        """The arrays a fused kernel walks, after a fresh dedup stamp (see
+        :func:`planner.kernels_slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
+        heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
+        item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
+        self._stamp_value += 1
+        return (
+            self.cell_m,
+            self.bucket_s,
+            self.layer_m,
+            self._keys,
+            self._heads,
+            self._entry_item,
+            self._entry_next,
+            self._entry_box,
+            self._item_alive,
+            self._item_kind,
+            self._item_seg,
+            self._item_owner,
+            self._stamp,
+            self._stamp_value,
+        )
 
     def flights(self) -> list[str]:
         """Ids of the flights filed."""
@@ -264,11 +368,12 @@ class SpaceTimeIndex:
             q,
             self.cell_m,
             self.bucket_s,
+            self.layer_m,
             self._keys,
             self._heads,
             self._entry_item,
             self._entry_next,
-            self._item_box,
+            self._entry_box,
             self._item_alive,
             self._stamp,
             self._stamp_value,

@@ -44,9 +44,10 @@ from airspace.zones import Restriction, Zone
 from planner.routing_kernels import bidirectional_dijkstra, td_dijkstra
 
 _WINDOW_S = 86400.0
-_PATH_CACHE_SIZE = 8192
-"""Origin/destination path streams remembered by a router (least recently used dropped; about
-12 kB each on the Qingdao demo network)."""
+PATH_CACHE_SIZE = 8192
+"""Default bound of each router cache: origin/destination path streams (least recently used
+dropped; about 12 kB each on the Qingdao demo network), snapped endpoints and per-speed travel
+times (oldest dropped). ``QINGKONG_ROUTER_CACHE_SIZE`` sets it for the service."""
 
 
 class RoutingError(ValueError):
@@ -169,7 +170,11 @@ class Router:
         *,
         max_access_m: float = 3000.0,
         access_candidates: int = 1,
+        cache_size: int | None = None,
     ):
+        self.cache_size = PATH_CACHE_SIZE if cache_size is None else int(cache_size)
+        if self.cache_size < 1:
+            raise ValueError(f"cache_size must be at least 1; got {cache_size}")
         self.network = network
         self.deployment = deployment
         self.projection = network.projection
@@ -388,6 +393,9 @@ class Router:
         speed = np.inf if speed_mps is None else float(speed_mps)
         travel = self._travel.get(speed)
         if travel is None:
+            if len(self._travel) >= self.cache_size:  # drop the oldest speed
+                oldest = next(iter(self._travel))
+                del self._travel[oldest], self._travel_lists[oldest]
             travel = self._travel[speed] = c.length_m / np.minimum(speed, c.speed_max_mps)
             self._travel_lists[speed] = travel.tolist()
         ctx.travel_s = travel
@@ -469,8 +477,8 @@ class Router:
             )
         x, y = self.projection.to_xy([lonlat[0]], [lonlat[1]])
         got = (near, (float(x[0]), float(y[0])))
-        if len(self._endpoints) > 65536:
-            self._endpoints.clear()
+        if len(self._endpoints) >= self.cache_size:  # drop the oldest position
+            del self._endpoints[next(iter(self._endpoints))]
         self._endpoints[key] = got
         return got
 
@@ -538,7 +546,7 @@ class Router:
             self._edge_index,
         )
         cache[key] = got
-        if len(cache) > _PATH_CACHE_SIZE:
+        if len(cache) > self.cache_size:
             cache.popitem(last=False)
         return got
 

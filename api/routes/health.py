@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, text
 
 from api.airspace_state import LIVE_STATES
 from api.deps import PlannerDep, SessionDep
-from api.errors import ApiError
+from api.errors import ApiError, body
 from api.models import FlightRow
 from api.schemas import Health, Ready
 
@@ -37,10 +38,19 @@ def health(airspace: PlannerDep) -> Health:
     "/ready",
     operation_id="ready",
     response_model=Ready,
-    responses={503: {"description": "not ready"}},
+    responses={503: {"description": "not ready (the body says why; `kernels` the progress)"}},
 )
-def ready(airspace: PlannerDep, session: SessionDep) -> Ready:
-    """The database answers and the planner is loaded."""
+def ready(request: Request, airspace: PlannerDep, session: SessionDep) -> Ready | JSONResponse:
+    """The database answers, the planner is loaded and its kernels are compiled.
+
+    While the kernels compile (a fresh machine, ``qingkong serve``) it answers 503 with the
+    progress under ``kernels`` (``state``, ``done``/``total`` steps, ``step``, ``elapsed_s``);
+    decisions filed meanwhile wait for them."""
+    kernels = getattr(request.app.state, "kernels", None)
+    if kernels is not None and not kernels.ready:
+        content = body("not_ready", kernels.describe())
+        content["kernels"] = kernels.progress()
+        return JSONResponse(status_code=503, content=content)
     try:
         session.execute(text("SELECT 1"))
         live = session.execute(
@@ -56,4 +66,5 @@ def ready(airspace: PlannerDep, session: SessionDep) -> Ready:
         zones=len(airspace.zones),
         live_flights=int(live),
         applied_seq=airspace.applied_seq,
+        kernels=None if kernels is None else kernels.progress(),
     )

@@ -116,3 +116,25 @@ def test_swept_boxes_grow_by_minima_and_delay_window():
     tr = Trajectory4D(np.array([[0, 0, 60, 10], [100, 50, 80, 30.0]]))
     b = swept_boxes(tr, 5, 500, 50, 20)
     assert b.tolist() == [[-50, 150, -50, 100, 40, 100, 15, 530]]
+
+
+def test_a_long_run_of_files_and_cancels_reuses_slots_and_item_storage():
+    rng = np.random.default_rng(11)
+    idx = SpaceTimeIndex(500.0, 120.0)
+    alive: dict[str, np.ndarray] = {}
+    for i in range(6000):
+        r = _route(rng, 4)
+        idx.insert(f"F{i}", i % 3, r)
+        alive[f"F{i}"] = r
+        if len(alive) > 20:
+            gone = next(iter(alive))
+            idx.remove(gone)
+            del alive[gone]
+    # storage follows the 21 flights filed, not the 6,000 ever filed
+    assert idx.priority.shape[0] == 256
+    assert idx._item_box.shape[0] <= 16384
+    q = np.array([[-3500, 3500, -3500, 3500, -10, 200, -1e4, 1e5]])
+    c = idx.candidates(q)
+    assert {idx.flight_id(int(o)) for o in c.seg_owner} == set(alive)
+    assert c.seg.shape[0] == 3 * len(alive)
+    assert [idx.priority[idx.slot(f)] for f in alive] == [int(f[1:]) % 3 for f in alive]
