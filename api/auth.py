@@ -22,6 +22,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     REGULATOR = "regulator"
     ADMIN = "admin"
+    SENSOR = "sensor"  # reports surveillance tracks (radar, ADS-B receivers, detection systems)
 
 
 @dataclass(frozen=True)

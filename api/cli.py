@@ -78,7 +78,9 @@ def users_group() -> None:
 
 
 @users_group.command(name="create")
-@click.option("--role", required=True, type=click.Choice(["operator", "regulator", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["operator", "regulator", "admin", "sensor"])
+)
 @click.option("--operator", "operator_id", default=None, help="Operator id (operator keys only).")
 @click.option("--name", default="", help="Who the key is for.")
 @click.option("--database", "database_url", default=None, help="SQLAlchemy URL of the store.")

@@ -31,6 +31,19 @@ class Settings(BaseSettings):
     separation_vertical_m: float | None = None
     warmup: bool = True
     """Compile (or load from cache) the planner kernels at start-up."""
+    tactical_lookahead_s: float = Field(default=60.0, gt=0, le=600)
+    """Tactical conflict detection: how far ahead live tracks are predicted (straight lines)."""
+    tactical_sep_h_m: float | None = Field(default=None, gt=0)
+    tactical_sep_v_m: float | None = Field(default=None, gt=0)
+    """Tactical separation minima (``None``: the deployment's)."""
+    tactical_cycle_s: float = Field(default=1.0, gt=0, le=60)
+    tactical_clear_after_s: float = Field(default=2.0, ge=0, le=600)
+    """An encounter no longer predicted for this long is cleared (no re-raise on flicker)."""
+    surveillance_max_age_s: float = Field(default=10.0, gt=0, le=600)
+    """A surveillance track not reported for this long leaves the picture."""
+    surveillance_max_tracks: int = Field(default=20_000, gt=0)
+    tactical_background: bool = True
+    """Run the tactical cycle on a background thread (false: cycles are run by hand)."""
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``."""

@@ -18,12 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zones_to_ed269
-from api import errors
+from api import errors, tactical_monitor
 from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
 from api.models import Meta, ZoneRow
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
+from api.routes.surveillance import router as surveillance_router
 from api.store import Store, utcnow
 from planner.deconflict import warmup
 
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "reviews", "description": "the regulators' queue of pending requests"},
             {"name": "notifications", "description": "what changed for your flights"},
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
+            {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
         ],
     )
     app.state.settings = settings
@@ -179,6 +181,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     for module in (health, operators, drones, flights, reviews, zones, geo, notifications):
         v1.include_router(module.router)
+    v1.include_router(surveillance_router)
+    tactical_monitor.install(app)
     app.include_router(v1)
     from api.routes import console
 
