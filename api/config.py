@@ -44,6 +44,23 @@ class Settings(BaseSettings):
     surveillance_max_tracks: int = Field(default=20_000, gt=0)
     tactical_background: bool = True
     """Run the tactical cycle on a background thread (false: cycles are run by hand)."""
+    # -- telemetry and conformance (issue 13) ---------------------------------------------------
+    mqtt_url: str | None = None
+    """Subscribe to ``qingkong/v1/telemetry/{operator}/{drone}`` on this broker
+    (``mqtt://user:password@host:1883``); unset: HTTP telemetry only."""
+    conformance_lateral_m: float = Field(default=30.0, gt=0)
+    conformance_vertical_m: float = Field(default=15.0, gt=0)
+    conformance_time_s: float = Field(default=60.0, gt=0)
+    conformance_contingent_s: float = Field(default=30.0, gt=0)
+    """A deviation lasting this long makes the flight contingent."""
+    lost_link_s: float = Field(default=5.0, gt=0)
+    telemetry_auto_activate: bool = False
+    """Activate an accepted flight on its first airborne position at its departure."""
+    telemetry_airborne_m: float = 2.0
+    telemetry_max_batch: int = Field(default=10_000, gt=0)
+    telemetry_max_age_s: float = Field(default=300.0, gt=0)
+    telemetry_max_ahead_s: float = Field(default=5.0, ge=0)
+    telemetry_retention_s: float = Field(default=30 * 86400.0, gt=0)
 
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``."""

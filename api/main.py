@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "notifications", "description": "what changed for your flights"},
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
             {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
+            {"name": "telemetry", "description": "positions in; conformance alerts out"},
         ],
     )
     app.state.settings = settings
@@ -184,6 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(surveillance_router)
     tactical_monitor.install(app)
     app.include_router(v1)
+    from api import telemetry
+
+    telemetry.install(app, airspace, settings)
     from api.routes import console
 
     console.install(app)

@@ -29,7 +29,7 @@ from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
 
 FORMAT_VERSION = 1
-EVENT_TYPES = ("request", "zone", "withdraw", "cancel", "review", "activate", "end")
+EVENT_TYPES = ("request", "zone", "withdraw", "cancel", "review", "activate", "end", "telemetry")
 DRONE_CLASSES = ("micro", "light", "small", "medium", "large")
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
 
@@ -328,12 +328,29 @@ def _check_event(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
         _string(z.get("id"), "zone.id")
     elif kind == "withdraw":
         _string(e.get("zone"), "zone")
+    elif kind == "telemetry":
+        _check_telemetry(e)
     elif kind == "review":
         _string(e.get("flight"), "flight")
         if e.get("verdict") not in ("approve", "deny"):
             raise ScenarioError(f"verdict: expected 'approve' or 'deny', got {e.get('verdict')!r}")
     else:  # cancel, activate, end
         _string(e.get("flight"), "flight")
+
+
+def _check_telemetry(e: dict[str, Any]) -> None:
+    """``positions``: ``{drone, lon, lat, altitude_m}`` (AGL), optional ``t`` (default: the
+    event's) and ``operator`` (who publishes it; default: the drone's)."""
+    positions = e.get("positions")
+    if not isinstance(positions, list) or not positions:
+        raise ScenarioError("positions: expected a non-empty list")
+    for k, p in enumerate(positions):
+        p = _mapping(p, f"positions[{k}]")
+        _string(p.get("drone"), f"positions[{k}].drone")
+        _lonlat([p.get("lon"), p.get("lat")], f"positions[{k}]")
+        _number(p.get("altitude_m"), f"positions[{k}].altitude_m")
+        if "t" in p:
+            _number(p["t"], f"positions[{k}].t", minimum=0.0)
 
 
 def _events(

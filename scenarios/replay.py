@@ -371,6 +371,8 @@ def replay(
                     all_zones[zone.identifier] = zone
                     published[zone.identifier] = ev.t_s
                     withdrawn.pop(zone.identifier, None)
+                elif ev.type == "telemetry":
+                    continue  # flown by scenarios.fly, not decided
                 elif ev.type == "withdraw":
                     zid = str(data["zone"])
                     backend.withdraw_zone(zid, ev.t_s)

@@ -104,6 +104,7 @@ def service(db_url: str) -> Iterator[Service]:
     svc = make_service(db_url)
     yield svc
     svc.client.close()
+    svc.app.state.telemetry.stop()  # its lost-link timer must not outlive the test's store
     svc.app.state.store.dispose()
 
 

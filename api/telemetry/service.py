@@ -1,0 +1,441 @@
+"""The live layer of one service process: positions in (HTTP or MQTT), conformance against the
+approved plans, alerts out as notifications, flight states kept in the store.
+
+:class:`TelemetryService` holds the :class:`~planner.conformance.ConformanceMonitor` (under
+one lock), the latest position of every drone in memory (:attr:`TelemetryService.latest`,
+columns of numpy arrays, ready for a tactical picture), a :class:`TrackWriter` and the
+lost-link timer thread. Before each batch it applies the flight changes recorded in the
+airspace change sequence since it last looked, so flights filed, activated, ended or revoked
+through the API (here or on another replica) are watched as they are.
+
+Alerts become ``Notification`` rows of kind ``alert`` (payload ``episode`` = ``raised`` or
+``cleared``, ``code``, ``flight``, ``drone``, ``time``, ``position``, ``deviation``), seen by
+the flight's operator and by regulators through ``GET /v1/notifications`` and its event
+stream. Flight state changes are written like any lifecycle change and notified as kind
+``conformance``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from shapely.geometry import box
+from sqlalchemy import func, select
+
+from airspace.rules import RULESETS
+from airspace.schedule import is_active
+from airspace.zones import Zone
+from api.airspace_state import AirspaceState
+from api.config import Settings
+from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
+from api.store import utcnow
+from api.telemetry.positions import Position, PositionReader, Refusal
+from api.telemetry.tracks import TrackWriter
+from planner.conformance import (
+    AIRBORNE,
+    ConformanceMonitor,
+    Event,
+    Thresholds,
+    ZoneVolumeXY,
+    deviations,
+)
+from planner.requests import State
+from planner.trajectory import AreaOp, Trajectory4D
+
+log = logging.getLogger("qingkong.telemetry")
+
+WATCHED = ("accepted", *AIRBORNE)
+
+
+@dataclass
+class Latest:
+    """Latest position per drone as columns (row ``row_of[drone]``); x, y in metres."""
+
+    row_of: dict[str, int] = field(default_factory=dict)
+    drones: list[str] = field(default_factory=list)
+    xyzt: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    """Ground speed (m/s), track (deg) and vertical speed (m/s); ``nan`` when not reported."""
+
+    def update(self, p: Position, x: float, y: float) -> None:
+        row = self.row_of.get(p.drone)
+        if row is None:
+            row = self.row_of[p.drone] = len(self.drones)
+            self.drones.append(p.drone)
+            if row >= len(self.xyzt):
+                grow = max(64, 2 * len(self.xyzt))
+                self.xyzt = np.vstack([self.xyzt, np.full((grow, 4), np.nan)])
+                self.velocity = np.vstack([self.velocity, np.full((grow, 3), np.nan)])
+        elif self.xyzt[row, 3] > p.t_s:
+            return
+        self.xyzt[row] = (x, y, p.altitude_m, p.t_s)
+        self.velocity[row] = [np.nan if v is None else v for v in p[6:9]]
+
+
+def _none(v: float | None) -> float | None:
+    return None if v is None or v != v else float(v)
+
+
+class TelemetryService:
+    """See the module docstring. ``start()`` starts the lost-link timer."""
+
+    def __init__(self, airspace: AirspaceState, settings: Settings):
+        self.airspace = airspace
+        self.store = airspace.store
+        self.settings = settings
+        dep = airspace.deployment
+        self.projection = airspace.planner.projection
+        self.thresholds = Thresholds(
+            lateral_m=settings.conformance_lateral_m,
+            vertical_m=settings.conformance_vertical_m,
+            time_s=settings.conformance_time_s,
+            contingent_s=settings.conformance_contingent_s,
+            lost_link_s=settings.lost_link_s,
+            airborne_m=settings.telemetry_airborne_m,
+        )
+        self.monitor = ConformanceMonitor(
+            self.thresholds,
+            ceiling_m=RULESETS[dep.rules].ceiling_m,
+            auto_activate=settings.telemetry_auto_activate,
+        )
+        self.reader = PositionReader(
+            dep,
+            airspace.epoch,
+            max_age_s=settings.telemetry_max_age_s,
+            max_ahead_s=settings.telemetry_max_ahead_s,
+        )
+        self.writer = TrackWriter(
+            self.store, retention_s=settings.telemetry_retention_s, now_s=airspace.now_s
+        )
+        self.latest = Latest()
+        self.owners: dict[str, str] = {}
+        self.flight_owner: dict[str, str] = {}
+        self._signature: dict[str, tuple] = {}
+        self._seen_seq = -1
+        self._zone_index: Any = None
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
+        self.alert_delays_s: list[float] = []
+        """Receipt-to-commit time of every alert raised (for the benchmark)."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load (or compile) the conformance kernels now rather than on the first position."""
+        plan = Trajectory4D(np.array([[0.0, 0, 0, 0], [10, 0, 10, 10]]))
+        area = AreaOp.from_polygon(box(0, 0, 10, 10), 0, 10, 0, 10)
+        one = [np.zeros(1)] * 4
+        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["r"], *one, self.thresholds)
+        deviations({"r": _Warm(plan), "a": _Warm(area)}, ["a"], *one, self.thresholds)
+
+    def start(self, every_s: float = 0.2) -> None:
+        if self._timer is None:
+            self._timer = threading.Thread(
+                target=self._tick_loop, args=(every_s,), name="qingkong-lost-link", daemon=True
+            )
+            self._timer.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.writer.flush()
+
+    def _tick_loop(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            try:
+                self.tick()
+            except Exception:  # pragma: no cover - the timer must survive a store hiccup
+                log.exception("lost-link check failed")
+
+    def tick(self) -> list[Event]:
+        """Check for lost links now; alerts are persisted before this returns."""
+        if not self.monitor.drones:
+            return []  # nothing ever reported: no link to lose
+        t0 = time.perf_counter()
+        with self._lock:
+            self.sync()
+            events = self.monitor.tick(self.airspace.now_s())
+            self._persist(events, t0)
+        return events
+
+    # -- keeping up with flights and zones -------------------------------------------------
+    def sync(self) -> None:
+        """Watch the flights and zones as the store has them now."""
+        with self.store.session() as s:
+            seq = s.execute(select(func.coalesce(func.max(AirspaceEvent.seq), 0))).scalar_one()
+            if seq != self._seen_seq:
+                q = select(FlightRow)
+                if self._seen_seq >= 0:
+                    refs = select(AirspaceEvent.ref).where(
+                        AirspaceEvent.seq > self._seen_seq, AirspaceEvent.kind == "flight"
+                    )
+                    q = q.where(FlightRow.id.in_(refs))
+                else:
+                    q = q.where(FlightRow.state.in_(WATCHED))
+                for row in s.execute(q).scalars():
+                    self._follow(row)
+                self._seen_seq = seq
+        index = self.airspace.zone_index()
+        if index is not self._zone_index:
+            self._zone_index = index
+            self.monitor.set_zones(self._zone_volumes(index))
+
+    def _follow(self, row: FlightRow) -> None:
+        self.flight_owner[row.id] = row.operator_id
+        self.owners.setdefault(row.drone_id, row.operator_id)
+        if row.state not in WATCHED:
+            self._signature.pop(row.id, None)
+            self._persist(self.monitor.forget(row.id), None)
+            return
+        sig = (row.state, row.departure_s, row.end_s)
+        if self._signature.get(row.id) == sig:
+            return
+        self._signature[row.id] = sig
+        self.monitor.watch(
+            row.id, row.drone_id, self._plan(row.decision), row.state, now_s=self.airspace.now_s()
+        )
+
+    def _plan(self, decision: dict[str, Any]) -> Trajectory4D | AreaOp:
+        if decision.get("trajectory"):
+            rows = np.asarray(decision["trajectory"], dtype=np.float64)
+            x, y = self.projection.to_xy(rows[:, 0], rows[:, 1])
+            return Trajectory4D(np.column_stack([x, y, rows[:, 2], rows[:, 3]]))
+        from shapely.geometry import shape
+
+        return AreaOp.from_lonlat(
+            shape(decision["area"]),
+            decision["lower_m"],
+            decision["upper_m"],
+            decision["start"],
+            decision["end"],
+            self.projection,
+        )
+
+    def _zone_volumes(self, index: Any) -> list[ZoneVolumeXY]:
+        epoch, tz = self.airspace.epoch, self.airspace.deployment.tz
+
+        def active(zone: Zone):
+            if zone.is_permanent:
+                return lambda _t: True
+            return lambda t_s: is_active(zone, epoch + timedelta(seconds=t_s), tz)
+
+        return [
+            ZoneVolumeXY(
+                index.zones[v.zone_index].identifier,
+                str(index.zones[v.zone_index].restriction),
+                v.polygon_xy,
+                v.lower_agl_m,
+                v.upper_agl_m,
+                active(index.zones[v.zone_index]),
+            )
+            for v in index.volumes
+        ]
+
+    def owner_of(self, drone: str) -> str | None:
+        """The operator a drone is registered to (``None``: unknown drone)."""
+        op = self.owners.get(drone)
+        if op is None:
+            with self.store.session() as s:
+                op = s.execute(
+                    select(DroneRow.operator_id).where(DroneRow.id == drone)
+                ).scalar_one_or_none()
+            if op is not None:
+                self.owners[drone] = op
+        return op
+
+    # -- positions in ----------------------------------------------------------------------
+    def ingest(
+        self, items: list[Any], *, operator: str, alert_invalid: bool = False
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Check and take a batch of positions sent by ``operator``.
+
+        Returns the number accepted and the refusals (``index``, ``code``, ``message``).
+        ``TELEMETRY_TIME`` and ``TELEMETRY_MISMATCH`` refusals also raise alerts, and so do
+        unreadable positions when ``alert_invalid`` (MQTT, where nobody reads an answer).
+        """
+        t0 = time.perf_counter()
+        with self._lock:
+            self.sync()
+            now_s = self.airspace.now_s()
+            good: list[Position] = []
+            refused: list[dict[str, Any]] = []
+            events: list[Event] = []
+            for i, item in enumerate(items):
+                p = self.reader.read(item, now_s=now_s)
+                if isinstance(p, Position):
+                    p = self._check_owner(p, operator)
+                if isinstance(p, Refusal):
+                    refused.append({"index": i, "code": p.code, "message": p.message})
+                    if p.code != "TELEMETRY_INVALID" or alert_invalid:
+                        events += self.monitor.refused(
+                            p.drone or f"{operator}/?",
+                            p.code,
+                            p.drone or "",
+                            now_s,
+                            {"message": p.message, "operator": operator},
+                        )
+                    continue
+                good.append(p)
+            if good:
+                events += self._observe(good, now_s)
+            self._persist(events, t0)
+        return len(good), refused
+
+    def refuse(self, operator: str, drone: str, message: str) -> None:
+        """Alert an unreadable message (``TELEMETRY_INVALID``) from ``operator``."""
+        t0 = time.perf_counter()
+        with self._lock:
+            detail = {"message": message, "operator": operator}
+            now_s = self.airspace.now_s()
+            events = self.monitor.refused(drone, "TELEMETRY_INVALID", drone, now_s, detail)
+            self._persist(events, t0)
+
+    def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
+        owner = self.owner_of(p.drone)
+        if owner is None:
+            return Refusal("TELEMETRY_INVALID", f"drone: {p.drone!r} is not registered", p.drone)
+        if owner != operator:
+            return Refusal(
+                "TELEMETRY_MISMATCH",
+                f"drone: {p.drone!r} is not registered to operator {operator}",
+                p.drone,
+            )
+        if p.flight is not None and self.flight_owner.get(p.flight) != operator:
+            return Refusal("TELEMETRY_INVALID", f"flight: {p.flight!r} is not yours", p.drone)
+        return p
+
+    def _observe(self, good: list[Position], now_s: float) -> list[Event]:
+        lon = np.fromiter((p.lon for p in good), np.float64, len(good))
+        lat = np.fromiter((p.lat for p in good), np.float64, len(good))
+        x, y = self.projection.to_xy(lon, lat)
+        z = np.fromiter((p.altitude_m for p in good), np.float64, len(good))
+        t = np.fromiter((p.t_s for p in good), np.float64, len(good))
+        drones = [p.drone for p in good]
+        # Before observing: a landing ends the flight, and its touchdown is still its own.
+        flights = [self.monitor.flight_for(p.drone, p.t_s) for p in good]
+        events = self.monitor.observe(drones, x, y, z, t, now_s=now_s)
+        newest: dict[str, int] = {}
+        for i, p in enumerate(good):
+            j = newest.get(p.drone)
+            if j is None or good[j].t_s <= p.t_s:
+                newest[p.drone] = i
+        for i in newest.values():
+            self.latest.update(good[i], float(x[i]), float(y[i]))
+        rows = [  # redeliveries (same drone and time) are not stored twice
+            (p.drone, flights[i], p.t_s, p.lon, p.lat, p.altitude_m, *p[6:9], now_s)
+            for i, p in ((i, good[i]) for i in self.monitor.kept)
+        ]
+        self.writer.put(rows, {d: self.owners[d] for d in set(drones)})
+        return events
+
+    # -- alerts out ------------------------------------------------------------------------
+    def _persist(self, events: list[Event], t0: float | None) -> None:
+        if not events:
+            return
+        states = [e for e in events if e.kind == "state"]
+        if states:
+            self._write_states(states)
+        xyz = np.array([e.xyz if e.xyz is not None else (np.nan,) * 3 for e in events])
+        ok = np.isfinite(xyz[:, 0])
+        lon = np.full(len(events), np.nan)
+        lat = np.full(len(events), np.nan)
+        if ok.any():
+            lon[ok], lat[ok] = self.projection.to_lonlat(xyz[ok, 0], xyz[ok, 1])
+        now = utcnow()
+        with self.store.write() as s:
+            for i, e in enumerate(events):
+                if e.kind == "state":
+                    continue
+                operator = (
+                    e.deviation.get("operator")
+                    or self.flight_owner.get(e.flight or "")
+                    or self.owners.get(e.drone, "")
+                )
+                position = None
+                if ok[i]:
+                    position = {
+                        "lon": float(lon[i]),
+                        "lat": float(lat[i]),
+                        "altitude_m": float(xyz[i, 2]),
+                    }
+                s.add(
+                    Notification(
+                        operator_id=operator,
+                        flight_id=e.flight or "",
+                        kind="alert",
+                        payload={
+                            "episode": e.kind,
+                            "code": e.code,
+                            "flight": e.flight,
+                            "drone": e.drone,
+                            "time": self.airspace.to_datetime(e.t_s).isoformat(),
+                            "position": position,
+                            "deviation": {
+                                k: _json_number(v)
+                                for k, v in e.deviation.items()
+                                if k != "operator"
+                            },
+                        },
+                        created_at=now,
+                    )
+                )
+        if t0 is not None:
+            delay = time.perf_counter() - t0
+            self.alert_delays_s.extend(delay for e in events if e.kind == "raised")
+        for e in events:
+            if e.kind == "raised":
+                log.warning("alert %s drone %s flight %s", e.code, e.drone, e.flight)
+
+    def _write_states(self, states: list[Event]) -> None:
+        """Flight state changes, written and sequenced like any lifecycle change."""
+        with self.airspace.transaction() as s:
+            now_s = self.airspace.now_s()
+            for e in states:
+                row = s.get(FlightRow, e.flight)
+                if row is None or row.state == e.code:
+                    continue
+                planner = self.airspace.planner
+                try:
+                    if e.code == "ended":
+                        planner.end(row.id, now_s)
+                    elif e.code == "activated" and row.state == "accepted":
+                        planner.activate(row.id, now_s)
+                    else:
+                        planner.record(row.id).state = State(e.code)
+                    row.record = planner.record(row.id).to_json()
+                except (KeyError, ValueError) as err:
+                    log.warning("flight %s: cannot record state %s (%s)", row.id, e.code, err)
+                    continue
+                row.state = e.code
+                row.updated_at = utcnow()
+                self._signature[row.id] = (row.state, row.departure_s, row.end_s)
+                s.add(
+                    Notification(
+                        operator_id=row.operator_id,
+                        flight_id=row.id,
+                        kind="conformance",
+                        payload={
+                            "flight": row.id,
+                            "state": row.state,
+                            "time": self.airspace.to_datetime(e.t_s).isoformat(),
+                        },
+                        created_at=utcnow(),
+                    )
+                )
+                self.airspace.log_event(s, "flight", row.id, {"state": row.state})
+
+
+@dataclass
+class _Warm:
+    plan: Any
+
+
+def _json_number(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return None if not np.isfinite(v) else float(v)
+    return v
