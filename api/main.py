@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "geo-awareness", "description": "zones affecting a point, route or volume"},
             {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
             {"name": "telemetry", "description": "positions in; conformance alerts out"},
+            {"name": "traffic", "description": "who is flying here, by role (live tracks)"},
         ],
     )
     app.state.settings = settings
@@ -188,6 +189,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api import telemetry
 
     telemetry.install(app, airspace, settings)
+    from api import traffic
+
+    traffic.install(app)
     from api.routes import console
 
     console.install(app)

@@ -123,6 +123,8 @@ class TelemetryService:
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
         self.alert_delays_s: list[float] = []
+        self.listeners: list[Any] = []
+        """Called with no arguments after a batch with accepted positions (tactical wake-up)."""
         """Receipt-to-commit time of every alert raised (for the benchmark)."""
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -284,6 +286,9 @@ class TelemetryService:
             if good:
                 events += self._observe(good, now_s)
             self._persist(events, t0)
+        if good:
+            for listener in self.listeners:
+                listener()
         return len(good), refused
 
     def refuse(self, operator: str, drone: str, message: str) -> None:
@@ -332,6 +337,21 @@ class TelemetryService:
         ]
         self.writer.put(rows, {d: self.owners[d] for d in set(drones)})
         return events
+
+    def live_rows(self, since_s: float) -> list[tuple[str, str | None, str | None, np.ndarray]]:
+        """Drones reported at or after ``since_s``: ``(drone, flight, flight state, row)`` where
+        ``row`` is a copy of ``x, y, altitude_m, t_s, speed_mps, track_deg, vertical_speed_mps``
+        (for the traffic picture and tactical detection)."""
+        with self._lock:
+            out = []
+            for drone, i in self.latest.row_of.items():
+                t_s = float(self.latest.xyzt[i, 3])
+                if t_s >= since_s:
+                    flight = self.monitor.flight_for(drone, t_s)
+                    state = self.monitor.state_of(flight) if flight else None
+                    row = np.concatenate([self.latest.xyzt[i], self.latest.velocity[i]])
+                    out.append((drone, flight, state, row))
+            return out
 
     # -- alerts out ------------------------------------------------------------------------
     def _persist(self, events: list[Event], t0: float | None) -> None:
