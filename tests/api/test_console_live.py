@@ -216,7 +216,9 @@ def test_the_regulator_watches_the_live_sky(sky: Sky, browser) -> None:
     sky.heli_from = sky.c.now_s()
     page.wait_for_selector("#map .qk-crewed", timeout=15_000)
     page.wait_for_selector("#live-alerts li[data-kind='tactical']", timeout=15_000)
-    page.wait_for_function("() => document.querySelectorAll('#map .qk-track.conflict').length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#map .qk-track.conflict').length === 2"
+    )
     assert page.locator(".qk-conflict-line").count() == 1
     assert "战术冲突" in page.inner_text("#live-alerts li[data-kind='tactical']")
     _shot(page, "live-03-tactical-zh")
