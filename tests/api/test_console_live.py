@@ -8,6 +8,7 @@ side by side; the operator sees its own flight in full and its own alerts. Scree
 
 from __future__ import annotations
 
+import http.server
 import re
 import subprocess
 import threading
@@ -24,6 +25,7 @@ from api.process import free_port, spawn_server, wait_ready
 from tests.api.test_console_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    ROOT,
     Console,
     _shot,
     _sign_in,
@@ -260,3 +262,63 @@ def test_the_operator_sees_its_own_flight_in_full_and_its_own_alerts(sky: Sky, b
     assert page.locator("#live-alerts li[data-code='OFF_ROUTE']").count() == 0
     _shot(page, "live-06-operator-zh")
     assert errors == []
+
+
+class _Tiles(http.server.BaseHTTPRequestHandler):
+    """A tile server that answers every tile with the same small PNG."""
+
+    png = (ROOT / "api/console/vendor/leaflet/images/layers.png").read_bytes()
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(self.png)))
+        self.end_headers()
+        self.wfile.write(self.png)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tiles", ["served", "offline"])
+def test_the_basemap_setting_and_its_offline_fallback(
+    tiles: str, browser, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    server = None
+    if tiles == "served":
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Tiles)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("QINGKONG_BASEMAP_URL", f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png")
+    monkeypatch.setenv("QINGKONG_BASEMAP_ATTRIBUTION", "© Test Tiles")
+    log = tmp_path / "server.log"
+    api_port = free_port()
+    proc = spawn_server(f"sqlite:///{tmp_path / 'b.sqlite'}", api_port, log, demo=True)
+    try:
+        base = f"http://127.0.0.1:{api_port}"
+        wait_ready(base, proc, log)
+        keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
+        ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
+        page = ctx.new_page()
+        page.goto(f"{base}/console/")
+        page.wait_for_selector("body[data-boot='1']")
+        _sign_in(page, keys["regulator"])
+        page.wait_for_selector("body[data-live='1']")
+        assert "© Test Tiles" in page.inner_text(".leaflet-control-attribution")
+        if tiles == "served":
+            page.wait_for_selector(".leaflet-tile-loaded")
+            page.wait_for_timeout(500)
+            assert not page.is_checked("#show-outline")  # the tiles replace the outline
+        else:  # no tile arrives: the bundled outline comes back
+            page.wait_for_function("() => document.getElementById('show-outline').checked")
+            page.wait_for_selector(".leaflet-outline-pane path", state="attached")
+        _shot(page, f"live-07-basemap-{tiles}")
+        ctx.close()
+    finally:
+        if server is not None:
+            server.shutdown()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
