@@ -3,13 +3,25 @@ here by role (``/v1/traffic``); see :mod:`api.traffic.live` and :mod:`api.traffi
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import weakref
 from typing import Any
 
 from fastapi import APIRouter
 
 from api.traffic.live import LiveSky
 from api.traffic.service import TrafficService
+
+_MONITORS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_cycles() -> None:
+    """End the tactical cycle threads before the interpreter tears down (a daemon thread
+    caught inside a kernel call at exit can abort the process)."""
+    for monitor in list(_MONITORS):
+        monitor.stop(timeout_s=2.0)
 
 
 def install(app: Any) -> TrafficService:
@@ -29,6 +41,7 @@ def install(app: Any) -> TrafficService:
     tactical = app.state.tactical
     tactical.add_source(sky.telemetry_tracks)
     app.state.telemetry.listeners.append(tactical.ensure_running)
+    _MONITORS.add(tactical)
     # One secret per store, so session ids agree across restarts and replicas.
     secret = app.state.store.meta("traffic_session_secret", secrets.token_hex(32))
     service = TrafficService(
