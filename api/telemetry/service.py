@@ -338,20 +338,23 @@ class TelemetryService:
         self.writer.put(rows, {d: self.owners[d] for d in set(drones)})
         return events
 
-    def live_rows(self, since_s: float) -> list[tuple[str, str | None, str | None, np.ndarray]]:
-        """Drones reported at or after ``since_s``: ``(drone, flight, flight state, row)`` where
-        ``row`` is a copy of ``x, y, altitude_m, t_s, speed_mps, track_deg, vertical_speed_mps``
-        (for the traffic picture and tactical detection)."""
+    def live_rows(
+        self, since_s: float
+    ) -> tuple[list[str], list[str | None], list[str | None], np.ndarray]:
+        """Drones reported at or after ``since_s``: their ids, flights and flight states, and
+        a ``(k, 7)`` copy of ``x, y, altitude_m, t_s, speed_mps, track_deg,
+        vertical_speed_mps`` (for the traffic picture and tactical detection)."""
         with self._lock:
-            out = []
-            for drone, i in self.latest.row_of.items():
-                t_s = float(self.latest.xyzt[i, 3])
-                if t_s >= since_s:
-                    flight = self.monitor.flight_for(drone, t_s)
-                    state = self.monitor.state_of(flight) if flight else None
-                    row = np.concatenate([self.latest.xyzt[i], self.latest.velocity[i]])
-                    out.append((drone, flight, state, row))
-            return out
+            n = len(self.latest.drones)
+            rows = np.flatnonzero(self.latest.xyzt[:n, 3] >= since_s)
+            data = np.hstack([self.latest.xyzt[rows], self.latest.velocity[rows]])
+            drones = [self.latest.drones[i] for i in rows]
+            flights = [
+                self.monitor.flight_for(d, t) if d in self.monitor.by_drone else None
+                for d, t in zip(drones, data[:, 3].tolist(), strict=True)
+            ]
+            states = [self.monitor.state_of(f) if f else None for f in flights]
+        return drones, flights, states, data
 
     # -- alerts out ------------------------------------------------------------------------
     def _persist(self, events: list[Event], t0: float | None) -> None:

@@ -24,6 +24,7 @@ TELEMETRY_PREFIX = "telemetry/"
 """Telemetry tracks are named ``telemetry/<drone>`` among all live tracks."""
 
 _GEOD = Geod(ellps="WGS84")
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,13 @@ class LiveSky:
     # -- the tactical source -------------------------------------------------------------------
     def telemetry_tracks(self, now_s: float) -> LiveTracks:
         """Drones reported within the maximum age, moved in a straight line to ``now_s``."""
-        rows = self.telemetry.live_rows(now_s - self.max_age_s)
-        if not rows:
+        drones, flights, _states, data = self.telemetry.live_rows(now_s - self.max_age_s)
+        if not drones:
             return LiveTracks.empty()
-        data = np.array([r[3] for r in rows])
         x, y, z, t_s, speed, track, vs = data.T
-        moving = np.isfinite(speed) & np.isfinite(track)
-        vx = np.zeros(len(rows))
-        vy = np.zeros(len(rows))
+        moving = np.isfinite(speed) & np.isfinite(track) & (speed > 0)
+        vx = np.zeros(len(drones))
+        vy = np.zeros(len(drones))
         if moving.any():
             lon, lat = self.projection.to_lonlat(x[moving], y[moving])
             vx[moving], vy[moving] = _velocity_xy(
@@ -107,45 +107,47 @@ class LiveSky:
         states = np.column_stack([x + vx * age, y + vy * age, z + vz * age, vx, vy, vz])
         owners = self.telemetry.owners
         return LiveTracks(
-            [TELEMETRY_PREFIX + r[0] for r in rows],
+            [TELEMETRY_PREFIX + d for d in drones],
             states,
-            ["drone"] * len(rows),
-            [owners.get(r[0]) for r in rows],
-            [r[1] for r in rows],
+            ["drone"] * len(drones),
+            [owners.get(d) for d in drones],
+            flights,
         )
 
     # -- the traffic picture -------------------------------------------------------------------
-    def tracks(self, now_s: float) -> list[LiveTrack]:
-        """Every track reported within the maximum age, as reported."""
-        return self._telemetry(now_s) + self._surveillance(now_s)
+    def tracks(self, now_s: float, box: Box | None = None) -> list[LiveTrack]:
+        """Every track reported within the maximum age, as reported (inside ``box``, when
+        given: ``min_lon, min_lat, max_lon, max_lat``)."""
+        return self._telemetry(now_s, box) + self._surveillance(now_s, box)
 
-    def _telemetry(self, now_s: float) -> list[LiveTrack]:
-        rows = self.telemetry.live_rows(now_s - self.max_age_s)
-        if not rows:
+    def _telemetry(self, now_s: float, box: Box | None) -> list[LiveTrack]:
+        drones, flights, states, data = self.telemetry.live_rows(now_s - self.max_age_s)
+        if not drones:
             return []
-        data = np.array([r[3] for r in rows])
         lon, lat = self.projection.to_lonlat(data[:, 0], data[:, 1])
         owners = self.telemetry.owners
+        keep = _inside(lon, lat, box)
         return [
             LiveTrack(
                 key=TELEMETRY_PREFIX + drone,
                 kind="drone",
                 lon=float(lon[i]),
                 lat=float(lat[i]),
-                altitude_m=float(row[2]),
-                t_s=float(row[3]),
-                speed_mps=_finite(row[4]),
-                track_deg=_finite(row[5]),
-                vertical_speed_mps=_finite(row[6]),
+                altitude_m=float(data[i, 2]),
+                t_s=float(data[i, 3]),
+                speed_mps=_finite(data[i, 4]),
+                track_deg=_finite(data[i, 5]),
+                vertical_speed_mps=_finite(data[i, 6]),
                 drone=drone,
-                flight=flight,
-                flight_state=state,
+                flight=flights[i],
+                flight_state=states[i],
                 operator=owners.get(drone),
             )
-            for i, (drone, flight, state, row) in enumerate(rows)
+            for i, drone in enumerate(drones)
+            if keep[i]
         ]
 
-    def _surveillance(self, now_s: float) -> list[LiveTrack]:
+    def _surveillance(self, now_s: float, box: Box | None) -> list[LiveTrack]:
         held = self.surveillance.held(now_s)
         held = [h for h in held if now_s - h[1] <= self.max_age_s]
         if not held:
@@ -154,6 +156,7 @@ class LiveSky:
         lon, lat, speed, track = _true_track(
             self.projection, st[:, 0], st[:, 1], st[:, 3], st[:, 4]
         )
+        keep = _inside(lon, lat, box)
         return [
             LiveTrack(
                 key=TRACK_PREFIX + ident,
@@ -168,8 +171,16 @@ class LiveSky:
                 source=source,
             )
             for i, (ident, t_s, state, kind, source) in enumerate(held)
+            if keep[i]
         ]
 
 
 def _finite(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
+    return None if v != v else float(v)  # nan: not reported
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, box: Box | None) -> list[bool]:
+    if box is None:
+        return [True] * len(lon)
+    min_lon, min_lat, max_lon, max_lat = box
+    return ((lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)).tolist()

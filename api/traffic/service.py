@@ -131,16 +131,23 @@ class TrafficService:
 
     def _show(self, user: Principal, tracks: list[LiveTrack], now_s: float) -> list[dict[str, Any]]:
         drones = self._drones(tracks)
+        local: dict[float, datetime] = {}  # reports share their times: convert each once
+
+        def to_local(t_s: float) -> datetime:
+            if t_s not in local:
+                local[t_s] = self._to_local(t_s)
+            return local[t_s]
+
         out = []
         for t in tracks:
-            ident = session_id(self.secret, t, self._day(t.t_s))
+            ident = session_id(self.secret, t, to_local(t.t_s).date().isoformat())
             serial, drone_class = drones.get(t.drone or "", (None, None))
             view = public_view(
                 t,
                 ident=ident,
                 now_s=now_s,
                 deployment=self.airspace.deployment,
-                to_datetime=self._to_local,
+                to_datetime=to_local,
                 drone_class=drone_class,
             )
             if sees_in_full(user, t):
@@ -164,12 +171,7 @@ class TrafficService:
     def snapshot(self, user: Principal, box: tuple[float, float, float, float]) -> dict[str, Any]:
         """The tracks in an already checked box (the list and the stream)."""
         now_s = self.airspace.now_s()
-        min_lon, min_lat, max_lon, max_lat = box
-        tracks = [
-            t
-            for t in self.sky.tracks(now_s)
-            if min_lon <= t.lon <= max_lon and min_lat <= t.lat <= max_lat
-        ]
+        tracks = self.sky.tracks(now_s, box)
         tracks.sort(key=lambda t: (-t.t_s, t.key))
         return {
             "time": self._to_local(now_s).isoformat(),
