@@ -54,6 +54,11 @@ def install(app: Any) -> TrafficService:
         rate_per_min=settings.traffic_rate_per_min,
     )
     app.state.traffic = service
+    mqtt = getattr(app.state, "mqtt", None)
+    if mqtt is not None:  # qingkong/v1/surveillance/{source} through the one broker connection
+        from api.traffic.mqtt_surveillance import handler
+
+        mqtt.on_surveillance = handler(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(router)
     app.include_router(v1)
