@@ -55,7 +55,7 @@
     live.streams[name] = ctrl;
     function again() {
       if (live.streams[name] === ctrl && !ctrl.signal.aborted) {
-        setTimeout(function () { if (live.streams[name] === ctrl) sse(name, path(), onEvent); }, 1000);
+        setTimeout(function () { if (live.streams[name] === ctrl) sse(name, path, onEvent); }, 1000);
       }
     }
     fetch(typeof path === 'function' ? path() : path, {
@@ -256,8 +256,8 @@
       { code: code.indexOf('live.code.') === 0 ? p.code : code, flight: p.flight || p.drone || '' });
   }
   function onNotification(kind, n, id) {
-    if (kind !== 'alert' && kind !== 'tactical' && kind !== 'tactical_clear') return;
     live.lastId = Number(id) || live.lastId;
+    if (kind !== 'alert' && kind !== 'tactical' && kind !== 'tactical_clear') return;
     var p = n.payload || {};
     if (kind === 'tactical') live.conflicts[p.encounter] = p.tracks;
     if (kind === 'tactical_clear') delete live.conflicts[p.encounter];
