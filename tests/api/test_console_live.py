@@ -247,6 +247,7 @@ def test_the_regulator_watches_the_live_sky(sky: Sky, browser) -> None:
     assert "live tracks" in page.inner_text("#live-count") or page.wait_for_selector(
         "#live-count:has-text('live tracks')"
     )
+    assert mine["flight"] in page.inner_text("#live-selected")  # the selection survives
     _shot(page, "live-05-en")
     assert errors == [] and sky.errors == []
 
