@@ -23,6 +23,8 @@ class Role(StrEnum):
     REGULATOR = "regulator"
     ADMIN = "admin"
     SENSOR = "sensor"  # reports surveillance tracks (radar, ADS-B receivers, detection systems)
+    POLICE = "police"  # sees who flies every live track (GET /v1/traffic)
+    PUBLIC = "public"  # a public app: anonymous live tracks only
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def users_group() -> None:
 
 @users_group.command(name="create")
 @click.option(
-    "--role", required=True, type=click.Choice(["operator", "regulator", "admin", "sensor"])
+    "--role",
+    required=True,
+    type=click.Choice(["operator", "regulator", "admin", "sensor", "police", "public"]),
 )
 @click.option("--operator", "operator_id", default=None, help="Operator id (operator keys only).")
 @click.option("--name", default="", help="Who the key is for.")

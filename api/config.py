@@ -102,6 +102,24 @@ class Settings(BaseSettings):
     """Warm up in a background thread: health answers at once, ``/v1/ready`` shows progress
     and decisions wait for the kernels (``qingkong serve`` turns it on unless set)."""
 
+    # -- the live traffic picture (issue 14) ---------------------------------------------------
+    traffic_max_age_s: float = Field(default=10.0, gt=0, le=600)
+    """A track not reported for this long leaves /v1/traffic and the tactical cycle's
+    telemetry tracks."""
+    traffic_max_area_km2: float = Field(default=400.0, gt=0)
+    """The largest box a public or sensor key may ask for."""
+    traffic_max_area_full_km2: float = Field(default=20_000.0, gt=0)
+    """The largest box police, regulators, admins and operators may ask for (a whole city)."""
+    traffic_rate_per_min: int = Field(default=120, gt=0)
+    """Traffic requests (list, details, stream openings) per key in any minute."""
+    traffic_stream_s: float = Field(default=1.0, gt=0, le=60)
+    """How often GET /v1/traffic/stream sends the picture."""
+    basemap_url: str | None = None
+    """An XYZ/WMTS tile URL template for the console (``{z}/{x}/{y}``, e.g. Tianditu with its
+    key or OpenStreetMap); unset: the bundled offline outline of Qingdao."""
+    basemap_attribution: str = ""
+    """The basemap's attribution, shown on the map (required by most tile providers)."""
+
     def deployment_obj(self) -> Deployment:
         """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""
         if self.deployment in DEPLOYMENTS:

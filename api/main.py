@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "surveillance", "description": "crewed and uncooperative traffic; tactical"},
             {"name": "workflow", "description": "who must apply, by when; grants, gate, audit"},
             {"name": "telemetry", "description": "positions in; conformance alerts out"},
+            {"name": "traffic", "description": "who is flying here, by role (live tracks)"},
         ],
     )
     app.state.settings = settings
@@ -200,6 +201,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api import telemetry
 
     telemetry.install(app, airspace, settings)
+    from api import traffic
+
+    traffic.install(app)
     from api.routes import console
 
     console.install(app)

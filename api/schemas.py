@@ -55,7 +55,7 @@ class OperatorPublic(BaseModel):
 
 
 class UserCreate(Strict):
-    role: Literal["operator", "regulator", "admin", "sensor"]
+    role: Literal["operator", "regulator", "admin", "sensor", "police", "public"]
     operator_id: str | None = Field(default=None, max_length=64)
     name: str = Field(default="", max_length=200)
 

@@ -188,3 +188,10 @@ class SurveillancePicture:
             [TRACK_PREFIX + k for k, _ in items], states, [r.kind for _, r in items], [None] * n,
             [None] * n,
         )  # fmt: skip
+
+    def held(self, now_s: float) -> list[tuple[str, float, np.ndarray, str, str]]:
+        """The tracks reported within the maximum age, as reported: ``(id, t_s, state, kind,
+        source)`` (for the traffic picture)."""
+        with self._lock:
+            self._purge(now_s)
+            return [(k, r.t_s, r.state.copy(), r.kind, r.source) for k, r in self._tracks.items()]

@@ -116,6 +116,11 @@ def summary_table(document: dict[str, Any]) -> str:
     is_flag=True,
     help="Baseline without a UTM: fly every waypoint/area request as filed (shows what the safety check finds).",
 )
+@click.option(
+    "--tactical",
+    is_flag=True,
+    help="Also fly the approved plans past the tactical detector (metrics.tactical: encounters).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the replay JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 def replay_command(
@@ -127,6 +132,7 @@ def replay_command(
     unmanaged: bool,
     as_json: bool,
     quiet: bool,
+    tactical: bool = False,
 ) -> None:
     """Replay a scenario file (YAML or JSON) and report decisions, metrics and safety.
 
@@ -161,6 +167,16 @@ def replay_command(
     except ScenarioError as exc:
         raise BadInput(str(exc)) from None
     doc = result.document
+    if tactical:
+        from airspace.projection import Projection
+        from scenarios.tactical import tactical_metrics
+
+        doc["metrics"]["tactical"] = tactical_metrics(
+            doc,
+            Projection.for_deployment(scenario.deployment),
+            sep_h_m=scenario.separation_h_m,
+            sep_v_m=scenario.separation_v_m,
+        )
     if out is not None:
         _write_document(doc, out if out.suffix else out.with_suffix(".json"))
     if plots_dir is not None:
@@ -171,6 +187,13 @@ def replay_command(
         emit_json(doc)
     if not quiet:
         click.echo(summary_table(doc), err=as_json)
+        if tactical:
+            tm = doc["metrics"]["tactical"]
+            click.echo(
+                f"tactical: {tm['encounters']} encounters raised among {tm['flights_involved']} "
+                f"flights ({tm['lookahead_s']:g} s look-ahead, up to {tm['max_in_air']} in the air)",
+                err=as_json,
+            )
     if not result.ok:
         click.echo("error: the final safety check failed (see metrics.safety)", err=True)
         sys.exit(1)

@@ -158,6 +158,7 @@
       updateDrawStatus();
     }
     document.body.setAttribute('data-lang', qk.lang);
+    document.dispatchEvent(new Event('qk:language'));
   }
   function switchLanguage() {
     qk.lang = qk.lang === 'zh-CN' ? 'en' : 'zh-CN';

@@ -253,7 +253,7 @@ def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> lis
 
 # -- routes ------------------------------------------------------------------------------------
 @router.get("/config", operation_id="map-config")
-def config(airspace: PlannerDep) -> dict[str, Any]:
+def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
     """What the console needs before sign-in: the deployment's language, time zone, map centre
     and the planner clock (no key needed; nothing secret)."""
     dep = airspace.deployment
@@ -270,6 +270,11 @@ def config(airspace: PlannerDep) -> dict[str, Any]:
         "separation": {
             "horizontal_m": airspace.separation_h_m or dep.separation_horizontal_m,
             "vertical_m": airspace.separation_v_m or dep.separation_vertical_m,
+        },
+        "basemap": {"url": settings.basemap_url, "attribution": settings.basemap_attribution},
+        "traffic": {
+            "max_area_km2": settings.traffic_max_area_km2,
+            "max_area_full_km2": settings.traffic_max_area_full_km2,
         },
     }
 

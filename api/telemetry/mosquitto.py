@@ -9,8 +9,10 @@ Examples
 # qingkong telemetry: operators publish under their own prefix only.
 user qingkong
 topic read qingkong/v1/telemetry/#
+topic read qingkong/v1/surveillance/#
 <BLANKLINE>
 pattern write qingkong/v1/telemetry/%u/#
+pattern write qingkong/v1/surveillance/%u
 <BLANKLINE>
 >>> check_password(hash_password("s3cret"), "s3cret")
 True
@@ -48,8 +50,10 @@ def acl_text(service_user: str = SERVICE_USER) -> str:
     return (
         "# qingkong telemetry: operators publish under their own prefix only.\n"
         f"user {service_user}\n"
-        "topic read qingkong/v1/telemetry/#\n\n"
+        "topic read qingkong/v1/telemetry/#\n"
+        "topic read qingkong/v1/surveillance/#\n\n"
         "pattern write qingkong/v1/telemetry/%u/#\n"
+        "pattern write qingkong/v1/surveillance/%u\n"
     )
 
 

@@ -26,6 +26,9 @@ import paho.mqtt.client as mqtt
 
 TOPIC_PREFIX = "qingkong/v1/telemetry"
 SUBSCRIPTION = f"{TOPIC_PREFIX}/+/+"
+SURVEILLANCE_PREFIX = "qingkong/v1/surveillance"
+"""Surveillance tracks from a sensor: ``qingkong/v1/surveillance/{source}`` (handed to
+:attr:`MqttSubscriber.on_surveillance`, which :mod:`api.traffic` sets)."""
 log = logging.getLogger("qingkong.mqtt")
 
 
@@ -70,6 +73,8 @@ class MqttSubscriber:
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self.received = 0
+        self.on_surveillance: Any = None
+        """``(source, payload)`` handler for surveillance topics (``None``: ignored)."""
         self._queue: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
         self._stop = threading.Event()
         c = mqtt.Client(
@@ -108,7 +113,7 @@ class MqttSubscriber:
             return
         log.info("MQTT connected to %s:%s", self.cfg["host"], self.cfg["port"])
         self.connected.set()
-        client.subscribe(SUBSCRIPTION, qos=1)
+        client.subscribe([(SUBSCRIPTION, 1), (f"{SURVEILLANCE_PREFIX}/+", 1)])
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties) -> None:
         if any(rc.is_failure for rc in reason_codes):
@@ -151,6 +156,10 @@ class MqttSubscriber:
         for topic, payload in messages:
             self.received += 1
             parts = topic.split("/")
+            if len(parts) == 4 and "/".join(parts[:3]) == SURVEILLANCE_PREFIX:
+                if self.on_surveillance is not None:
+                    self.on_surveillance(parts[3], payload)
+                continue
             if len(parts) != 5 or "/".join(parts[:3]) != TOPIC_PREFIX:
                 log.warning("MQTT: ignoring topic %r", topic)
                 continue

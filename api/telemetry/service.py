@@ -123,6 +123,8 @@ class TelemetryService:
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
         self.alert_delays_s: list[float] = []
+        self.listeners: list[Any] = []
+        """Called with no arguments after a batch with accepted positions (tactical wake-up)."""
         """Receipt-to-commit time of every alert raised (for the benchmark)."""
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -285,6 +287,9 @@ class TelemetryService:
             if good:
                 events += self._observe(good, now_s)
             self._persist(events, t0)
+        if good:
+            for listener in self.listeners:
+                listener()
         return len(good), refused
 
     def refuse(self, operator: str, drone: str, message: str) -> None:
@@ -333,6 +338,24 @@ class TelemetryService:
         ]
         self.writer.put(rows, {d: self.owners[d] for d in set(drones)})
         return events
+
+    def live_rows(
+        self, since_s: float
+    ) -> tuple[list[str], list[str | None], list[str | None], np.ndarray]:
+        """Drones reported at or after ``since_s``: their ids, flights and flight states, and
+        a ``(k, 7)`` copy of ``x, y, altitude_m, t_s, speed_mps, track_deg,
+        vertical_speed_mps`` (for the traffic picture and tactical detection)."""
+        with self._lock:
+            n = len(self.latest.drones)
+            rows = np.flatnonzero(self.latest.xyzt[:n, 3] >= since_s)
+            data = np.hstack([self.latest.xyzt[rows], self.latest.velocity[rows]])
+            drones = [self.latest.drones[i] for i in rows]
+            flights = [
+                self.monitor.flight_for(d, t) if d in self.monitor.by_drone else None
+                for d, t in zip(drones, data[:, 3].tolist(), strict=True)
+            ]
+            states = [self.monitor.state_of(f) if f else None for f in flights]
+        return drones, flights, states, data
 
     # -- alerts out ------------------------------------------------------------------------
     def _persist(self, events: list[Event], t0: float | None) -> None:
