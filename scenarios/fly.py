@@ -252,7 +252,15 @@ def fly(
         first_seen[f.flight] = (f.drone, float(tr[0, 3]))
         rows += [(r[3], f.operator, f.drone, r[0], r[1], r[2]) for r in tr]
     rows += _scenario_telemetry(scenario, projection)
-    alerts = _run(scenario, flights, rows, th, projection)
+    # the operator of a drone that lost its link closes the flight once it should have landed,
+    # so the drone's next flight is not taken for the lost one
+    by_id = {f.flight: f for f in flights}
+    closes = sorted(
+        (by_id[x.flight].plan.end_s + th.time_s, x.flight)
+        for x in injected
+        if x.kind == "lost_link"
+    )
+    alerts = _run(scenario, flights, rows, th, projection, closes)
     return {
         "qingkong_fly": FLY_VERSION,
         "scenario": scenario.name,
@@ -325,7 +333,7 @@ def _zones(scenario: Scenario, projection: Projection) -> list[ZoneVolumeXY]:
     ]
 
 
-def _run(scenario, flights, rows, th, projection) -> list[dict[str, Any]]:
+def _run(scenario, flights, rows, th, projection, closes=()) -> list[dict[str, Any]]:
     ceiling = (
         scenario.ceiling_m
         if scenario.ceiling_m is not None
@@ -343,9 +351,12 @@ def _run(scenario, flights, rows, th, projection) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: r[0])
     events: list[Event] = []
     next_tick = math.floor(rows[0][0]) + 1 if rows else 0
+    closes = list(closes)
     i = 0
     while i < len(rows):
         t = rows[i][0]
+        while closes and closes[0][0] <= t:
+            events += m.forget(closes.pop(0)[1])
         while next_tick <= t:
             events += m.tick(next_tick)
             next_tick += 1
