@@ -34,6 +34,7 @@ from airspace.projection import Projection
 from airspace.zones import Zone
 from api.errors import ApiError
 from api.models import AirspaceEvent, FlightRow, ZoneRow
+from api.restore_bounds import record_span_s
 from api.store import Store, latest_seq, utcnow
 from planner.decision import FlightRecord, Planner
 
@@ -91,6 +92,8 @@ class AirspaceState:
     corridors : CorridorNetwork or None
     separation_h_m, separation_v_m : float or None
         Separation minima (``None``: the deployment's).
+    bounds : RequestBounds or None
+        Limits on one request's work (``None``: :class:`planner.bounds.RequestBounds` defaults).
     """
 
     def __init__(
@@ -102,8 +105,10 @@ class AirspaceState:
         corridors: Any = None,
         separation_h_m: float | None = None,
         separation_v_m: float | None = None,
+        bounds: Any = None,
     ):
         self.store = store
+        self.bounds = bounds
         self.deployment = deployment
         self.epoch = epoch
         self.corridors = corridors
@@ -121,6 +126,8 @@ class AirspaceState:
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
         self.max_batch = 64
+        self.oversized: list[str] = []
+        """Live flights in the store longer than the bounds allow (not restored)."""
 
     # -- clock ---------------------------------------------------------------------------------
     def now_s(self) -> float:
@@ -144,6 +151,7 @@ class AirspaceState:
             corridors=self.corridors,
             separation_h_m=self.separation_h_m,
             separation_v_m=self.separation_v_m,
+            bounds=self.bounds,
         )
 
     def reload(self, session: Session) -> None:
@@ -159,7 +167,12 @@ class AirspaceState:
             )
         ).scalars()
         n = 0
+        limit_s = planner.bounds.max_duration_s
+        self.oversized = []
         for rec in rows:
+            if record_span_s(rec) > limit_s:  # restore work is bounded like request work
+                self.oversized.append(rec["request"]["flight"])
+                continue
             planner.restore(FlightRecord.from_json(rec))
             n += 1
         self.planner = planner

@@ -23,6 +23,7 @@ from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
 from api.models import Meta, ZoneRow
+from api.restore_bounds import revoke_oversized
 from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
 from api.store import Store, utcnow
 from planner.deconflict import warmup
@@ -151,9 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         corridors=_load_corridors(settings, deployment),
         separation_h_m=settings.separation_horizontal_m,
         separation_v_m=settings.separation_vertical_m,
+        bounds=settings.request_bounds(),
     )
     with store.session() as s:
         airspace.reload(s)
+    revoke_oversized(airspace, airspace.oversized, airspace.planner.bounds.max_duration_s)
     if settings.warmup:
         warmup()
         airspace.warm()

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Time = float | str
+MAX_TIME_S = 1e10
+"""Planner seconds on the wire lie within this many seconds of the epoch (about 300 years)."""
 
 
 class Strict(BaseModel):
@@ -39,6 +41,11 @@ def _check_time(v: Any) -> Any:
             raise ValueError("an RFC 3339 time needs an offset or Z")
     elif isinstance(v, float | int):
         _finite(float(v), "time")
+        if abs(v) > MAX_TIME_S:
+            raise ValueError(
+                f"{v:g} s is more than {MAX_TIME_S:g} s (about 300 years) from the epoch; "
+                "give planner seconds or an RFC 3339 time"
+            )
     return v
 
 

@@ -31,6 +31,7 @@ from airspace.projection import Projection
 from airspace.rules import RULESETS, RuleSet
 from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
+from planner.bounds import RequestBounds
 from planner.deconflict import ZoneBlock, conflicts_at, earliest_slot
 from planner.index import SpaceTimeIndex
 from planner.requests import (
@@ -154,6 +155,8 @@ class Planner:
     separation_h_m, separation_v_m : float, optional
         Separation minima; the deployment's by default. ASTM F3548 volume semantics is
         ``0.01`` for both.
+    bounds : RequestBounds, optional
+        Limits on the work one request may cause (:mod:`planner.bounds`); defaults if absent.
 
     Examples
     --------
@@ -179,6 +182,7 @@ class Planner:
         ruleset: RuleSet | None = None,
         separation_h_m: float | None = None,
         separation_v_m: float | None = None,
+        bounds: RequestBounds | None = None,
     ):
         if epoch.tzinfo is None or epoch.tzinfo.utcoffset(epoch) is None:
             raise ValueError("epoch must carry a time zone (RFC 3339 with an offset or Z)")
@@ -192,6 +196,8 @@ class Planner:
         self.deployment = deployment
         self.epoch = epoch
         self.ruleset = ruleset
+        self.bounds = bounds or RequestBounds()
+        """Limits on the work one request may cause (:mod:`planner.bounds`)."""
         self.projection = Projection.for_deployment(deployment)
         self.separation_h_m = float(
             deployment.separation_horizontal_m if separation_h_m is None else separation_h_m
@@ -509,7 +515,7 @@ class Planner:
                 f"flight {fid} is already {old.state}; cancel it before filing it again"
             )
         now_s = float(now_s)
-        checked = validate(request, now_s, self.ruleset)
+        checked = validate(request, now_s, self.ruleset, self.bounds)
         if checked.rejections:
             return self._reject(request, now_s, checked.rejections), []
         plan, failure = self._plan(request, checked, now_s)
@@ -895,7 +901,7 @@ class Planner:
             plan: _Plan | None = None
             checked = None
             if rec.state not in AIRBORNE_STATES:
-                checked = validate(rec.request, now_s, self.ruleset)
+                checked = validate(rec.request, now_s, self.ruleset, self.bounds)
                 if not checked.rejections:
                     plan, _ = self._plan(rec.request, checked, now_s, suggest=False)
             if plan is None or checked is None:

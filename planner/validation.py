@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from airspace.rules import ClassLimits, RuleSet, authorisation_rules, classify
+from planner.bounds import RequestBounds, bound_findings
 from planner.requests import (
     AreaRoute,
     CorridorRoute,
@@ -104,7 +105,12 @@ def altitude_findings(
     return reject, pending
 
 
-def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
+def validate(
+    request: FlightRequest,
+    now_s: float,
+    ruleset: RuleSet,
+    bounds: RequestBounds | None = None,
+) -> Checked:
     """Check a request against the rules and the clock (no airspace needed).
 
     Parameters
@@ -114,6 +120,9 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
         The planner clock.
     ruleset : RuleSet
         National rules: ceiling and class limits.
+    bounds : RequestBounds, optional
+        Limits on the work one request may cause (:mod:`planner.bounds`); the defaults if
+        not given. A request breaking one is rejected before anything else is computed.
 
     Returns
     -------
@@ -162,6 +171,11 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
                 )
             )
         out.speed_mps = float(speed)
+
+    bounded = bound_findings(request, cls, bounds or RequestBounds(), out.speed_mps)
+    if bounded:
+        out.rejections.extend(bounded)
+        return out
 
     if isinstance(route, WaypointRoute):
         alts = np.asarray(route.waypoints, dtype=float)[:, 2]
