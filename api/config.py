@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     """The service clock's zero: planner seconds are counted from this instant."""
     demo: bool = False
     """Load the Qingdao demo airspace and corridors and create one key per role."""
+    demo_key_ttl_s: float = Field(default=7 * 86400.0, gt=0)
+    """Demo keys expire this long after the start that made them (the next demo start
+    revokes them anyway)."""
     corridors_path: str | None = None
     """A corridor network GeoJSON (demo mode: the Qingdao corridors)."""
     max_payload_bytes: int = Field(default=2_000_000, gt=0)

@@ -63,8 +63,16 @@ class OperatorPublic(BaseModel):
 
 class UserCreate(Strict):
     role: Literal["operator", "regulator", "admin"]
-    operator_id: str | None = Field(default=None, max_length=64)
+    operator_id: str | None = Field(
+        default=None, max_length=64, description="Operator keys: a registered operator's id."
+    )
     name: str = Field(default="", max_length=200)
+    expires_in_s: int | None = Field(
+        default=None,
+        gt=0,
+        le=10 * 366 * 86400,
+        description="The key stops working this many seconds after it is made (absent: never).",
+    )
 
 
 class UserCreated(BaseModel):
@@ -73,6 +81,22 @@ class UserCreated(BaseModel):
     operator_id: str | None
     name: str
     key: str = Field(description="The bearer key: shown once, only its hash is stored.")
+    key_prefix: str = ""
+    expires_at: datetime | None = None
+
+
+class UserPublic(BaseModel):
+    """An API key's user as admins see it (never the key: only its first characters)."""
+
+    id: int
+    name: str
+    role: str
+    operator_id: str | None
+    key_prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    status: Literal["active", "expired", "revoked"]
 
 
 class DroneCreate(Strict):

@@ -238,6 +238,15 @@ class Planner:
         """The aware instant of planner seconds ``t_s``."""
         return self.epoch + timedelta(seconds=float(t_s))
 
+    def say_time(self, t_s: float) -> str:
+        """Planner seconds as people read them: RFC 3339 in the deployment's time zone, with
+        the planner seconds after it (``2026-12-01T08:00:00+08:00 (t=3600 s)``)."""
+        try:
+            local = self.to_datetime(t_s).astimezone(self.deployment.tz)
+        except (OverflowError, ValueError):
+            return f"t={t_s:g} s"
+        return f"{local.isoformat(timespec='seconds')} (t={t_s:.0f} s)"
+
     # ------------------------------------------------------------------ zones
     @property
     def zones(self) -> list[Zone]:
@@ -515,7 +524,7 @@ class Planner:
                 f"flight {fid} is already {old.state}; cancel it before filing it again"
             )
         now_s = float(now_s)
-        checked = validate(request, now_s, self.ruleset, self.bounds)
+        checked = validate(request, now_s, self.ruleset, self.bounds, say=self.say_time)
         if checked.rejections:
             return self._reject(request, now_s, checked.rejections), []
         plan, failure = self._plan(request, checked, now_s)
@@ -853,17 +862,17 @@ class Planner:
                 )
             )
         for f in failure.flights:
+            rec = self._records.get(f)
+            state = str(rec.state) if rec is not None else "accepted"
             reasons.append(
-                Reason(ReasonCode.CONFLICT, f"conflicts with accepted flight {f}", flight=f)
+                Reason(ReasonCode.CONFLICT, f"conflicts with {state} flight {f}", flight=f)
             )
         if failure.flights or not reasons:
             detail = {}
             message = "no conflict-free departure in the requested window"
             if failure.alternative_s is not None:
                 detail["alternative_departure"] = failure.alternative_s
-                message += (
-                    f"; the earliest later departure that fits is {failure.alternative_s:g} s"
-                )
+                message += f"; the earliest later departure that fits is {self.say_time(failure.alternative_s)}"
             reasons.append(Reason(ReasonCode.NO_SLOT, message, detail=detail))
         if failure.layer is not None and reasons:
             offset_m, depart_s = failure.layer
@@ -871,7 +880,7 @@ class Planner:
             reasons[-1] = replace(
                 last,
                 message=f"{last.message}; cruising {offset_m:+g} m from the filed altitude would fit "
-                f"(departing at {depart_s:g} s)",
+                f"(departing at {self.say_time(depart_s)})",
                 detail={
                     **last.detail,
                     "alternative_altitude_offset_m": offset_m,
@@ -901,7 +910,7 @@ class Planner:
             plan: _Plan | None = None
             checked = None
             if rec.state not in AIRBORNE_STATES:
-                checked = validate(rec.request, now_s, self.ruleset, self.bounds)
+                checked = validate(rec.request, now_s, self.ruleset, self.bounds, say=self.say_time)
                 if not checked.rejections:
                     plan, _ = self._plan(rec.request, checked, now_s, suggest=False)
             if plan is None or checked is None:

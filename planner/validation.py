@@ -8,6 +8,7 @@ it wait for a regulator (``CEILING``, ``DRONE_CLASS``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,6 +111,7 @@ def validate(
     now_s: float,
     ruleset: RuleSet,
     bounds: RequestBounds | None = None,
+    say: Callable[[float], str] | None = None,
 ) -> Checked:
     """Check a request against the rules and the clock (no airspace needed).
 
@@ -123,6 +125,8 @@ def validate(
     bounds : RequestBounds, optional
         Limits on the work one request may cause (:mod:`planner.bounds`); the defaults if
         not given. A request breaking one is rejected before anything else is computed.
+    say : callable, optional
+        Planner seconds as words in messages (:meth:`Planner.say_time`); ``"<t> s"`` if absent.
 
     Returns
     -------
@@ -194,11 +198,12 @@ def validate(
             Reason(ReasonCode.INVALID, "departure: need finite earliest <= latest")
         )
         return out
+    say = say or (lambda t: f"{t:g} s")
     if latest + duration_s < now_s:
         out.rejections.append(
             Reason(
                 ReasonCode.TIME_IN_PAST,
-                f"the window ends at {latest + duration_s:g} s, before now ({now_s:g} s)",
+                f"the window ends at {say(latest + duration_s)}, before now ({say(now_s)})",
                 detail={"now_s": float(now_s)},
             )
         )
@@ -206,7 +211,7 @@ def validate(
         out.rejections.append(
             Reason(
                 ReasonCode.TOO_FAR_AHEAD,
-                f"departure {earliest:g} s is more than 30 days after now ({now_s:g} s)",
+                f"departure {say(earliest)} is more than 30 days after now ({say(now_s)})",
                 rule="max_plan_ahead_s",
                 detail={"limit_s": MAX_PLAN_AHEAD_S},
             )
