@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Time = float | str
+Capability = Literal["manual_takeover", "geofencing", "remote_id", "micro_power_radio"]
 MAX_TIME_S = 1e10
 """Planner seconds on the wire lie within this many seconds of the epoch (about 300 years)."""
 
@@ -130,7 +131,15 @@ class DroneCreate(Strict):
     max_speed_mps: float = Field(gt=0, le=150)
     max_altitude_m: float | None = Field(default=None, gt=0, le=10_000)
     vertical_rate_mps: float = Field(default=3.0, gt=0, le=50)
-    capabilities: list[str] = Field(default_factory=list, max_length=32)
+    capabilities: list[Capability] = Field(
+        default_factory=list,
+        max_length=8,
+        description="What the drone can do; the rules' class requirements name these: "
+        "`manual_takeover` (a pilot can take manual control), `geofencing` (it enforces "
+        "electronic fences), `remote_id` (it broadcasts its identity and position), "
+        "`micro_power_radio` (it uses only micro-power radio; micro class). A missing one moves "
+        "the drone to a larger class.",
+    )
 
     @model_validator(mode="after")
     def _weights(self) -> DroneCreate:
@@ -155,6 +164,9 @@ class DronePublic(BaseModel):
     vertical_rate_mps: float
     capabilities: list[str]
     drone_class: str = Field(description="Derived by the deployment's rule set.")
+    class_reason: str = Field(
+        default="", description="Why the rules give this class (what kept it out of smaller ones)."
+    )
     created_at: datetime
 
 
@@ -337,6 +349,11 @@ class ZonePublished(BaseModel):
     zones: list[ZonePublic]
     changes: list[dict[str, Any]] = Field(
         default_factory=list, description="Flights re-planned or revoked by the new restriction."
+    )
+    repairs: list[str] = Field(
+        default_factory=list,
+        description="What was repaired in the geometry (an unclosed ring closed, a "
+        "self-intersecting one split), naming zone and field; check that the result is meant.",
     )
 
 
