@@ -34,14 +34,16 @@ def _hits(hits: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _window(airspace: Any, start: Time, end: Time, max_s: float) -> tuple[Any, Any]:
-    s0 = lifecycle.seconds(airspace, start, "start")
-    s1 = lifecycle.seconds(airspace, end, "end")
+def _window(
+    airspace: Any, start: Time, end: Time, max_s: float, fields: tuple[str, str] = ("start", "end")
+) -> tuple[Any, Any]:
+    s0 = lifecycle.seconds(airspace, start, fields[0])
+    s1 = lifecycle.seconds(airspace, end, fields[1])
     if s1 < s0:
-        raise bad_field("end", "is before start")
+        raise bad_field(fields[1], "is before start")
     if s1 - s0 > max_s:
         raise bad_field(
-            "end", f"the window is {s1 - s0:g} s long; ask for at most {max_s:g} s at a time"
+            fields[1], f"the window is {s1 - s0:g} s long; ask for at most {max_s:g} s at a time"
         )
     return airspace.to_datetime(s0), airspace.to_datetime(s1)
 
@@ -86,6 +88,13 @@ def along_route(
     """Zones a 4D route passes through while active (exact, linear between rows)."""
     if len(body.trajectory) > settings.max_vertices:
         raise bad_field("trajectory", f"more than {settings.max_vertices} rows", status=413)
+    _window(
+        airspace,
+        body.trajectory[0][3],
+        body.trajectory[-1][3],
+        settings.max_query_window_s,
+        ("trajectory[0]", f"trajectory[{len(body.trajectory) - 1}]"),
+    )
     traj = np.ascontiguousarray(body.trajectory, dtype=np.float64)
     with airspace.reading():
         hits = airspace.zone_index().along_route(traj, airspace.epoch)

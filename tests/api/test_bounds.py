@@ -168,3 +168,12 @@ def test_oversized_stored_flights_are_revoked_not_restored(db_url):
             assert note.kind == "revoked" and note.payload["reason"]["code"] == "DURATION"
     finally:
         app.state.store.dispose()
+
+
+def test_route_queries_over_centuries_are_422(service):
+    r = service.client.post(
+        "/v1/geo/route",
+        json={"trajectory": [[120.38, 36.07, 50, 0], [120.39, 36.08, 50, 1e308]]},
+        headers=service.h("a"),
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "trajectory[1]"
