@@ -34,6 +34,7 @@ from airspace.projection import Projection
 from airspace.zones import Zone
 from api.errors import ApiError
 from api.models import AirspaceEvent, FlightRow, ZoneRow
+from api.restore_bounds import record_span_s
 from api.store import Store, latest_seq, utcnow
 from planner.decision import FlightRecord, Planner
 
@@ -94,6 +95,8 @@ class AirspaceState:
     corridors : CorridorNetwork or None
     separation_h_m, separation_v_m : float or None
         Separation minima (``None``: the deployment's).
+    bounds : RequestBounds or None
+        Limits on one request's work (``None``: :class:`planner.bounds.RequestBounds` defaults).
     """
 
     def __init__(
@@ -105,8 +108,10 @@ class AirspaceState:
         corridors: Any = None,
         separation_h_m: float | None = None,
         separation_v_m: float | None = None,
+        bounds: Any = None,
     ):
         self.store = store
+        self.bounds = bounds
         self.deployment = deployment
         self.epoch = epoch
         self.corridors = corridors
@@ -133,6 +138,8 @@ class AirspaceState:
         """Bound of the planner's router caches (``QINGKONG_ROUTER_CACHE_SIZE``)."""
         """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
         self.max_batch = 64
+        self.oversized: list[str] = []
+        """Live flights in the store longer than the bounds allow (not restored)."""
 
     # -- clock ---------------------------------------------------------------------------------
     def now_s(self) -> float:
@@ -156,6 +163,7 @@ class AirspaceState:
             corridors=self.corridors,
             separation_h_m=self.separation_h_m,
             separation_v_m=self.separation_v_m,
+            bounds=self.bounds,
         )
         planner.router_cache_size = self.router_cache_size
         return planner
@@ -173,7 +181,12 @@ class AirspaceState:
             )
         ).scalars()
         n = 0
+        limit_s = planner.bounds.max_duration_s
+        self.oversized = []
         for rec in rows:
+            if record_span_s(rec) > limit_s:  # restore work is bounded like request work
+                self.oversized.append(rec["request"]["flight"])
+                continue
             planner.restore(FlightRecord.from_json(rec))
             n += 1
         self.planner = planner

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -35,6 +36,7 @@ class Principal:
     name: str
     role: Role
     operator_id: str | None
+    expires_at: datetime | None = None
 
     @property
     def is_regulator(self) -> bool:
@@ -52,14 +54,24 @@ def new_key() -> str:
 
 
 def create_user(
-    session: Session, *, role: str, operator_id: str | None = None, name: str = ""
+    session: Session,
+    *,
+    role: str,
+    operator_id: str | None = None,
+    name: str = "",
+    expires_at: datetime | None = None,
+    create_operator: bool = True,
 ) -> tuple[ApiUser, str]:
     """Create an API user and return it with its plain key (shown once, never stored).
+
+    ``expires_at`` (aware) ends the key's validity; ``create_operator=False`` refuses an
+    operator id the store does not know instead of registering it.
 
     Raises
     ------
     ValueError
-        Unknown role, or an operator key without an operator id (or the reverse).
+        Unknown role, an operator key without an operator id (or the reverse), an unknown
+        operator with ``create_operator=False``, or an expiry in the past.
     """
     try:
         r = Role(role)
@@ -68,10 +80,16 @@ def create_user(
             f"role {role!r} is unknown; use one of {[x.value for x in Role]}"
         ) from None
     if r == Role.OPERATOR and not operator_id:
-        raise ValueError("an operator key needs --operator <operator id>")
+        raise ValueError("an operator key must name its operator (operator_id)")
     if r != Role.OPERATOR and operator_id:
-        raise ValueError(f"a {r} key is not bound to an operator; drop --operator")
+        raise ValueError(f"a {r} key is not bound to an operator; leave operator_id out")
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValueError(f"the expiry {expires_at.isoformat()} is already past")
     if operator_id and session.get(Operator, operator_id) is None:
+        if not create_operator:
+            raise ValueError(
+                f"operator {operator_id!r} does not exist; register it first (POST /v1/operators)"
+            )
         session.add(Operator(id=operator_id, name=operator_id, created_at=utcnow()))
         session.flush()
     key = new_key()
@@ -83,6 +101,7 @@ def create_user(
         key_hash=hash_key(key),
         active=True,
         created_at=utcnow(),
+        expires_at=expires_at,
     )
     session.add(user)
     session.flush()
@@ -97,4 +116,33 @@ def authenticate(session: Session, key: str) -> Principal | None:
     user = session.execute(select(ApiUser).where(ApiUser.key_hash == digest)).scalar_one_or_none()
     if user is None or not user.active or not hmac.compare_digest(user.key_hash, digest):
         return None
-    return Principal(user.id, user.name, Role(user.role), user.operator_id)
+    if user.revoked_at is not None or (user.expires_at is not None and user.expires_at <= utcnow()):
+        return None
+    return Principal(user.id, user.name, Role(user.role), user.operator_id, user.expires_at)
+
+
+def revoke_user(session: Session, ident: str) -> ApiUser:
+    """Revoke a key by its user id or key prefix (``qk_ab12c``); ``LookupError`` if none or
+    several match. Revoking twice keeps the first revocation time."""
+    q = select(ApiUser)
+    q = (
+        q.where(ApiUser.id == int(ident))
+        if ident.isdigit()
+        else q.where(ApiUser.key_prefix == ident)
+    )
+    users = list(session.execute(q).scalars())
+    if not users:
+        raise LookupError(f"no API key with id or prefix {ident!r}")
+    if len(users) > 1:
+        raise LookupError(f"{len(users)} keys share the prefix {ident!r}; give the id instead")
+    user = users[0]
+    if user.revoked_at is None:
+        user.revoked_at = utcnow()
+    user.active = False
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[ApiUser]:
+    """Every API key's user (never the key itself), oldest first."""
+    return list(session.execute(select(ApiUser).order_by(ApiUser.id)).scalars())

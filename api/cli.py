@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from datetime import timedelta
 
 import click
 
@@ -34,9 +35,11 @@ def _settings(**overrides: object):
 )
 @click.option(
     "--demo/--no-demo",
-    default=True,
+    default=False,
     show_default=True,
-    help="Qingdao demo airspace and corridors, one printed key per role.",
+    help="Qingdao demo airspace and corridors, and one fresh key per role printed at start "
+    "(earlier demo keys are revoked). Without it no key is made or printed: use "
+    "`qingkong users create`.",
 )
 @click.option(
     "--log-level",
@@ -45,7 +48,7 @@ def _settings(**overrides: object):
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def serve(host: str, port: int, database_url: str | None, demo: bool, log_level: str) -> None:
-    """Run the approval service (uvicorn); prints the start-up time and, in demo mode, keys."""
+    """Run the approval service (uvicorn); prints the start-up time and, with --demo, keys."""
     import uvicorn
 
     from api.main import create_app
@@ -74,6 +77,8 @@ def serve(host: str, port: int, database_url: str | None, demo: bool, log_level:
         kernels.report = lambda _p: click.echo(f"qingkong: {kernels.describe()}")
     for role, key in app.state.demo_keys.items():
         click.echo(f"qingkong: demo {role} key: {key}")
+    if not demo:
+        click.echo("qingkong: no keys printed; make one with `qingkong users create --role admin`")
     click.echo(f"qingkong: serving http://{host}:{port}/v1 (OpenAPI at /docs)")
     if settings.interuss_public_keys:
         click.echo(
@@ -98,30 +103,146 @@ def users_group() -> None:
 @click.option("--operator", "operator_id", default=None, help="Operator id (operator keys only).")
 @click.option("--name", default="", help="Who the key is for.")
 @click.option("--database", "database_url", default=None, help="SQLAlchemy URL of the store.")
+@click.option(
+    "--expires-in",
+    default=None,
+    metavar="DURATION",
+    help="The key stops working after this long: 3600, 90s, 45m, 12h, 30d (default: never).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the key as JSON.")
 def create_user_cmd(
-    role: str, operator_id: str | None, name: str, database_url: str | None, as_json: bool
+    role: str,
+    operator_id: str | None,
+    name: str,
+    database_url: str | None,
+    expires_in: str | None,
+    as_json: bool,
 ) -> None:
-    """Create an API key and print it (it is shown only this once)."""
+    """Create an API key and print it (it is shown only this once). An operator key for an
+    operator the store does not know registers that operator."""
     from api.auth import create_user
-    from api.store import Store
+    from api.store import utcnow
 
-    settings = _settings(database_url=database_url)
+    expires_at = utcnow() + timedelta(seconds=parse_duration_s(expires_in)) if expires_in else None
+    store = _store(database_url)
     try:
-        store = Store(settings.database_url)
-        store.migrate()
         with store.write() as s:
-            user, key = create_user(s, role=role, operator_id=operator_id, name=name)
+            user, key = create_user(
+                s, role=role, operator_id=operator_id, name=name, expires_at=expires_at
+            )
             out = {
                 "id": user.id,
                 "role": user.role,
                 "operator_id": user.operator_id,
                 "name": user.name,
                 "key": key,
+                "expires_at": user.expires_at.isoformat() if user.expires_at else None,
             }
     except ValueError as e:
-        raise BadInput(str(e)) from None
+        raise BadInput(str(e).replace("operator_id", "--operator")) from None
+    finally:
+        store.dispose()
     if as_json:
         emit_json(out)
     else:
         click.echo(key)
+
+
+def parse_duration_s(text: str) -> float:
+    """Seconds of a duration written ``3600``, ``90s``, ``45m``, ``12h`` or ``30d``.
+
+    >>> parse_duration_s("12h"), parse_duration_s("30d"), parse_duration_s("90")
+    (43200.0, 2592000.0, 90.0)
+    """
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    t = text.strip().lower()
+    scale = units.get(t[-1:])
+    number = t[:-1] if scale is not None else t
+    try:
+        value = float(number) * (scale or 1.0)
+    except ValueError:
+        raise BadInput(f"--expires-in {text!r}: write e.g. 3600, 90s, 45m, 12h or 30d") from None
+    if not (value > 0 and value < 100 * 366 * 86400):
+        raise BadInput(f"--expires-in {text!r}: must be positive and under 100 years")
+    return value
+
+
+def _store(database_url: str | None):
+    from api.store import Store
+
+    settings = _settings(database_url=database_url)
+    try:
+        store = Store(settings.database_url)
+        store.migrate()
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+    return store
+
+
+@users_group.command(name="list")
+@click.option("--database", "database_url", default=None, help="SQLAlchemy URL of the store.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per key).")
+def list_users_cmd(database_url: str | None, as_json: bool) -> None:
+    """List API keys (never the keys themselves: their prefix), with status and expiry."""
+    from api.auth import list_users
+    from api.routes.keys import user_public
+
+    store = _store(database_url)
+    try:
+        with store.session() as s:
+            rows = [user_public(u) for u in list_users(s)]
+    finally:
+        store.dispose()
+    if as_json:
+        emit_json(
+            [
+                {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+                for r in rows
+            ]
+        )
+        return
+    tz = _deployment_tz()
+    click.echo(f"{'id':>4}  {'role':<9}  {'operator':<12}  {'prefix':<9}  {'status':<7}  expires")
+    for r in rows:
+        exp = (
+            r["expires_at"].astimezone(tz).isoformat(timespec="minutes")
+            if r["expires_at"]
+            else "never"
+        )
+        click.echo(
+            f"{r['id']:>4}  {r['role']:<9}  {r['operator_id'] or '-':<12}  "
+            f"{r['key_prefix']:<9}  {r['status']:<7}  {exp}  {r['name']}"
+        )
+
+
+@users_group.command(name="revoke")
+@click.argument("ident")
+@click.option("--database", "database_url", default=None, help="SQLAlchemy URL of the store.")
+@click.option("--json", "as_json", is_flag=True, help="Print the revoked key's user as JSON.")
+def revoke_user_cmd(ident: str, database_url: str | None, as_json: bool) -> None:
+    """Revoke the key with user id or key prefix IDENT (servers refuse it within 10 s)."""
+    from api.auth import revoke_user
+    from api.routes.keys import user_public
+
+    store = _store(database_url)
+    try:
+        with store.write() as s:
+            out = user_public(revoke_user(s, ident))
+    except LookupError as e:
+        raise BadInput(str(e)) from None
+    finally:
+        store.dispose()
+    if as_json:
+        emit_json({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in out.items()})
+    else:
+        click.echo(f"revoked key {out['key_prefix']}... of {out['name']} ({out['role']})")
+
+
+def _deployment_tz():
+    settings = _settings()
+    try:
+        return settings.deployment_obj().tz
+    except ValueError:
+        from datetime import UTC
+
+        return UTC

@@ -16,7 +16,7 @@ from api.airspace_state import AirspaceState
 from api.auth import Principal, Role, authenticate, hash_key
 from api.config import Settings
 from api.errors import ApiError
-from api.store import Store
+from api.store import Store, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer qk_...`")
 _KEY_CACHE_S = 10.0
@@ -61,11 +61,13 @@ def current_user(
     hit = cache.get(digest)
     now = time.monotonic()
     if hit is not None and now - hit[0] < _KEY_CACHE_S:
-        return hit[1]
+        expires_at = hit[1].expires_at
+        if expires_at is None or expires_at > utcnow():
+            return hit[1]
     with request.app.state.store.session() as s:
         principal = authenticate(s, creds.credentials)
     if principal is None:
-        raise ApiError(401, "unauthorized", "unknown or disabled API key")
+        raise ApiError(401, "unauthorized", "unknown, revoked or expired API key")
     cache[digest] = (now, principal)
     return principal
 

@@ -7,6 +7,7 @@ Bodies have one shape: ``{"error": {"code", "message", "fields": [{"field", "mes
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,6 +53,19 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
+def _not_finite(value: Any) -> bool:
+    """NaN or an infinity, as a number or as query text (``lat=nan``): pydantic would say
+    "less than or equal to 90", which is true of no NaN and helps nobody."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, str):
+        try:
+            return not math.isfinite(float(value))
+        except ValueError:
+            return False
+    return False
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the body above."""
 
@@ -74,7 +88,8 @@ def install(app: FastAPI) -> None:
                     ),
                     status_code=400,
                 )
-            fields.append({"field": _loc(loc), "message": str(e.get("msg"))})
+            msg = "must be a finite number" if _not_finite(e.get("input")) else str(e.get("msg"))
+            fields.append({"field": _loc(loc), "message": msg})
         first = fields[0] if fields else {"field": "body", "message": "invalid"}
         return JSONResponse(
             body("invalid_request", f"{first['field']}: {first['message']}", fields),

@@ -26,7 +26,7 @@ from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Notification, ZoneRow
-from api.schemas import FlightCreate, Time
+from api.schemas import MAX_TIME_S, FlightCreate, Time
 from api.store import utcnow
 from api.workflow import service as workflow
 from api.workflow import zone_versions
@@ -52,9 +52,16 @@ def body_hash(raw: dict[str, Any]) -> str:
 
 def seconds(state: AirspaceState, value: Time, field: str) -> float:
     """A wire time (planner seconds or RFC 3339) as planner seconds."""
-    if isinstance(value, str):
-        return state.to_seconds(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    return float(value)
+    try:
+        if isinstance(value, str):
+            t_s = state.to_seconds(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        else:
+            t_s = float(value)
+    except (ValueError, OverflowError) as e:
+        raise bad_field(field, f"not a usable time ({e})") from None
+    if not abs(t_s) <= MAX_TIME_S:
+        raise bad_field(field, f"must lie within {MAX_TIME_S:g} s (about 300 years) of the epoch")
+    return t_s
 
 
 def count_vertices(obj: Any) -> int:

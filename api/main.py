@@ -10,20 +10,33 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones, zones_to_ed269
-from api import errors, interuss, tactical_monitor
+from api import docs, errors, interuss, openapi_responses, tactical_monitor
 from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
-from api.models import Meta, ZoneRow
-from api.routes import drones, flights, geo, health, notifications, operators, reviews, zones
+from api.content_type import JsonBodiesOnly
+from api.models import ApiUser, Meta, ZoneRow
+from api.restore_bounds import revoke_oversized
+from api.routes import (
+    drones,
+    flights,
+    geo,
+    health,
+    keys,
+    notifications,
+    operators,
+    reviews,
+    zones,
+)
 from api.routes.surveillance import router as surveillance_router
 from api.store import Store, utcnow
 from api.warmup import warm_service
@@ -129,11 +142,19 @@ def _seed_demo_zones(store: Store, deployment: Any) -> None:
         s.add(Meta(key="demo_zones", value=now.isoformat()))
 
 
-def _demo_keys(store: Store) -> dict[str, str]:
+def _demo_keys(store: Store, ttl_s: float) -> dict[str, str]:
+    """Fresh demo keys (one per role, expiring after ``ttl_s``); earlier demo keys are revoked."""
     keys = {}
-    with store.write() as s:
+    names = [f"demo {role}" for role in ("operator", "regulator", "admin")]
+    with store.write(airspace=True) as s:  # replicas starting together take turns
+        for old in s.execute(select(ApiUser).where(ApiUser.name.in_(names))).scalars():
+            if old.revoked_at is None:
+                old.revoked_at, old.active = utcnow(), False
+        expires_at = utcnow() + timedelta(seconds=ttl_s)
         for role, op in (("operator", "OP-DEMO"), ("regulator", None), ("admin", None)):
-            _user, keys[role] = create_user(s, role=role, operator_id=op, name=f"demo {role}")
+            _user, keys[role] = create_user(
+                s, role=role, operator_id=op, name=f"demo {role}", expires_at=expires_at
+            )
     return keys
 
 
@@ -156,12 +177,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         corridors=_load_corridors(settings, deployment),
         separation_h_m=settings.separation_horizontal_m,
         separation_v_m=settings.separation_vertical_m,
+        bounds=settings.request_bounds(),
     )
     airspace.workflow = settings.workflow_obj()
     airspace.units = workflow_units(settings)
     airspace.router_cache_size = settings.router_cache_size
     with store.session() as s:
         airspace.reload(s)
+    revoke_oversized(airspace, airspace.oversized, airspace.planner.bounds.max_duration_s)
     kernels = (
         warm_service(airspace, background=settings.warmup_background) if settings.warmup else None
     )
@@ -170,6 +193,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="qingkong approval service",
         version="1",
         description=DESCRIPTION,
+        docs_url=None,  # api.docs serves /docs and /redoc from local assets
+        redoc_url=None,
         openapi_tags=[
             {"name": "flights", "description": "file, read and fly flights"},
             {"name": "drones", "description": "real-name drone registration"},
@@ -181,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "workflow", "description": "who must apply, by when; grants, gate, audit"},
             {"name": "telemetry", "description": "positions in; conformance alerts out"},
             {"name": "traffic", "description": "who is flying here, by role (live tracks)"},
+            {"name": "users", "description": "API keys: list and revoke (admins)"},
         ],
     )
     app.state.settings = settings
@@ -189,6 +215,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.kernels = kernels
     app.state.key_cache = {}
     errors.install(app)
+    openapi_responses.install(app)
+    docs.install(app)
     v1 = APIRouter(prefix="/v1")
     for module in (health, operators, drones, flights, reviews, zones, geo, notifications):
         v1.include_router(module.router)
@@ -197,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.workflow import routes as workflow_routes
 
     v1.include_router(workflow_routes.router)
+    v1.include_router(keys.router)
     app.include_router(v1)
     from api import telemetry
 
@@ -208,8 +237,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     console.install(app)
     interuss.install(app, settings)
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
-    app.state.demo_keys = _demo_keys(store) if settings.demo else {}
+    app.state.demo_keys = _demo_keys(store, settings.demo_key_ttl_s) if settings.demo else {}
     app.state.startup_s = time.perf_counter() - t0
     log.info("qingkong service ready in %.2f s", app.state.startup_s)
     return app

@@ -15,6 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Time = float | str
+Capability = Literal["manual_takeover", "geofencing", "remote_id", "micro_power_radio"]
+MAX_TIME_S = 1e10
+"""Planner seconds on the wire lie within this many seconds of the epoch (about 300 years)."""
 
 
 class Strict(BaseModel):
@@ -39,6 +42,11 @@ def _check_time(v: Any) -> Any:
             raise ValueError("an RFC 3339 time needs an offset or Z")
     elif isinstance(v, float | int):
         _finite(float(v), "time")
+        if abs(v) > MAX_TIME_S:
+            raise ValueError(
+                f"{v:g} s is more than {MAX_TIME_S:g} s (about 300 years) from the epoch; "
+                "give planner seconds or an RFC 3339 time"
+            )
     return v
 
 
@@ -56,8 +64,16 @@ class OperatorPublic(BaseModel):
 
 class UserCreate(Strict):
     role: Literal["operator", "regulator", "admin", "sensor", "police", "public"]
-    operator_id: str | None = Field(default=None, max_length=64)
+    operator_id: str | None = Field(
+        default=None, max_length=64, description="Operator keys: a registered operator's id."
+    )
     name: str = Field(default="", max_length=200)
+    expires_in_s: int | None = Field(
+        default=None,
+        gt=0,
+        le=10 * 366 * 86400,
+        description="The key stops working this many seconds after it is made (absent: never).",
+    )
 
 
 class UserCreated(BaseModel):
@@ -66,6 +82,22 @@ class UserCreated(BaseModel):
     operator_id: str | None
     name: str
     key: str = Field(description="The bearer key: shown once, only its hash is stored.")
+    key_prefix: str = ""
+    expires_at: datetime | None = None
+
+
+class UserPublic(BaseModel):
+    """An API key's user as admins see it (never the key: only its first characters)."""
+
+    id: int
+    name: str
+    role: str
+    operator_id: str | None
+    key_prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    status: Literal["active", "expired", "revoked"]
 
 
 class DroneCreate(Strict):
@@ -99,7 +131,15 @@ class DroneCreate(Strict):
     max_speed_mps: float = Field(gt=0, le=150)
     max_altitude_m: float | None = Field(default=None, gt=0, le=10_000)
     vertical_rate_mps: float = Field(default=3.0, gt=0, le=50)
-    capabilities: list[str] = Field(default_factory=list, max_length=32)
+    capabilities: list[Capability] = Field(
+        default_factory=list,
+        max_length=8,
+        description="What the drone can do; the rules' class requirements name these: "
+        "`manual_takeover` (a pilot can take manual control), `geofencing` (it enforces "
+        "electronic fences), `remote_id` (it broadcasts its identity and position), "
+        "`micro_power_radio` (it uses only micro-power radio; micro class). A missing one moves "
+        "the drone to a larger class.",
+    )
 
     @model_validator(mode="after")
     def _weights(self) -> DroneCreate:
@@ -124,6 +164,9 @@ class DronePublic(BaseModel):
     vertical_rate_mps: float
     capabilities: list[str]
     drone_class: str = Field(description="Derived by the deployment's rule set.")
+    class_reason: str = Field(
+        default="", description="Why the rules give this class (what kept it out of smaller ones)."
+    )
     created_at: datetime
 
 
@@ -333,6 +376,11 @@ class ZonePublished(BaseModel):
     zones: list[ZonePublic]
     changes: list[dict[str, Any]] = Field(
         default_factory=list, description="Flights re-planned or revoked by the new restriction."
+    )
+    repairs: list[str] = Field(
+        default_factory=list,
+        description="What was repaired in the geometry (an unclosed ring closed, a "
+        "self-intersecting one split), naming zone and field; check that the result is meant.",
     )
 
 

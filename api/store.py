@@ -24,6 +24,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import AirspaceEvent, Base, Meta
@@ -138,13 +140,19 @@ class Store:
             yield s
 
     def meta(self, key: str, default: str) -> str:
-        """Read a store fact, writing ``default`` the first time it is asked for."""
+        """Read a store fact, writing ``default`` the first time it is asked for.
+
+        Safe when several replicas ask at once: the first insert wins (``ON CONFLICT DO
+        NOTHING``) and everyone reads back the value that was stored.
+        """
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         with self.write() as s:
-            row = s.get(Meta, key)
-            if row is None:
-                s.add(Meta(key=key, value=default))
-                return default
-            return row.value
+            s.execute(
+                insert(Meta)
+                .values(key=key, value=default)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            return s.execute(select(Meta.value).where(Meta.key == key)).scalar_one()
 
     def dispose(self) -> None:
         self._stop.set()

@@ -31,6 +31,7 @@ from airspace.projection import Projection
 from airspace.rules import RULESETS, RuleSet
 from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
+from planner.bounds import RequestBounds
 from planner.deconflict import ZoneBlock, conflicts_at, earliest_slot
 from planner.index import SpaceTimeIndex
 from planner.requests import (
@@ -154,6 +155,8 @@ class Planner:
     separation_h_m, separation_v_m : float, optional
         Separation minima; the deployment's by default. ASTM F3548 volume semantics is
         ``0.01`` for both.
+    bounds : RequestBounds, optional
+        Limits on the work one request may cause (:mod:`planner.bounds`); defaults if absent.
 
     Examples
     --------
@@ -179,6 +182,7 @@ class Planner:
         ruleset: RuleSet | None = None,
         separation_h_m: float | None = None,
         separation_v_m: float | None = None,
+        bounds: RequestBounds | None = None,
     ):
         if epoch.tzinfo is None or epoch.tzinfo.utcoffset(epoch) is None:
             raise ValueError("epoch must carry a time zone (RFC 3339 with an offset or Z)")
@@ -192,6 +196,8 @@ class Planner:
         self.deployment = deployment
         self.epoch = epoch
         self.ruleset = ruleset
+        self.bounds = bounds or RequestBounds()
+        """Limits on the work one request may cause (:mod:`planner.bounds`)."""
         self.projection = Projection.for_deployment(deployment)
         self.separation_h_m = float(
             deployment.separation_horizontal_m if separation_h_m is None else separation_h_m
@@ -233,6 +239,15 @@ class Planner:
     def to_datetime(self, t_s: float) -> datetime:
         """The aware instant of planner seconds ``t_s``."""
         return self.epoch + timedelta(seconds=float(t_s))
+
+    def say_time(self, t_s: float) -> str:
+        """Planner seconds as people read them: RFC 3339 in the deployment's time zone, with
+        the planner seconds after it (``2026-12-01T08:00:00+08:00 (t=3600 s)``)."""
+        try:
+            local = self.to_datetime(t_s).astimezone(self.deployment.tz)
+        except (OverflowError, ValueError):
+            return f"t={t_s:g} s"
+        return f"{local.isoformat(timespec='seconds')} (t={t_s:.0f} s)"
 
     # ------------------------------------------------------------------ zones
     @property
@@ -529,7 +544,7 @@ class Planner:
                 f"flight {fid} is already {old.state}; cancel it before filing it again"
             )
         now_s = float(now_s)
-        checked = validate(request, now_s, self.ruleset)
+        checked = validate(request, now_s, self.ruleset, self.bounds, say=self.say_time)
         if gate is not None and not checked.rejections:
             checked.rejections.extend(gate.before(request, checked))
         if checked.rejections:
@@ -879,17 +894,17 @@ class Planner:
                 )
             )
         for f in failure.flights:
+            rec = self._records.get(f)
+            state = str(rec.state) if rec is not None else "accepted"
             reasons.append(
-                Reason(ReasonCode.CONFLICT, f"conflicts with accepted flight {f}", flight=f)
+                Reason(ReasonCode.CONFLICT, f"conflicts with {state} flight {f}", flight=f)
             )
         if failure.flights or not reasons:
             detail = {}
             message = "no conflict-free departure in the requested window"
             if failure.alternative_s is not None:
                 detail["alternative_departure"] = failure.alternative_s
-                message += (
-                    f"; the earliest later departure that fits is {failure.alternative_s:g} s"
-                )
+                message += f"; the earliest later departure that fits is {self.say_time(failure.alternative_s)}"
             reasons.append(Reason(ReasonCode.NO_SLOT, message, detail=detail))
         if failure.layer is not None and reasons:
             offset_m, depart_s = failure.layer
@@ -897,7 +912,7 @@ class Planner:
             reasons[-1] = replace(
                 last,
                 message=f"{last.message}; cruising {offset_m:+g} m from the filed altitude would fit "
-                f"(departing at {depart_s:g} s)",
+                f"(departing at {self.say_time(depart_s)})",
                 detail={
                     **last.detail,
                     "alternative_altitude_offset_m": offset_m,
@@ -927,7 +942,7 @@ class Planner:
             plan: _Plan | None = None
             checked = None
             if rec.state not in AIRBORNE_STATES:
-                checked = validate(rec.request, now_s, self.ruleset)
+                checked = validate(rec.request, now_s, self.ruleset, self.bounds, say=self.say_time)
                 if not checked.rejections:
                     plan, _ = self._plan(rec.request, checked, now_s, suggest=False)
             if plan is None or checked is None:

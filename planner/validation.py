@@ -8,11 +8,13 @@ it wait for a regulator (``CEILING``, ``DRONE_CLASS``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from airspace.rules import ClassLimits, RuleSet, authorisation_rules, classify
+from planner.bounds import RequestBounds, bound_findings
 from planner.requests import (
     AreaRoute,
     CorridorRoute,
@@ -104,7 +106,13 @@ def altitude_findings(
     return reject, pending
 
 
-def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
+def validate(
+    request: FlightRequest,
+    now_s: float,
+    ruleset: RuleSet,
+    bounds: RequestBounds | None = None,
+    say: Callable[[float], str] | None = None,
+) -> Checked:
     """Check a request against the rules and the clock (no airspace needed).
 
     Parameters
@@ -114,6 +122,11 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
         The planner clock.
     ruleset : RuleSet
         National rules: ceiling and class limits.
+    bounds : RequestBounds, optional
+        Limits on the work one request may cause (:mod:`planner.bounds`); the defaults if
+        not given. A request breaking one is rejected before anything else is computed.
+    say : callable, optional
+        Planner seconds as words in messages (:meth:`Planner.say_time`); ``"<t> s"`` if absent.
 
     Returns
     -------
@@ -163,6 +176,11 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
             )
         out.speed_mps = float(speed)
 
+    bounded = bound_findings(request, cls, bounds or RequestBounds(), out.speed_mps)
+    if bounded:
+        out.rejections.extend(bounded)
+        return out
+
     if isinstance(route, WaypointRoute):
         alts = np.asarray(route.waypoints, dtype=float)[:, 2]
         _altitude_band(float(alts.min()), float(alts.max()), out, ruleset)
@@ -180,11 +198,12 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
             Reason(ReasonCode.INVALID, "departure: need finite earliest <= latest")
         )
         return out
+    say = say or (lambda t: f"{t:g} s")
     if latest + duration_s < now_s:
         out.rejections.append(
             Reason(
                 ReasonCode.TIME_IN_PAST,
-                f"the window ends at {latest + duration_s:g} s, before now ({now_s:g} s)",
+                f"the window ends at {say(latest + duration_s)}, before now ({say(now_s)})",
                 detail={"now_s": float(now_s)},
             )
         )
@@ -192,7 +211,7 @@ def validate(request: FlightRequest, now_s: float, ruleset: RuleSet) -> Checked:
         out.rejections.append(
             Reason(
                 ReasonCode.TOO_FAR_AHEAD,
-                f"departure {earliest:g} s is more than 30 days after now ({now_s:g} s)",
+                f"departure {say(earliest)} is more than 30 days after now ({say(now_s)})",
                 rule="max_plan_ahead_s",
                 detail={"limit_s": MAX_PLAN_AHEAD_S},
             )

@@ -266,6 +266,25 @@ def check_command(scenario_file: Path) -> None:
     )
 
 
+@scenario_group.command(name="schema")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON Schema here (default: stdout).",
+)
+def schema_command(out: Path | None) -> None:
+    """Print the JSON Schema of scenario files, for editors that complete and check YAML/JSON
+    (e.g. a `# yaml-language-server: $schema=scenario.schema.json` first line)."""
+    from scenarios.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
 def _report(report: list[dict[str, Any]], out: Path | None) -> None:
     counts: dict[str, int] = {}
     for r in report:

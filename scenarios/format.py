@@ -27,6 +27,7 @@ from airspace.drones import Drone
 from airspace.formats import zone_from_dict
 from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
+from scenarios.schema import problems
 
 FORMAT_VERSION = 1
 EVENT_TYPES = (
@@ -458,6 +459,9 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
     version = d.get("qingkong_scenario")
     if version != FORMAT_VERSION:
         raise ScenarioError(f"qingkong_scenario: expected {FORMAT_VERSION}, got {version!r}")
+    shape_problems = problems(d)  # unknown keys, with their path (scenarios.schema)
+    if shape_problems:
+        raise ScenarioError("; ".join(shape_problems[:5]))
     name = _string(d.get("name", "scenario"), "name")
     start = parse_start(d.get("start"))
     deployment = _deployment(d.get("deployment"))

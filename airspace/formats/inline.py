@@ -56,7 +56,7 @@ def _volume(ctx: Context, d: dict, f: str) -> list[ZoneVolume]:
     return [ZoneVolume(s, lower, upper, ref, ref, "M") for s in shapes]
 
 
-def zone_from_dict(d: dict, *, start: datetime, tz: tzinfo) -> Zone:
+def zone_from_dict(d: dict, *, start: datetime, tz: tzinfo, warnings: list | None = None) -> Zone:
     """A zone from its inline scenario form.
 
     Parameters
@@ -67,6 +67,9 @@ def zone_from_dict(d: dict, *, start: datetime, tz: tzinfo) -> Zone:
         Aware instant that numeric schedule times count from (the scenario's ``t = 0``).
     tz : tzinfo
         Time zone for RFC 3339 times written without an offset.
+    warnings : list, optional
+        Receives a :class:`~airspace.formats.fields.ZoneWarning` per repair made (an unclosed
+        ring closed, a self-intersecting one split), so that callers can say what was repaired.
 
     Returns
     -------
@@ -94,7 +97,7 @@ def zone_from_dict(d: dict, *, start: datetime, tz: tzinfo) -> Zone:
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
     ident = d.get("id", d.get("identifier"))
-    ctx = Context(tz=tz)
+    ctx = Context(tz=tz) if warnings is None else Context(tz=tz, warnings=warnings)
     if ident is None or str(ident).strip() == "":
         raise ctx.error("id", "missing zone id")
     ctx = ctx.for_zone(str(ident))

@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from sqlalchemy import select
 
 from airspace.drones import Drone
-from airspace.rules import RULESETS, classify
+from airspace.rules import RULESETS, classify, classify_explained
 from api.deps import CurrentUser, PlannerDep, SessionDep, StoreDep
 from api.errors import ApiError, bad_field, not_found
+from api.lifecycle import drone_from_row
 from api.models import DroneRow, FlightRow, Operator
 from api.schemas import DroneCreate, DronePublic
 from api.store import utcnow
 from api.workflow.audit import record as audit
 
 router = APIRouter(prefix="/drones", tags=["drones"])
+
+
+def class_reason(row: DroneRow, deployment_rules: str) -> str:
+    """Why the rules give ``row`` its class, in words (what kept it out of each smaller one)."""
+    try:
+        c = classify_explained(drone_from_row(replace_class(row)), RULESETS[deployment_rules])
+    except (KeyError, ValueError):
+        return ""
+    if c.declared:
+        return f"{c.name}: declared"
+    why = "; ".join(f"not {name}: {', '.join(unmet)}" for name, unmet in c.skipped)
+    why = why.replace("(drone: None)", "(not given)")
+    return f"{c.name} (rule {c.rule})" + (f" because {why}" if why else "")
+
+
+def replace_class(row: DroneRow) -> DroneRow:
+    """A detached copy of ``row`` without its stored class, to classify it again."""
+    return DroneRow(
+        id=row.id,
+        operator_id=row.operator_id,
+        serial=row.serial,
+        empty_weight_kg=row.empty_weight_kg,
+        max_takeoff_weight_kg=row.max_takeoff_weight_kg,
+        max_speed_mps=row.max_speed_mps,
+        max_altitude_m=row.max_altitude_m,
+        vertical_rate_mps=row.vertical_rate_mps,
+        capabilities=list(row.capabilities or []),
+        drone_class=None,
+    )
+
+
+def drone_public(row: DroneRow, deployment_rules: str) -> dict[str, Any]:
+    """The drone as answered: its stored fields and why it has its class."""
+    out = {c: getattr(row, c) for c in DronePublic.model_fields if c != "class_reason"}
+    out["class_reason"] = class_reason(row, deployment_rules)
+    return out
 
 
 def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> str:
@@ -39,7 +78,7 @@ def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> 
 @router.post("", operation_id="drones-create", status_code=201, response_model=DronePublic)
 def register_drone(
     body: DroneCreate, user: CurrentUser, store: StoreDep, airspace: PlannerDep
-) -> DroneRow:
+) -> dict[str, Any]:
     """Register a drone (operators: for themselves; regulators: for ``operator_id``)."""
     if user.is_regulator:
         if not body.operator_id:
@@ -83,24 +122,24 @@ def register_drone(
         )
         s.add(row)
         audit(s, user, "register", "drone", body.id, reason="registered", drone_class=drone_class)
-    return row
+    return drone_public(row, airspace.deployment.rules)
 
 
 @router.get("", operation_id="drones-list", response_model=list[DronePublic])
-def list_drones(user: CurrentUser, session: SessionDep) -> list[DroneRow]:
+def list_drones(user: CurrentUser, session: SessionDep, airspace: PlannerDep) -> list[dict]:
     """Your drones (regulators: all)."""
     q = select(DroneRow).order_by(DroneRow.id)
     if not user.is_regulator:
         q = q.where(DroneRow.operator_id == user.operator_id)
-    return list(session.execute(q).scalars())
+    return [drone_public(r, airspace.deployment.rules) for r in session.execute(q).scalars()]
 
 
 @router.get("/{drone_id}", operation_id="drones-get", response_model=DronePublic)
-def get_drone(drone_id: str, user: CurrentUser, session: SessionDep) -> DroneRow:
+def get_drone(drone_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep) -> dict:
     row = session.get(DroneRow, drone_id)
     if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
         raise not_found("drone", drone_id)
-    return row
+    return drone_public(row, airspace.deployment.rules)
 
 
 @router.delete("/{drone_id}", operation_id="drones-delete", status_code=204)

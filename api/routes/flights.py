@@ -77,7 +77,7 @@ def list_flights(
     ] = None,
     operator: Annotated[str | None, Query(description="regulators: one operator's flights")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
 ) -> dict[str, Any]:
     """Your flights (regulators: everyone's), newest first."""
     q = select(FlightRow)

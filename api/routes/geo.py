@@ -34,12 +34,18 @@ def _hits(hits: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _window(airspace: Any, start: Time, end: Time) -> tuple[Any, Any]:
-    t0 = airspace.to_datetime(lifecycle.seconds(airspace, start, "start"))
-    t1 = airspace.to_datetime(lifecycle.seconds(airspace, end, "end"))
-    if t1 < t0:
-        raise bad_field("end", "is before start")
-    return t0, t1
+def _window(
+    airspace: Any, start: Time, end: Time, max_s: float, fields: tuple[str, str] = ("start", "end")
+) -> tuple[Any, Any]:
+    s0 = lifecycle.seconds(airspace, start, fields[0])
+    s1 = lifecycle.seconds(airspace, end, fields[1])
+    if s1 < s0:
+        raise bad_field(fields[1], "is before start")
+    if s1 - s0 > max_s:
+        raise bad_field(
+            fields[1], f"the window is {s1 - s0:g} s long; ask for at most {max_s:g} s at a time"
+        )
+    return airspace.to_datetime(s0), airspace.to_datetime(s1)
 
 
 @router.get(
@@ -48,6 +54,7 @@ def _window(airspace: Any, start: Time, end: Time) -> tuple[Any, Any]:
 def at_point(
     _user: CurrentUser,
     airspace: PlannerDep,
+    settings: SettingsDep,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     start: Annotated[str, Query(description="planner seconds or RFC 3339")],
@@ -55,7 +62,7 @@ def at_point(
     altitude_m: Annotated[float, Query(ge=-1000, le=20_000, description="metres AGL")] = 0.0,
 ) -> list[dict[str, Any]]:
     """Zones whose volume holds this point while they are active in the window."""
-    t0, t1 = _window(airspace, _num(start, "start"), _num(end, "end"))
+    t0, t1 = _window(airspace, _num(start, "start"), _num(end, "end"), settings.max_query_window_s)
     with airspace.reading():
         hits = airspace.zone_index().at_point(lon, lat, altitude_m, t0, t1)
     return _hits(hits)
@@ -63,12 +70,13 @@ def at_point(
 
 def _num(v: str, field: str) -> Time:
     try:
-        return float(v)
+        value: Time = float(v)
     except ValueError:
-        try:
-            return _check_time(v)
-        except ValueError as e:
-            raise bad_field(field, str(e)) from None
+        value = v
+    try:
+        return _check_time(value)
+    except ValueError as e:
+        raise bad_field(field, str(e)) from None
 
 
 @router.post(
@@ -80,6 +88,13 @@ def along_route(
     """Zones a 4D route passes through while active (exact, linear between rows)."""
     if len(body.trajectory) > settings.max_vertices:
         raise bad_field("trajectory", f"more than {settings.max_vertices} rows", status=413)
+    _window(
+        airspace,
+        body.trajectory[0][3],
+        body.trajectory[-1][3],
+        settings.max_query_window_s,
+        ("trajectory[0]", f"trajectory[{len(body.trajectory) - 1}]"),
+    )
     traj = np.ascontiguousarray(body.trajectory, dtype=np.float64)
     with airspace.reading():
         hits = airspace.zone_index().along_route(traj, airspace.epoch)
@@ -101,7 +116,7 @@ def over_area(
     poly = lifecycle.polygon_from_geojson(body.area, "area")
     if not body.lower_m < body.upper_m:
         raise bad_field("upper_m", "must be above lower_m")
-    t0, t1 = _window(airspace, body.start, body.end)
+    t0, t1 = _window(airspace, body.start, body.end, settings.max_query_window_s)
     with airspace.reading():
         hits = airspace.zone_index().over_area(poly, body.lower_m, body.upper_m, t0, t1)
     return _hits(hits)

@@ -42,7 +42,7 @@ def _public(n: Notification) -> dict[str, Any]:
 def poll(
     user: CurrentUser,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="last id already seen")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**53 - 1, description="last id already seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Notifications newer than ``after`` (operators: their own flights)."""
@@ -58,7 +58,7 @@ def poll(
 async def stream(
     request: Request,
     user: CurrentUser,
-    after: Annotated[int, Query(ge=0, description="last id already seen")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**53 - 1, description="last id already seen")] = 0,
     timeout_s: Annotated[
         float, Query(gt=0, le=3600, description="close the stream after this long")
     ] = 300.0,

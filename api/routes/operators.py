@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -51,12 +52,29 @@ def list_operators(_user: RegulatorUser, session: SessionDep) -> list[Operator]:
 @router.post("/users", operation_id="users-create", status_code=201, response_model=UserCreated)
 def create_api_user(body: UserCreate, user: AdminUser, store: StoreDep) -> UserCreated:
     """Create an API key (admins). The key is in this answer only."""
+    expires_at = utcnow() + timedelta(seconds=body.expires_in_s) if body.expires_in_s else None
     try:
         with store.write() as s:
-            u, key = create_user(s, role=body.role, operator_id=body.operator_id, name=body.name)
-            out = UserCreated(id=u.id, role=u.role, operator_id=u.operator_id, name=u.name, key=key)
+            u, key = create_user(
+                s,
+                role=body.role,
+                operator_id=body.operator_id,
+                name=body.name,
+                expires_at=expires_at,
+                create_operator=False,
+            )
+            out = UserCreated(
+                id=u.id,
+                role=u.role,
+                operator_id=u.operator_id,
+                name=u.name,
+                key=key,
+                key_prefix=u.key_prefix,
+                expires_at=u.expires_at,
+            )
             # The key's id and role, never the key itself.
             audit(s, user, "create", "key", str(u.id), reason="key created", role=u.role)
     except ValueError as e:
-        raise ApiError(422, "invalid_field", str(e), field="role") from None
+        field = "operator_id" if "operator" in str(e) else "role"
+        raise ApiError(422, "invalid_field", str(e), field=field) from None
     return out

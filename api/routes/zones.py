@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from airspace.errors import AirspaceError
 from airspace.formats import (
-    load_zones,
+    read_zone_file,
     zone_from_dict,
     zones_to_ed269,
     zones_to_ed318,
@@ -70,13 +70,13 @@ def _public(row: ZoneRow) -> dict[str, Any]:
     }
 
 
-def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
+def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int, repairs: list):
     d = body.model_dump(exclude_none=True, exclude={"emergency_reason"})
     n = lifecycle.count_vertices(d["geometry"])
     if n > max_vertices:
         raise bad_field("geometry", f"{n} vertices exceed the limit of {max_vertices}", status=413)
     try:
-        zone = zone_from_dict(d, start=airspace.epoch, tz=airspace.deployment.tz)
+        zone = zone_from_dict(d, start=airspace.epoch, tz=airspace.deployment.tz, warnings=repairs)
     except (AirspaceError, ValueError, KeyError, TypeError) as e:
         raise ApiError(
             422, "invalid_zone", str(e), field=getattr(e, "field", None) or "body"
@@ -84,8 +84,14 @@ def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int):
     return zone, d
 
 
-def _result(rows: list[ZoneRow], changes: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"zones": [_public(r) for r in rows], "changes": changes}
+def _result(
+    rows: list[ZoneRow], changes: list[dict[str, Any]], repairs: list | None = None
+) -> dict[str, Any]:
+    return {
+        "zones": [_public(r) for r in rows],
+        "changes": changes,
+        "repairs": [str(w) for w in repairs or []],
+    }
 
 
 @router.post(
@@ -96,7 +102,8 @@ def create_zone(
 ) -> dict[str, Any]:
     """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
     affects are re-planned or revoked, and their operators notified."""
-    zone, d = _inline(airspace, body, settings.max_vertices)
+    repairs: list = []
+    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
     rows, changes = lifecycle.publish_zones(
         airspace,
         [(zone, "inline", d)],
@@ -104,7 +111,7 @@ def create_zone(
         actor=user,
         emergency_reason=body.emergency_reason,
     )
-    return _result(rows, changes)
+    return _result(rows, changes, repairs)
 
 
 @router.put(
@@ -120,7 +127,8 @@ def update_zone(
     """Replace a zone (same id) and re-check the flights it now affects."""
     if body.id != zone_id:
         raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
-    zone, d = _inline(airspace, body, settings.max_vertices)
+    repairs: list = []
+    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
     rows, changes = lifecycle.publish_zones(
         airspace,
         [(zone, "inline", d)],
@@ -128,7 +136,7 @@ def update_zone(
         actor=user,
         emergency_reason=body.emergency_reason,
     )
-    return _result(rows, changes)
+    return _result(rows, changes, repairs)
 
 
 @router.post(
@@ -154,7 +162,8 @@ def upload_zones(
             "body", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
         )
     try:
-        zones = load_zones(document, deployment=airspace.deployment)
+        read = read_zone_file(document, deployment=airspace.deployment)
+        zones, repairs = read.zones, read.warnings
     except (AirspaceError, ValueError, KeyError, TypeError) as e:
         raise ApiError(
             422, "invalid_zone", str(e), field=getattr(e, "field", None) or "body"
@@ -167,7 +176,7 @@ def upload_zones(
         raise bad_field("body", f"zone ids repeat in the document: {sorted(dup)}")
     items = [(z, "file", zones_to_ed269([z])) for z in zones]
     rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace, actor=user)
-    return _result(rows, changes)
+    return _result(rows, changes, repairs)
 
 
 @router.delete(

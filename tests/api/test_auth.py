@@ -41,6 +41,8 @@ def test_roles_are_enforced(service):
 
 def test_admin_creates_a_key_that_works_and_only_its_hash_is_stored(service):
     c = service.client
+    r = c.post("/v1/operators", json={"id": "OP-NEW"}, headers=service.h("admin"))
+    assert r.status_code == 201, r.text
     r = c.post(
         "/v1/users", json={"role": "operator", "operator_id": "OP-NEW"}, headers=service.h("admin")
     )

@@ -104,11 +104,12 @@ class Console:
         return r.json()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     """``qingkong serve --demo`` on a random loopback port over a fresh SQLite store, with a
     pending flight (Dagang harbour) and an accepted one (Taidong) of the demo operator and an
-    accepted flight of a second operator."""
+    accepted flight of a second operator. One server per test: what one test changes (reviews,
+    zones) never reaches another, so they pass in any order and alone."""
     tmp = tmp_path_factory.mktemp("console")
     port = free_port()
     log = tmp / "server.log"
@@ -130,6 +131,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
         assert {"operator", "regulator", "admin"} <= set(keys), log.read_text()
         c = Console(base, keys)
+        r = c.http.post("/v1/operators", headers=c.h("admin"), json={"id": "OP-OTHER"})
+        assert r.status_code == 201, r.text
         r = c.http.post(
             "/v1/users",
             headers=c.h("admin"),
@@ -378,7 +381,14 @@ def test_operator_sees_own_flights_and_files_one_by_drawing(console: Console, br
     _show_day_of(page, filed[0]["departure_time"])
     page.wait_for_selector(f"#flight-list li[data-flight='{filed[0]['flight']}']", state="attached")
 
-    # The approval of F-HARBOUR reached the operator as a notification with the comment.
+    # A regulator approves F-HARBOUR (here over the API: this test does not rely on the
+    # regulator's test having run first); the operator sees it as a notification with the comment.
+    r = console.http.post(
+        "/v1/reviews/F-HARBOUR",
+        json={"approve": True, "comment": "harbour master informed"},
+        headers=console.h("regulator"),
+    )
+    assert r.status_code == 200, r.text
     page.click("#tab-notifications")
     page.wait_for_selector("#notif-list li[data-flight='F-HARBOUR']:has-text('已批准')")
     assert "harbour master informed" in page.inner_text("#notif-list")

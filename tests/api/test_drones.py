@@ -73,3 +73,23 @@ def test_bad_drone_fields_are_named(service):
         headers=service.h("regulator"),
     )
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "operator_id"
+
+
+def test_capabilities_are_a_documented_enum_and_the_class_is_explained(service):
+    c, h = service.client, service.h("a")
+    body = {"id": "DR-X", "serial": "SN-DR-X", "max_speed_mps": 15.0}
+    r = c.post("/v1/drones", json=body | {"capabilities": ["remote_idd"]}, headers=h)
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"][0]["field"] == "body.capabilities[0]"
+    assert "remote_id" in r.json()["error"]["fields"][0]["message"]
+    doc = c.get("/openapi.json").json()
+    caps = doc["components"]["schemas"]["DroneCreate"]["properties"]["capabilities"]
+    assert set(caps["items"]["enum"]) >= {"manual_takeover", "remote_id", "geofencing"}
+    assert "manual control" in caps["description"]
+    # No weights: the rules cannot place it in a small class, and the answer says why.
+    r = c.post("/v1/drones", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert d["drone_class"] == "large"
+    assert "not light" in d["class_reason"] and "max_takeoff_weight_kg" in d["class_reason"]
+    assert c.get("/v1/drones/DR-X", headers=h).json()["class_reason"] == d["class_reason"]

@@ -107,3 +107,38 @@ def test_random_bodies_never_give_a_server_error(service):
             assert r.json()["error"]["message"]
 
     check()
+
+
+def test_wrong_content_type_is_415_naming_json(service):
+    for ctype, payload in (
+        ("text/plain", b'{"drone": "x"}'),
+        ("application/x-www-form-urlencoded", b"drone=x"),
+        ("application/xml", b"<flight/>"),
+    ):
+        r = service.client.post(
+            "/v1/flights", content=payload, headers=service.h("a") | {"content-type": ctype}
+        )
+        assert r.status_code == 415, (ctype, r.text)
+        assert "application/json" in r.json()["error"]["message"]
+        assert ctype in r.json()["error"]["message"]
+
+
+def test_non_finite_numbers_are_named_as_such(service):
+    service.drone("a", "DR-A1")
+    r = service.client.get("/v1/geo/point?lon=120&lat=nan&start=0&end=10", headers=service.h("a"))
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"][0] == {
+        "field": "query.lat",
+        "message": "must be a finite number",
+    }
+    now = service.now_s()
+    r = service.client.post(
+        "/v1/flights",
+        content=(
+            f'{{"drone": "DR-A1", "speed_mps": NaN, "departure": {{"earliest": {now + 600},'
+            f' "latest": {now + 900}}}, "route": {{"waypoints": {EAST}}}}}'
+        ),
+        headers=service.h("a") | {"content-type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["fields"][0]["message"] == "must be a finite number"

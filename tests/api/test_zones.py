@@ -188,3 +188,47 @@ def test_uploads_of_real_files_outside_the_deployment_are_refused_by_name(servic
         ).status_code
         == 409
     )
+
+
+def test_repaired_geometry_is_reported_in_the_answer(service):
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[120.30, 36.10], [120.32, 36.12], [120.32, 36.10], [120.30, 36.12], [120.30, 36.10]]
+        ],
+    }
+    r = service.client.post(
+        "/v1/zones",
+        json={
+            "id": "BOWTIE",
+            "restriction": "PROHIBITED",
+            "geometry": bow_tie,
+            "lower_m": 0,
+            "upper_m": 100,
+        },
+        headers=service.h("regulator"),
+    )
+    assert r.status_code == 201, r.text
+    assert any("BOWTIE" in x and "repaired" in x for x in r.json()["repairs"]), r.json()["repairs"]
+    unclosed = {
+        "type": "Polygon",
+        "coordinates": [[[120.40, 36.10], [120.41, 36.10], [120.41, 36.11]]],
+    }
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": unclosed,
+                "properties": {
+                    "id": "OPEN-RING",
+                    "restriction": "PROHIBITED",
+                    "lower_m": 0,
+                    "upper_m": 100,
+                },
+            }
+        ],
+    }
+    r = service.client.post("/v1/zones/upload", json=doc, headers=service.h("regulator"))
+    assert r.status_code == 201, r.text
+    assert any("not closed" in x for x in r.json()["repairs"]), r.json()["repairs"]
