@@ -71,6 +71,9 @@ class InlineZone(_Closed):
     schedule: list[ScheduleWindow] | None = Field(default=None, description="absent: permanent")
     name: Any = None
     message: Any = None
+    emergency_reason: str | None = Field(
+        default=None, description="why an emergency restriction takes effect at short notice"
+    )
 
 
 class CorridorFile(_Closed):
@@ -131,6 +134,15 @@ class RequestEvent(_Event):
     speed_mps: Number | None = None
     route: Route
     comment: str | None = None
+    task: str | None = Field(default=None, description="workflow task type (routine when absent)")
+    operations: list[str] | None = Field(
+        default=None, description="operations that make an application necessary (workflow)"
+    )
+    application: dict[str, Any] | None = Field(
+        default=None, description="the flight-activity application's contents (workflow)"
+    )
+    at_own_site: bool | None = Field(default=None, description="over the operator's own base")
+    long_term: str | None = Field(default=None, description="the long-term application it uses")
 
 
 class ZoneEvent(_Event):
@@ -144,8 +156,22 @@ class WithdrawEvent(_Event):
 
 
 class FlightEvent(_Event):
-    type: Literal["cancel", "activate", "end"]
+    type: Literal["cancel", "activate", "end", "ready", "confirm"]
     flight: str
+
+
+class Position(_Closed):
+    drone: str
+    lon: Number
+    lat: Number
+    altitude_m: Number
+    t: Number | None = Field(default=None, description="seconds after start (the event's t)")
+    operator: str | None = Field(default=None, description="who publishes it (the drone's owner)")
+
+
+class TelemetryEvent(_Event):
+    type: Literal["telemetry"]
+    positions: list[Position]
 
 
 class ReviewEvent(_Event):
@@ -156,7 +182,7 @@ class ReviewEvent(_Event):
 
 
 Event = Annotated[
-    RequestEvent | ZoneEvent | WithdrawEvent | FlightEvent | ReviewEvent,
+    RequestEvent | ZoneEvent | WithdrawEvent | FlightEvent | ReviewEvent | TelemetryEvent,
     Field(discriminator="type"),
 ]
 
@@ -173,6 +199,16 @@ class ScenarioDocument(_Closed):
     airspace: Airspace | None = None
     drones: list[DroneSpec] | None = None
     events: list[Event] | None = Field(default=None, description="replayed in t order")
+    workflow: str | None = Field(default=None, description="cn, eu or none (the default)")
+    grants: dict[str, list[str]] | None = Field(
+        default=None, description="task types granted per operator (workflow)"
+    )
+    documents: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="registry documents per operator (workflow)"
+    )
+    long_term: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="long-term applications by id (workflow)"
+    )
 
 
 _EVENT_MODELS: dict[str, type[BaseModel]] = {
@@ -183,6 +219,9 @@ _EVENT_MODELS: dict[str, type[BaseModel]] = {
     "activate": FlightEvent,
     "end": FlightEvent,
     "review": ReviewEvent,
+    "ready": FlightEvent,
+    "confirm": FlightEvent,
+    "telemetry": TelemetryEvent,
 }
 
 
@@ -192,6 +231,7 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://qingkong.example/schema/scenario-v1.json"
     schema["title"] = "qingkong scenario (interchange v1)"
+    schema["patternProperties"] = {"^x-": {"description": "anchors and notes; ignored"}}
     return schema
 
 
@@ -261,6 +301,8 @@ def problems(doc: Any) -> list[str]:
     >>> found[0].split(";")[0]
     "top level: unknown key 'separaton' (did you mean 'separation'?)"
     """
+    if isinstance(doc, dict):  # `x-` keys hold YAML anchors and notes, as in OpenAPI
+        doc = {k: v for k, v in doc.items() if not str(k).startswith("x-")}
     try:
         ScenarioDocument.model_validate(doc)
     except ValidationError as exc:
