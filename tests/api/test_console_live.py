@@ -108,6 +108,8 @@ def sky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sky]:
         wait_ready(base, proc, log)
         keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
         c = Console(base, keys)
+        r = c.http.post("/v1/operators", headers=c.h("admin"), json={"id": "OP-OTHER"})
+        assert r.status_code == 201, r.text
         r = c.http.post(
             "/v1/users",
             headers=c.h("admin"),

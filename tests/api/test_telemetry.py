@@ -141,7 +141,11 @@ def test_bad_positions_are_refused_one_by_one(live: Service):
 
 def test_whole_batch_errors_are_clear(live: Service):
     h = live.h("a")
-    r = live.client.post("/v1/telemetry", content=b'{"positions": [NaN]}', headers=h)
+    r = live.client.post(
+        "/v1/telemetry",
+        content=b'{"positions": [NaN]}',
+        headers={**h, "Content-Type": "application/json"},
+    )
     assert r.status_code == 400 and "not valid JSON" in r.json()["error"]["message"]
     r = live.client.post("/v1/telemetry", json={"position": []}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "positions"

@@ -104,6 +104,8 @@ def make_uss(
             "deployment": str(BERN_TOML),
             "interuss_public_keys": str(pem),
             "interuss_audience": f"other.example, {AUDIENCE}",
+            # the che intents hold area operations of up to two days (Qingdao's bound is 12 h)
+            "max_flight_duration_s": 3 * 86400.0,
         }
         app = create_app(Settings(**(base | settings)))
         uss = Uss(app, TestClient(app), authority_key)
