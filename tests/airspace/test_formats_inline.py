@@ -142,6 +142,8 @@ def volumes(draw):
         hi = None if hi is None else round(hi) * 0.3048
         if lo is not None and hi is not None and lo >= hi:
             hi = lo + 0.3048
+        if hi == 0.0:  # rounded down to the ground: as above
+            hi = None
     ref = draw(refs)
     return ZoneVolume(shape, lo, hi, ref, ref, uom)
 
