@@ -25,7 +25,7 @@ from sqlalchemy import select
 from airspace.formats.inline import zone_from_dict
 from api import lifecycle
 from api.errors import ApiError
-from api.models import ZoneRow
+from api.models import DroneRow, ZoneRow
 from planner.conformance import Event
 from planner.offnominal import ZONE_KIND, owner_flight, stadium_xy, volume_id
 
@@ -49,6 +49,7 @@ class OffNominalVolumes:
         self.published_s: dict[str, float] = {}
         """Flight → the planner time its volume was last published for."""
         self._loaded = False
+        self._limits: dict[str, tuple[float, float]] = {}
 
     def _load(self) -> None:
         # Volumes left in the store by an earlier run are withdrawn once their flight conforms.
@@ -93,7 +94,7 @@ class OffNominalVolumes:
         horizon_s = at_s + self.settings.offnominal_horizon_s - t_s
         vol = stadium_xy(
             (x, y, z),
-            self._velocity(row),
+            self._velocity(row, *self._limits_mps(drone)),
             horizon_s=horizon_s,
             radius_m=self.settings.offnominal_radius_m,
             vertical_m=svc.thresholds.vertical_m,
@@ -131,8 +132,25 @@ class OffNominalVolumes:
             len(changes),
         )
 
-    def _velocity(self, row: int) -> tuple[float, float, float]:
-        """(vx, vy, vz) in m/s: reported speed and track, else from the last two positions."""
+    def _limits_mps(self, drone: str) -> tuple[float, float]:
+        """The drone's registered maximum ground speed and vertical rate."""
+        limits = self._limits.get(drone)
+        if limits is None:
+            with self.svc.store.session() as s:
+                row = s.get(DroneRow, drone)
+                limits = (
+                    (math.inf, math.inf)
+                    if row is None
+                    else (row.max_speed_mps or math.inf, row.vertical_rate_mps or math.inf)
+                )
+            self._limits[drone] = limits
+        return limits
+
+    def _velocity(
+        self, row: int, max_speed_mps: float, max_vertical_mps: float
+    ) -> tuple[float, float, float]:
+        """(vx, vy, vz) in m/s: reported speed and track, else from the last two positions;
+        no faster than the drone can fly (a jump in position is not extrapolated)."""
         latest = self.svc.latest
         speed, track_deg, vs = (float(v) for v in latest.velocity[row])
         (x, y, z, t), (px, py, pz, pt) = latest.xyzt[row], latest.previous[row]
@@ -147,6 +165,10 @@ class OffNominalVolumes:
             vx = vy = 0.0
         if not math.isfinite(vs):
             vs = float(z - pz) / dt if moved else 0.0
+        vs = max(-max_vertical_mps, min(max_vertical_mps, vs))
+        ground = math.hypot(vx, vy)
+        if ground > max_speed_mps:
+            vx, vy = vx * max_speed_mps / ground, vy * max_speed_mps / ground
         return vx, vy, vs
 
     def _withdraw(self, flight: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,6 +124,28 @@ def test_volumes_can_be_turned_off(db_url: str):
         post(svc, "a", items[:30])
         assert state(svc, "a", flight["flight"])["state"] == "nonconforming"
         assert f"OFFNOM-{flight['flight']}" not in zones(svc)
+    finally:
+        svc.client.close()
+        svc.app.state.telemetry.stop()
+        svc.app.state.store.dispose()
+
+
+def test_a_lost_link_protects_the_last_known_position_and_motion(db_url: str):
+    svc = make_service(db_url, telemetry_max_ahead_s=7200.0, lost_link_s=0.5)
+    try:
+        flight = airborne(svc)
+        volume = f"OFFNOM-{flight['flight']}"
+        items = positions(svc, flight)
+        post(svc, "a", items[:12])
+        post(svc, "a", items[12:13])  # climbing done, cruising east at 10 m/s
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and volume not in zones(svc):
+            time.sleep(0.1)
+        assert state(svc, "a", flight["flight"])["state"] == "contingent"
+        z = zones(svc)[volume]
+        assert "contingent" in z["name"]
+        lons = [c[0] for c in z["source"]["geometry"]["coordinates"][0]]
+        assert max(lons) > items[12]["lon"] + 0.005  # extended east along its motion (~600 m)
     finally:
         svc.client.close()
         svc.app.state.telemetry.stop()
