@@ -124,8 +124,9 @@ class OffNominalVolumes:
         _, changes = lifecycle.publish_zones(
             airspace, [(zone, ZONE_KIND, source)], replace_existing=True
         )
+        first = flight not in self.published_s
         self.published_s[flight] = at_s
-        log.warning(
+        (log.warning if first else log.info)(
             "off-nominal volume %s published (%s); %d other flights re-checked",
             zid,
             state,
