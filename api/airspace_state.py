@@ -48,7 +48,7 @@ records live in the store; the planner keeps the live ones (as after a restart).
 
 def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
     """Rebuild the :class:`Zone` a stored row describes."""
-    if row.kind == "inline":
+    if row.kind in ("inline", "offnominal"):
         return zone_from_dict(row.source, start=epoch, tz=deployment.tz)
     zones = load_zones(row.source, deployment=deployment)
     for z in zones:

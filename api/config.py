@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     telemetry_max_age_s: float = Field(default=300.0, gt=0)
     telemetry_max_ahead_s: float = Field(default=5.0, ge=0)
     telemetry_retention_s: float = Field(default=30 * 86400.0, gt=0)
+    offnominal_volumes: bool = True
+    """Protect an off-nominal volume (``OFFNOM-<flight>``) around a nonconforming or
+    contingent flight: new requests avoid it, accepted flights crossing it are re-planned."""
+    offnominal_horizon_s: float = Field(default=60.0, gt=0, le=3600)
+    """How far ahead the drone's motion is extrapolated, and how long the volume lasts."""
+    offnominal_radius_m: float = Field(default=100.0, gt=0, le=5000)
+    """Horizontal margin around the drone's position and extrapolated path."""
+    offnominal_refresh_s: float = Field(default=5.0, gt=0)
+    """Republish a flight's volume at most this often as its positions arrive."""
     router_cache_size: int = Field(default=1024, gt=0)
     """Entries each corridor-router cache keeps (paths per origin/destination, endpoints,
     travel times per speed; least recently used dropped): bounds the service's memory."""

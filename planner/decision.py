@@ -31,6 +31,7 @@ from airspace.projection import Projection
 from airspace.rules import RULESETS, RuleSet
 from airspace.schedule import active_intervals
 from airspace.zones import Restriction, Zone
+from planner import offnominal
 from planner.bounds import RequestBounds
 from planner.deconflict import ZoneBlock, conflicts_at, earliest_slot
 from planner.index import SpaceTimeIndex
@@ -342,7 +343,10 @@ class Planner:
         if zone.restriction != Restriction.PROHIBITED:
             return []
         hit: list[str] = []
+        own = offnominal.owner_flight(zone.identifier)  # not displaced by its own volume
         for fid in self._near(zone.identifier, now_s):
+            if fid == own:
+                continue
             flight = self._flights[fid]
             end = flight.end_s
             blocks = self._blocks(
@@ -365,6 +369,8 @@ class Planner:
             f"zone {zone.identifier} was published over this flight",
             zone=zone.identifier,
         )
+        if own is not None:
+            reason = offnominal.displaced_reason(zone.identifier)
         return self._displace(hit, now_s, lambda _fid: reason)
 
     def _near(self, zone_id: str, now_s: float) -> list[str]:
@@ -886,6 +892,9 @@ class Planner:
         for z in failure.zones:
             zone = self._zones.get(z)
             name = f" ({zone.name})" if zone is not None and zone.name else ""
+            if offnominal.owner_flight(z) is not None:
+                reasons.append(offnominal.blocked_reason(z))
+                continue
             reasons.append(
                 Reason(
                     ReasonCode.ZONE_PROHIBITED,

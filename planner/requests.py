@@ -120,6 +120,7 @@ class ReasonCode(StrEnum):
     OUTRANKED = "OUTRANKED"
     REPLANNED = "REPLANNED"
     ZONE_PUBLISHED = "ZONE_PUBLISHED"
+    OFF_NOMINAL_VOLUME = "OFF_NOMINAL_VOLUME"
     REVIEW_DENIED = "REVIEW_DENIED"
     # the flight-activity workflow (airspace.workflow)
     EXEMPT = "EXEMPT"

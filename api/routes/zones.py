@@ -42,7 +42,7 @@ def _named(v: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name(kind: str, src: dict[str, Any]) -> str:
-    if kind == "inline":
+    if kind in ("inline", "offnominal"):
         name = src.get("name", "")
     else:
         listed = src.get("UASZoneList") or src.get("features") or [{}]
@@ -52,7 +52,7 @@ def _name(kind: str, src: dict[str, Any]) -> str:
 
 def _public(row: ZoneRow) -> dict[str, Any]:
     src = row.source
-    if row.kind == "inline":
+    if row.kind in ("inline", "offnominal"):
         name = src.get("name", "")
     else:
         listed = src.get("UASZoneList") or src.get("features") or [{}]

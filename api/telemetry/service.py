@@ -35,6 +35,7 @@ from api.airspace_state import AirspaceState
 from api.config import Settings
 from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
 from api.store import utcnow
+from api.telemetry.offnominal import OffNominalVolumes
 from api.telemetry.positions import Position, PositionReader, Refusal
 from api.telemetry.tracks import TrackWriter
 from planner.conformance import (
@@ -45,6 +46,7 @@ from planner.conformance import (
     ZoneVolumeXY,
     deviations,
 )
+from planner.offnominal import owner_flight
 from planner.requests import State
 from planner.trajectory import AreaOp, Trajectory4D
 
@@ -62,6 +64,8 @@ class Latest:
     xyzt: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     velocity: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     """Ground speed (m/s), track (deg) and vertical speed (m/s); ``nan`` when not reported."""
+    previous: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    """The xyzt the row held before its latest update (motion when velocity is not reported)."""
 
     def update(self, p: Position, x: float, y: float) -> None:
         row = self.row_of.get(p.drone)
@@ -72,8 +76,10 @@ class Latest:
                 grow = max(64, 2 * len(self.xyzt))
                 self.xyzt = np.vstack([self.xyzt, np.full((grow, 4), np.nan)])
                 self.velocity = np.vstack([self.velocity, np.full((grow, 3), np.nan)])
+                self.previous = np.vstack([self.previous, np.full((grow, 4), np.nan)])
         elif self.xyzt[row, 3] > p.t_s:
             return
+        self.previous[row] = self.xyzt[row]
         self.xyzt[row] = (x, y, p.altitude_m, p.t_s)
         self.velocity[row] = [np.nan if v is None else v for v in p[6:9]]
 
@@ -126,6 +132,7 @@ class TelemetryService:
         self.listeners: list[Any] = []
         """Called with no arguments after a batch with accepted positions (tactical wake-up)."""
         """Receipt-to-commit time of every alert raised (for the benchmark)."""
+        self.offnominal = OffNominalVolumes(self)
 
     # -- lifecycle -------------------------------------------------------------------------
     def warm(self) -> None:
@@ -162,8 +169,10 @@ class TelemetryService:
         t0 = time.perf_counter()
         with self._lock:
             self.sync()
-            events = self.monitor.tick(self.airspace.now_s())
+            now_s = self.airspace.now_s()
+            events = self.monitor.tick(now_s)
             self._persist(events, t0)
+            self.offnominal.update(events, now_s)
         return events
 
     # -- keeping up with flights and zones -------------------------------------------------
@@ -237,6 +246,8 @@ class TelemetryService:
                 active(index.zones[v.zone_index]),
             )
             for v in index.volumes
+            # a flight is judged against its plan, not against off-nominal volumes
+            if owner_flight(index.zones[v.zone_index].identifier) is None
         ]
 
     def owner_of(self, drone: str) -> str | None:
@@ -287,6 +298,7 @@ class TelemetryService:
             if good:
                 events += self._observe(good, now_s)
             self._persist(events, t0)
+            self.offnominal.update(events, now_s)
         if good:
             for listener in self.listeners:
                 listener()
