@@ -21,6 +21,8 @@ def route_deviation(pos: tuple[float, float, float, float], xyzt: np.ndarray, L:
     x, y, z, t = pos
     xy = [tuple(r) for r in xyzt[:, :2]]
     path = LineString(xy) if len(set(xy)) > 1 else Point(xy[0])
+    if path.length < 1e-9:  # shapely measures nothing from a line of subnormal length
+        path = Point(xy[0])
     lateral = path.distance(Point(x, y))
     vertical, time = math.inf, math.nan
     s = np.linspace(0.0, 1.0, STEPS + 1)
