@@ -30,6 +30,7 @@ from airspace.errors import AirspaceError
 from airspace.projection import Projection
 from airspace.rules import RULESETS, RuleSet
 from airspace.schedule import active_intervals
+from airspace.terrain import terrain_for
 from airspace.zones import Restriction, Zone
 from planner import offnominal
 from planner.bounds import RequestBounds
@@ -48,7 +49,8 @@ from planner.requests import (
     area_json,
 )
 from planner.trajectory import AreaOp, Trajectory4D, build_waypoint_trajectory, to_lonlat_rows
-from planner.validation import Checked, altitude_findings, validate
+from planner.true_height import TrueHeight, route_true_height
+from planner.validation import Checked, altitude_findings, below_ground, validate
 
 SEARCH_QUANTUM_S = 0.1
 """Departure delays are chosen on this grid (seconds) above the earliest departure."""
@@ -200,6 +202,8 @@ class Planner:
         self.bounds = bounds or RequestBounds()
         """Limits on the work one request may cause (:mod:`planner.bounds`)."""
         self.projection = Projection.for_deployment(deployment)
+        self.terrain = terrain_for(deployment)
+        """The ground true heights are measured from (:mod:`airspace.terrain`)."""
         self.separation_h_m = float(
             deployment.separation_horizontal_m if separation_h_m is None else separation_h_m
         )
@@ -240,6 +244,11 @@ class Planner:
     def to_datetime(self, t_s: float) -> datetime:
         """The aware instant of planner seconds ``t_s``."""
         return self.epoch + timedelta(seconds=float(t_s))
+
+    def true_height(self, rows: np.ndarray) -> TrueHeight:
+        """Highest and lowest true height along ``[lon, lat, altitude_m]`` rows over this
+        deployment's terrain (:func:`planner.true_height.route_true_height`)."""
+        return route_true_height(rows, self.terrain, self.projection)
 
     def say_time(self, t_s: float) -> str:
         """Planner seconds as people read them: RFC 3339 in the deployment's time zone, with
@@ -550,7 +559,14 @@ class Planner:
                 f"flight {fid} is already {old.state}; cancel it before filing it again"
             )
         now_s = float(now_s)
-        checked = validate(request, now_s, self.ruleset, self.bounds, say=self.say_time)
+        checked = validate(
+            request,
+            now_s,
+            self.ruleset,
+            self.bounds,
+            say=self.say_time,
+            heights=self.true_height,
+        )
         if gate is not None and not checked.rejections:
             checked.rejections.extend(gate.before(request, checked))
         if checked.rejections:
@@ -709,8 +725,11 @@ class Planner:
         for p in plans:
             rows = np.array(p.trajectory, dtype=np.float64)
             rows[:, 3] += request.earliest_s - rows[0, 3]  # undelayed: departs at earliest_s
-            top = float(rows[:, 2].max())
-            reject, pending = altitude_findings(top, checked, self.ruleset)
+            th = self.true_height(rows[:, :3])
+            reject, pending = altitude_findings(th.max_m, checked, self.ruleset, th.where_max)
+            if th.min_m < 0.0:
+                dropped.append(below_ground(th))
+                continue
             if reject:
                 dropped.extend(reject)
                 continue
@@ -819,8 +838,9 @@ class Planner:
             shifted[airborne, 2] += k * self.separation_v_m
             if np.any(shifted[airborne, 2] <= 0.0):
                 continue
-            reject, pending = altitude_findings(float(shifted[:, 2].max()), checked, self.ruleset)
-            if reject or pending:
+            th = self.true_height(shifted)
+            reject, pending = altitude_findings(th.max_m, checked, self.ruleset, th.where_max)
+            if reject or pending or th.min_m < 0.0:
                 continue
             traj = build_waypoint_trajectory(
                 shifted,
@@ -951,7 +971,14 @@ class Planner:
             plan: _Plan | None = None
             checked = None
             if rec.state not in AIRBORNE_STATES:
-                checked = validate(rec.request, now_s, self.ruleset, self.bounds, say=self.say_time)
+                checked = validate(
+                    rec.request,
+                    now_s,
+                    self.ruleset,
+                    self.bounds,
+                    say=self.say_time,
+                    heights=self.true_height,
+                )
                 if not checked.rejections:
                     plan, _ = self._plan(rec.request, checked, now_s, suggest=False)
             if plan is None or checked is None:

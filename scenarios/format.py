@@ -464,7 +464,7 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         raise ScenarioError("; ".join(shape_problems[:5]))
     name = _string(d.get("name", "scenario"), "name")
     start = parse_start(d.get("start"))
-    deployment = _deployment(d.get("deployment"))
+    deployment = _with_terrain(_deployment(d.get("deployment")), d.get("terrain"), base)
     sep = _mapping(d.get("separation") or {}, "separation")
     sep_h = _number(
         sep.get("horizontal_m", deployment.separation_horizontal_m),
@@ -493,6 +493,7 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         "description",
         "start",
         "deployment",
+        "terrain",
         "separation",
         "airspace",
         "drones",
@@ -513,6 +514,17 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         description=str(d.get("description", "")),
         extra={k: v for k, v in d.items() if k not in known},
     )
+
+
+def _with_terrain(deployment: Deployment, value: Any, base: Path) -> Deployment:
+    """``terrain:``: a GeoTIFF DEM relative to the scenario file (:mod:`airspace.terrain`), or
+    ``none`` / absent for flat ground."""
+    if value is None or (isinstance(value, str) and value.lower() in ("none", "flat")):
+        return deployment
+    path = base / _string(value, "terrain")
+    if not path.is_file():
+        raise ScenarioError(f"terrain: {value!r} is not a file (a GeoTIFF DEM)")
+    return deployment.with_(terrain=str(path))
 
 
 def read_document(path: Path | str) -> Any:

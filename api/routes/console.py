@@ -20,7 +20,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
+from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
+from airspace.terrain import describe, terrain_for
 from airspace.zones import Zone
 from api import lifecycle
 from api.airspace_state import LIVE_STATES, AirspaceState
@@ -251,6 +253,16 @@ def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> lis
     return out
 
 
+def _terrain_json(dep: Deployment) -> dict[str, Any]:
+    """Which ground true heights are measured from, labelled when it is illustrative."""
+    terrain = terrain_for(dep)
+    return {
+        "model": "flat" if terrain.flat else Path(terrain.source).name,
+        "illustrative": terrain.illustrative,
+        "description": describe(terrain),
+    }
+
+
 # -- routes ------------------------------------------------------------------------------------
 @router.get("/config", operation_id="map-config")
 def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
@@ -272,6 +284,7 @@ def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
             "vertical_m": airspace.separation_v_m or dep.separation_vertical_m,
         },
         "basemap": {"url": settings.basemap_url, "attribution": settings.basemap_attribution},
+        "terrain": _terrain_json(dep),
         "traffic": {
             "max_area_km2": settings.traffic_max_area_km2,
             "max_area_full_km2": settings.traffic_max_area_full_km2,
