@@ -266,7 +266,8 @@ def below_ground(th: TrueHeight) -> Reason:
     """``TERRAIN``: a straight leg of the route passes below the ground."""
     return Reason(
         ReasonCode.TERRAIN,
-        f"the straight leg after waypoint {th.leg_min} passes {-th.min_m:.1f} m below the "
+        f"the straight leg from waypoint {th.leg_min} to {th.leg_min + 1} passes "
+        f"{-th.min_m:.1f} m below the "
         f"ground{where_text(th.where_min)}: add a waypoint or fly higher",
         rule="terrain",
         detail={

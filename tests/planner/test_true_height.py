@@ -127,3 +127,13 @@ def test_samples_are_dense_enough_to_see_a_one_cell_valley(tmp_path):
     )
     assert th.max_m > 120.0
     assert abs(th.where_max[0] - 120.3905) < 0.0006
+
+
+def test_validation_hands_the_highest_true_height_to_the_workflow(tmp_path):
+    from planner.validation import validate
+
+    planner = Planner(QINGDAO.with_(terrain=dem(tmp_path, valley)), epoch=EPOCH)
+    checked = validate(flight("F-1", 60.0), 0.0, planner.ruleset, heights=planner.true_height)
+    assert checked.true_height_m == pytest.approx(160.0)  # what who_must_apply is given
+    flat = Planner(QINGDAO, epoch=EPOCH)
+    assert validate(flight("F-1", 60.0), 0.0, flat.ruleset).true_height_m == 60.0
