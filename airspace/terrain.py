@@ -103,25 +103,32 @@ class Terrain:
         if self.elevation_m.ndim != 2 or min(self.elevation_m.shape) < 1:
             raise TerrainError(f"{source}: expected one band of at least 1 x 1 cells")
         self.transform = transform
-        self._inverse = ~transform  # type: ignore[operator]
+        inv = ~transform  # type: ignore[operator]
+        self._inverse = (inv.a, inv.b, inv.c, inv.d, inv.e, inv.f)
         self.crs = CRS.from_user_input(crs)
         self.outside_m = float(outside_m)
         self.source = source
         self.illustrative = illustrative
-        self._from_lonlat = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        self._from_lonlat = (
+            None
+            if self.crs.equals(CRS.from_epsg(4326), ignore_axis_order=True)
+            else Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        )
 
     def ground_lonlat_m(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Ground elevation (m AMSL) under each lon/lat point, bilinear between cell centres."""
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
+        if self._from_lonlat is None:  # a lon/lat raster: no reprojection
+            return self.ground_native_m(lon, lat)
         x, y = self._from_lonlat.transform(lon, lat)
         return self.ground_native_m(np.asarray(x), np.asarray(y))
 
     def ground_native_m(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Ground elevation under points given in the raster's own CRS."""
-        a = self._inverse
-        col = a.a * x + a.b * y + a.c - 0.5  # type: ignore[attr-defined]
-        row = a.d * x + a.e * y + a.f - 0.5  # type: ignore[attr-defined]
+        a, b, c, d, e, f = self._inverse
+        col = a * x + b * y + (c - 0.5)
+        row = d * x + e * y + (f - 0.5)
         return _bilinear(self.elevation_m, col, row, self.outside_m)
 
     def ground_range_m(self, polygon: Polygon) -> tuple[float, float]:

@@ -75,6 +75,9 @@ def serve(host: str, port: int, database_url: str | None, demo: bool, log_level:
     )
     if kernels is not None and not kernels.ready:
         kernels.report = lambda _p: click.echo(f"qingkong: {kernels.describe()}")
+    from airspace.terrain import describe, terrain_for
+
+    click.echo(f"qingkong: ground: {describe(terrain_for(settings.deployment_obj()))}")
     for role, key in app.state.demo_keys.items():
         click.echo(f"qingkong: demo {role} key: {key}")
     if not demo:

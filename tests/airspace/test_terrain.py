@@ -146,9 +146,15 @@ def test_a_raster_without_crs_or_a_missing_file_is_refused(tmp_path):
     with pytest.raises(TerrainError, match="cannot read"):
         read_terrain(tmp_path / "absent.tif")
     p = tmp_path / "nocrs.tif"
-    with rasterio.open(p, "w", driver="GTiff", width=1, height=1, count=1, dtype="float32") as ds:
+    with (
+        pytest.warns(rasterio.errors.NotGeoreferencedWarning),
+        rasterio.open(p, "w", driver="GTiff", width=1, height=1, count=1, dtype="float32") as ds,
+    ):
         ds.write(np.zeros((1, 1), dtype=np.float32), 1)
-    with pytest.raises(TerrainError, match="no CRS"):
+    with (
+        pytest.warns(rasterio.errors.NotGeoreferencedWarning),
+        pytest.raises(TerrainError, match="no CRS"),
+    ):
         read_terrain(p)
 
 

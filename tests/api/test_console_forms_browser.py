@@ -41,6 +41,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     try:
         wait_ready(base, proc, log)
         keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
+        # the demo's ground is the shipped terrain, and start-up says it is illustrative
+        assert (
+            "ground: ILLUSTRATIVE terrain qingdao-terrain-illustrative.tif (highest 1132 m)"
+            in log.read_text()
+        )
         op = {"Authorization": f"Bearer {keys['operator']}"}
         drone = {
             "id": "DR-L1",
