@@ -17,7 +17,8 @@ around its centre::
     [ground]
     elevation_m = 540.0        # ground above mean sea level (flat terrain)
     geoid_undulation_m = 49.5  # WGS84 ellipsoid height of mean sea level here
-    terrain = "bern-dem.tif"   # optional GeoTIFF DEM, relative to this file; absent: flat
+    terrain = "bern-dem.tif"   # optional GeoTIFF DEM relative to this file (or a named one,
+                               # "qingdao-illustrative"); absent: flat
     [separation]
     horizontal_m = 0.01        # ASTM F3548 volume semantics
     vertical_m = 0.01
@@ -39,6 +40,7 @@ from pyproj.exceptions import CRSError
 
 from airspace.deployment import QINGDAO, Deployment
 from airspace.rules import RULESETS
+from airspace.terrain import named_or_path
 
 NAMED: dict[str, Deployment] = {"qingdao": QINGDAO}
 """Deployments known by name."""
@@ -123,10 +125,8 @@ def deployment_from_dict(doc: dict[str, Any], *, source: str = "deployment") -> 
                 )
             fields[field] = _checked(field, sub_value, f"{source}: {key}.{sub}")
     if "terrain" in fields:
-        terrain = Path(fields["terrain"])
-        if not terrain.is_absolute() and source != "deployment":
-            terrain = Path(source).parent / terrain
-        fields["terrain"] = str(terrain)
+        base = None if source == "deployment" else Path(source).parent
+        fields["terrain"] = str(named_or_path(fields["terrain"], base))
     fields.setdefault("workflow", "none")
     if "crs" not in fields:
         fields["crs"] = None if "centre_lon" in fields or "centre_lat" in fields else QINGDAO.crs

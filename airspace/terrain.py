@@ -33,6 +33,9 @@ from airspace.deployment import Deployment
 QINGDAO_ILLUSTRATIVE_TIF = Path(__file__).parent / "data" / "qingdao-terrain-illustrative.tif"
 """The Qingdao demo's ILLUSTRATIVE terrain (a synthetic Laoshan massif, not survey data)."""
 
+NAMED_TERRAINS = {"qingdao-illustrative": QINGDAO_ILLUSTRATIVE_TIF}
+"""Terrain models known by name (scenario files and ``QINGKONG_TERRAIN`` may name them)."""
+
 POLYGON_SAMPLES = 48
 """Grid points per side when the ground range under a zone polygon is sampled."""
 
@@ -200,6 +203,19 @@ def read_terrain(path: str | Path, *, outside_m: float = 0.0) -> Terrain:
 @lru_cache(maxsize=8)
 def _cached(path: str, outside_m: float) -> Terrain:
     return read_terrain(path, outside_m=outside_m)
+
+
+def named_or_path(value: str, base: Path | None = None) -> Path:
+    """A terrain setting as a file: a name of :data:`NAMED_TERRAINS`, or a path (relative to
+    ``base`` when given).
+
+    >>> named_or_path("qingdao-illustrative").name
+    'qingdao-terrain-illustrative.tif'
+    """
+    if value in NAMED_TERRAINS:
+        return NAMED_TERRAINS[value]
+    path = Path(value)
+    return path if base is None or path.is_absolute() else base / path
 
 
 def terrain_for(deployment: Deployment) -> Terrain | FlatTerrain:

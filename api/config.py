@@ -3,14 +3,12 @@ variables (or passed explicitly by the CLI and the tests)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airspace.deployment import QINGDAO, Deployment
 from airspace.deployment_file import DeploymentFileError, load_deployment
-from airspace.terrain import QINGDAO_ILLUSTRATIVE_TIF
+from airspace.terrain import QINGDAO_ILLUSTRATIVE_TIF, named_or_path
 from airspace.workflow import Workflow, workflow_for
 from planner.bounds import RequestBounds
 
@@ -57,7 +55,8 @@ class Settings(BaseSettings):
     illustrative). Without it every regulator sees the whole queue."""
     terrain: str | None = None
     """A GeoTIFF terrain model (DEM, any CRS, metres AMSL) true heights are measured from
-    (:mod:`airspace.terrain`); ``none``: flat ground even in the demo. Unset: the deployment's
+    (:mod:`airspace.terrain`), or a named one (``qingdao-illustrative``); ``none``: flat ground
+    even in the demo. Unset: the deployment's
     (demo Qingdao: the shipped ILLUSTRATIVE terrain, else flat)."""
     workflow: str | None = None
     """The flight-activity workflow: ``cn`` (China's 2024 regulation), ``eu`` or ``none``
@@ -179,6 +178,7 @@ class Settings(BaseSettings):
             return dep
         if terrain.lower() in ("", "none", "flat"):
             return dep.with_(terrain=None)
-        if not Path(terrain).is_file():
+        path = named_or_path(terrain)
+        if not path.is_file():
             raise ValueError(f"QINGKONG_TERRAIN: {terrain!r} is not a file (a GeoTIFF DEM)")
-        return dep.with_(terrain=terrain)
+        return dep.with_(terrain=str(path))

@@ -25,6 +25,7 @@ import yaml
 from airspace.deployment import QINGDAO, Deployment, local_deployment
 from airspace.drones import Drone
 from airspace.formats import zone_from_dict
+from airspace.terrain import named_or_path
 from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
 from scenarios.schema import problems
@@ -517,11 +518,11 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
 
 
 def _with_terrain(deployment: Deployment, value: Any, base: Path) -> Deployment:
-    """``terrain:``: a GeoTIFF DEM relative to the scenario file (:mod:`airspace.terrain`), or
-    ``none`` / absent for flat ground."""
+    """``terrain:``: a named model (``qingdao-illustrative``) or a GeoTIFF DEM relative to the
+    scenario file (:mod:`airspace.terrain`); ``none`` / absent for flat ground."""
     if value is None or (isinstance(value, str) and value.lower() in ("none", "flat")):
         return deployment
-    path = base / _string(value, "terrain")
+    path = named_or_path(_string(value, "terrain"), base)
     if not path.is_file():
         raise ScenarioError(f"terrain: {value!r} is not a file (a GeoTIFF DEM)")
     return deployment.with_(terrain=str(path))

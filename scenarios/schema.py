@@ -196,7 +196,9 @@ class ScenarioDocument(_Closed):
     start: str | datetime = Field(description="RFC 3339 instant with an offset: t = 0")
     deployment: str | DeploymentSpec | None = Field(default=None, description="qingdao (default)")
     terrain: str | None = Field(
-        default=None, description="GeoTIFF terrain model relative to the file; absent: flat ground"
+        default=None,
+        description="terrain model: a name (qingdao-illustrative) or a GeoTIFF relative to the "
+        "file; absent: flat ground",
     )
     separation: Separation | None = None
     airspace: Airspace | None = None

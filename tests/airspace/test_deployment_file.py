@@ -89,6 +89,8 @@ def test_a_terrain_model_is_named_relative_to_the_file_and_by_setting(tmp_path):
     f = tmp_path / "laoshan.toml"
     f.write_text('[ground]\nterrain = "dem/laoshan.tif"\n')
     assert load_deployment(f).terrain == str(tmp_path / "dem" / "laoshan.tif")
+    f.write_text('[ground]\nterrain = "qingdao-illustrative"\n')
+    assert load_deployment(f).terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
     # QINGKONG_TERRAIN: the service's setting; the demo's Qingdao gets the illustrative model
     assert Settings(deployment="qingdao").deployment_obj().terrain is None
     demo = Settings(deployment="qingdao", demo=True).deployment_obj()
@@ -97,5 +99,6 @@ def test_a_terrain_model_is_named_relative_to_the_file_and_by_setting(tmp_path):
     assert Settings(demo=True, terrain="none").deployment_obj().terrain is None
     chosen = Settings(terrain=str(QINGDAO_ILLUSTRATIVE_TIF)).deployment_obj()
     assert chosen.terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
+    assert Settings(terrain="qingdao-illustrative").deployment_obj().terrain == chosen.terrain
     with pytest.raises(ValueError, match="QINGKONG_TERRAIN: '/nowhere.tif' is not a file"):
         Settings(terrain="/nowhere.tif").deployment_obj()

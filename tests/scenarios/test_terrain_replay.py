@@ -86,6 +86,13 @@ def test_flights_over_laoshan_are_judged_on_true_height():
     assert hilly["CITY"] == flat["CITY"]
 
 
+def test_a_terrain_is_named_or_a_path_relative_to_the_file():
+    named = scenario_from_dict(laoshan_day("qingdao-illustrative"), base_dir="/nowhere")
+    assert named.deployment.terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
+    relative = scenario_from_dict(laoshan_day(TERRAIN), base_dir=QINGDAO_SCENARIOS)
+    assert Path(relative.deployment.terrain).resolve() == QINGDAO_ILLUSTRATIVE_TIF.resolve()
+
+
 def test_a_missing_terrain_file_is_named_and_none_is_flat():
     with pytest.raises(ScenarioError, match="terrain: 'absent.tif' is not a file"):
         scenario_from_dict(laoshan_day("absent.tif"), base_dir=QINGDAO_SCENARIOS)
