@@ -23,10 +23,11 @@ import shapely
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from airspace.clock import Clock, require_aware
 from airspace.deployment import Deployment
 from airspace.errors import CoordinateError, ZoneFormatError
 from airspace.projection import Projection, check_lonlat
-from airspace.schedule import active_intervals, merge
+from airspace.schedule import active_intervals, active_seconds, merge
 from airspace.zones import Zone
 
 Interval = tuple[datetime, datetime]
@@ -359,10 +360,7 @@ class ZoneIndex:
         w1 = _at(epoch, t1_s, math.ceil) + _ONE_US
         if not zone.applicability:
             return [(-math.inf, math.inf)]
-        return [
-            ((a - epoch).total_seconds(), (b - epoch).total_seconds())
-            for a, b in active_intervals(zone, w0, w1, self._tz)
-        ]
+        return active_seconds(zone, Clock(epoch, self._tz), w0, w1)
 
 
 def _at(epoch: datetime, t_s: float, rounding) -> datetime:
@@ -423,8 +421,7 @@ def _intersect_with_active(
 def _check_aware(t: datetime, what: str) -> None:
     if not isinstance(t, datetime):
         raise TypeError(f"{what} must be a datetime, got {type(t).__name__}")
-    if t.tzinfo is None or t.tzinfo.utcoffset(t) is None:
-        raise ValueError(f"{what} must carry a time zone (RFC 3339 with an offset or Z)")
+    require_aware(t, what)
 
 
 def _check_window(start: datetime, end: datetime | None) -> datetime:

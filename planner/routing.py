@@ -28,7 +28,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from heapq import heappop, heappush
 from itertools import count
 from typing import Any
@@ -37,9 +37,10 @@ import networkx as nx
 import numpy as np
 import shapely
 
+from airspace.clock import Clock
 from airspace.corridors import CompiledNetwork, CorridorNetwork
 from airspace.deployment import Deployment
-from airspace.schedule import active_intervals
+from airspace.schedule import active_seconds
 from airspace.zones import Restriction, Zone
 from planner.routing_kernels import bidirectional_dijkstra, td_dijkstra
 
@@ -102,8 +103,9 @@ class RoutePlan:
         props: dict[str, Any] = self.to_json()
         props["t_s"] = [round(float(t), 3) for t in self.trajectory[:, 3]]
         if epoch is not None:
+            clock = Clock(epoch)
             props["times"] = [
-                (epoch + timedelta(seconds=float(t))).isoformat(timespec="milliseconds")
+                clock.to_datetime(t).isoformat(timespec="milliseconds")
                 for t in self.trajectory[:, 3]
             ]
         return {
@@ -286,15 +288,15 @@ class Router:
         if got is not None:
             return got
         lo_s, hi_s = day * _WINDOW_S, (day + 2) * _WINDOW_S
-        t0, t1 = epoch + timedelta(seconds=lo_s), epoch + timedelta(seconds=hi_s)
-        tz = self.deployment.tz
+        clock = Clock(epoch, self.deployment.tz)
+        t0, t1 = clock.to_datetime(lo_s), clock.to_datetime(hi_s)
         ptr = [0]
         los: list[float] = []
         his: list[float] = []
         for z in self.zones:
-            for a, b in active_intervals(z, t0, t1, tz):
-                los.append((a - epoch).total_seconds())
-                his.append((b - epoch).total_seconds())
+            for a_s, b_s in active_seconds(z, clock, t0, t1):
+                los.append(a_s)
+                his.append(b_s)
             ptr.append(len(los))
         # Outside the window nothing is known: treat the window's ends as open-ended.
         lo_arr, hi_arr = np.array(los, dtype=np.float64), np.array(his, dtype=np.float64)

@@ -37,7 +37,7 @@ from airspace.clock import Clock
 from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
 from airspace.projection import Projection
-from airspace.schedule import active_intervals
+from airspace.schedule import active_seconds
 from airspace.zones import Restriction, Zone
 from planner.deconflict import ZoneBlock, conflicts_at
 from planner.index import SpaceTimeIndex
@@ -180,17 +180,14 @@ class CompiledZones:
                 else:
                     out.append(replace(v.block, active_s=np.array([[since_s, math.inf]])))
                 continue
-            spans = active_intervals(
+            spans = active_seconds(
                 zone,
+                self.clock,
                 self.clock.to_datetime(t_lo_s),
                 self.clock.to_datetime(t_hi_s) + timedelta(microseconds=1),
-                self.deployment.tz,
             )
             if spans:
-                act = np.array(
-                    [[self.clock.to_seconds(a), self.clock.to_seconds(b)] for a, b in spans]
-                )
-                out.append(replace(v.block, active_s=act))
+                out.append(replace(v.block, active_s=np.array(spans)))
         return out
 
     def entered(
