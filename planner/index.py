@@ -5,7 +5,7 @@ their bounding box covers; a query with the swept box of a new request (grown by
 separation minima and the delay window) returns the candidate segments as contiguous
 arrays for the exact kernels. Cost per query depends on the local traffic density, not on
 how many flights the day holds, so a fuller or longer day does not slow decisions down.
-The table itself is a numba-managed hash (:mod:`planner.kernels_index`).
+The table itself is a numba-managed hash (:mod:`planner.kernels.index`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.kernels_index import (
+from planner.kernels.index import (
     index_compact,
     index_insert,
     index_key_count,
@@ -324,7 +324,7 @@ class SpaceTimeIndex:
 
     def table(self) -> tuple:
         """The arrays a fused kernel walks, after a fresh dedup stamp (see
-        :func:`planner.kernels_slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
+        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
         heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
         item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
         self._stamp_value += 1

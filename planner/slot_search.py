@@ -37,7 +37,7 @@ from planner.kernels import (
     route_route_intervals,
     route_volume_intervals,
 )
-from planner.kernels_slot import FOUND_AREA, route_slot_search
+from planner.kernels.slot import FOUND_AREA, route_slot_search
 from planner.trajectory import Trajectory4D
 
 _NO_PRIORITY = -(2**62)
