@@ -84,6 +84,8 @@ class FlightRequest:
 
 
 class Status(StrEnum):
+    """A decision's outcome."""
+
     APPROVED = "approved"
     PENDING = "pending"
     REJECTED = "rejected"
@@ -104,6 +106,8 @@ class State(StrEnum):
 
 
 class ReasonCode(StrEnum):
+    """Machine-readable reason codes of decisions."""
+
     ZONE_PROHIBITED = "ZONE_PROHIBITED"
     ZONE_REQ_AUTHORISATION = "ZONE_REQ_AUTHORISATION"
     ZONE_CONDITIONAL = "ZONE_CONDITIONAL"
@@ -152,6 +156,7 @@ class Reason:
     detail: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
+        """The reason as a JSON object."""
         out: dict[str, Any] = {"code": str(self.code)}
         for k in ("zone", "flight", "rule"):
             v = getattr(self, k)
@@ -218,7 +223,7 @@ class Decision:
     def from_json(cls, d: dict[str, Any]) -> Decision:
         """Read what :meth:`to_json` wrote."""
         trajectory = d.get("trajectory")
-        area = None
+        area: dict[str, Any] | None = None
         if "area" in d:
             area = {k: d[k] for k in ("area", "lower_m", "upper_m", "start", "end") if k in d}
         return cls(
@@ -239,6 +244,7 @@ class Decision:
 def area_json(
     polygon: Polygon, lower_m: float, upper_m: float, start_s: float, end_s: float
 ) -> dict[str, Any]:
+    """The ``area`` object of a decision for an area operation."""
     return {
         "area": mapping(polygon),
         "lower_m": float(lower_m),

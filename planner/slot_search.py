@@ -85,7 +85,7 @@ def stepped_route_slot(
             fixed_hi.append(iv[:, 1] + slack_s)
             fixed_owner.append(np.full(iv.shape[0], -1 - k, dtype=np.int64))
     excluded = np.array([index.slot(f) for f in exclude if f in index], dtype=np.int64)
-    d, lo, hi, owner, hard, stats = route_slot_search(
+    d, lo, hi, owner, hard, stats = route_slot_search(  # type: ignore[call-arg]  # numba Dispatcher stub
         xyzt,
         float(sep_h_m),
         float(sep_v_m),

@@ -35,10 +35,12 @@ class CompiledNetwork:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.indptr.size - 1)
 
     @property
     def n_edges(self) -> int:
+        """Number of directed edges."""
         return int(self.head.size)
 
 

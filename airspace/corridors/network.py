@@ -82,6 +82,7 @@ class CorridorNetwork:
         self.vertiports = {v.id: v for v in vertiports}
         self.graph = nx.DiGraph()
         self.build_issues: list[NetworkIssue] = []
+        self._xy: tuple[np.ndarray, np.ndarray] | None = None
         self._build()
 
     @classmethod
@@ -335,7 +336,7 @@ class CorridorNetwork:
 
     def _xy_cache(self) -> tuple[np.ndarray, np.ndarray]:
         n = self.graph.number_of_nodes()
-        if getattr(self, "_xy", None) is None or len(self._xy[0]) != n:
+        if self._xy is None or len(self._xy[0]) != n:
             connected = np.array([self.graph.degree(i) > 0 for i in range(n)], dtype=bool)
             self._xy = (self.node_xy_m(), connected)
         return self._xy
@@ -349,16 +350,5 @@ class CorridorNetwork:
     def report(
         self, zones: Sequence[Zone] | None = None, *, ceiling_m: float | None = None
     ) -> NetworkReport:
-        """What a network designer has to fix.
-
-        Parameters
-        ----------
-        zones : sequence of Zone, optional
-            Corridors crossing a permanently PROHIBITED volume within their band are reported.
-        ceiling_m : float, optional
-            True-height ceiling; the deployment's rule set ceiling by default (120 m in China).
-
-        Returns
-        -------
-        """
+        """What a network designer has to fix (see :func:`network_report`)."""
         return network_report(self, zones, ceiling_m=ceiling_m)

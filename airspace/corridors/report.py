@@ -33,6 +33,7 @@ class NetworkIssue:
     vertiport: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The issue as a JSON object (``None`` fields left out)."""
         out: dict[str, Any] = {"kind": self.kind, "message": self.message}
         for k in ("corridor", "node", "zone", "vertiport"):
             v = getattr(self, k)
@@ -55,9 +56,11 @@ class NetworkReport:
 
     @property
     def ok(self) -> bool:
+        """Whether the network has no issue."""
         return not self.issues
 
     def to_json(self) -> dict[str, Any]:
+        """The report as a JSON object."""
         kinds: dict[str, int] = {}
         for i in self.issues:
             kinds[i.kind] = kinds.get(i.kind, 0) + 1

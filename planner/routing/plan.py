@@ -45,6 +45,7 @@ class RoutePlan:
 
     @property
     def arrival_s(self) -> float:
+        """Planner seconds of the landing at the destination."""
         return self.depart_s + self.duration_s
 
     def to_json(self) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def shortest_simple_paths(
     def shortest_path_func(
         src: int, ignore_nodes: np.ndarray, ignore_edges: np.ndarray
     ) -> tuple[float, list[int]]:
-        found, length, path = bidirectional_dijkstra(
+        found, length, path = bidirectional_dijkstra(  # type: ignore[call-arg]  # numba Dispatcher stub
             *adjacency, weight_s, usable, src, target, ignore_nodes, ignore_edges
         )
         if not found:
@@ -147,6 +147,7 @@ class PathStream:
         self._paths: list[tuple[list[int], list[int]]] = []
 
     def get(self, i: int) -> tuple[list[int], list[int]] | None:
+        """The ``i``-th path as ``(nodes, edge indices)``, or ``None`` past the last one."""
         while len(self._paths) <= i and self._gen is not None:
             try:
                 nodes = next(self._gen)
