@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -120,3 +121,11 @@ class Clock:
         except (OverflowError, ValueError):
             return f"t={t_s:g} s"
         return f"{local.isoformat(timespec='seconds')} (t={t_s:.0f} s)"
+
+
+def at_whole_us(epoch: datetime, t_s: float, rounding: Callable[[float], int]) -> datetime:
+    """``epoch + t_s`` rounded to a whole microsecond by ``math.floor`` or ``math.ceil``
+    (outward for intervals); float noise below a nanosecond is not rounded outward."""
+    t_us = t_s * 1e6
+    nearest = round(t_us)
+    return epoch + timedelta(microseconds=nearest if abs(t_us - nearest) < 1e-3 else rounding(t_us))
