@@ -17,6 +17,7 @@ class BadInput(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
+        """Print the message as ``error: ...`` on stderr."""
         click.echo(f"error: {self.format_message()}", err=True)
 
 

@@ -58,6 +58,7 @@ class Deployment:
 
     @property
     def tz(self) -> ZoneInfo:
+        """The deployment's time zone."""
         return ZoneInfo(self.timezone)
 
     def with_(self, **changes: object) -> Deployment:

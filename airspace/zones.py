@@ -32,6 +32,8 @@ UNBOUNDED_SENTINEL = 99999.0
 
 
 class Restriction(StrEnum):
+    """What a zone does to flights inside it (ED-269 ``restriction``)."""
+
     PROHIBITED = "PROHIBITED"
     REQ_AUTHORISATION = "REQ_AUTHORISATION"
     CONDITIONAL = "CONDITIONAL"
@@ -47,12 +49,15 @@ class Restriction(StrEnum):
 
 
 class VerticalReference(StrEnum):
+    """What a vertical limit is measured from."""
+
     AGL = "AGL"
     AMSL = "AMSL"
     WGS84 = "WGS84"
 
     @classmethod
     def parse(cls, value: str) -> VerticalReference:
+        """Accept the canonical spellings and the aliases SFC, W84, MSL, ALT and STD, any case."""
         v = str(value).strip().upper()
         aliases = {"SFC": "AGL", "W84": "WGS84", "MSL": "AMSL", "ALT": "AMSL", "STD": "AMSL"}
         return cls(aliases.get(v, v))
@@ -215,10 +220,12 @@ class Zone:
 
     @property
     def is_permanent(self) -> bool:
+        """Whether the zone applies at all times (no applicability, or a permanent one)."""
         return not self.applicability or any(
             a.permanent and a.start is None and a.end is None and not a.periods
             for a in self.applicability
         )
 
     def bounds_lonlat(self) -> tuple[float, float, float, float]:
+        """The lon/lat bounding box ``(west, south, east, north)`` of all volumes."""
         return shapely.total_bounds([v.polygon for v in self.volumes])  # type: ignore[return-value]

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from airspace.clock import Clock
 from airspace.workflow import (
     Finding,
     LongTermApproval,
@@ -134,7 +135,7 @@ class WorkflowGate:
     decide_by: datetime | None = field(default=None, init=False)
 
     def _dt(self, t_s: float) -> datetime:
-        return (self.epoch + timedelta(seconds=float(t_s))).astimezone(self.tz)
+        return Clock(self.epoch, self.tz).local(t_s)
 
     def before(self, request: FlightRequest, checked: Checked) -> list[Reason]:
         """Refusals that need no airspace: a deactivated drone, a task type or priority the

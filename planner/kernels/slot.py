@@ -16,11 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from planner.kernels import earliest_free_delay, route_route_intervals
-from planner.kernels_index import index_query, segment_boxes
-
-FOUND_AREA = 1
-"""``flags`` bit: an accepted area operation is in the way (the caller handles it)."""
+from planner.kernels.constants import FOUND_AREA
+from planner.kernels.index import index_query, segment_boxes
+from planner.kernels.route_route import route_route_intervals
+from planner.kernels.sweep import earliest_free_delay
 
 
 @njit(cache=True)

@@ -16,10 +16,10 @@ import math
 import numpy as np
 from numba import njit
 
-_MASK16 = (1 << 16) - 1
-_MASK21 = (1 << 21) - 1
-_MASK10 = (1 << 10) - 1
-_MIX = 0x5851F42D4C957F2D
+from planner.kernels.constants import KEY_MASK10 as _MASK10
+from planner.kernels.constants import KEY_MASK16 as _MASK16
+from planner.kernels.constants import KEY_MASK21 as _MASK21
+from planner.kernels.constants import KEY_MIX as _MIX
 
 
 @njit(cache=True)
