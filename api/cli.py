@@ -185,7 +185,7 @@ def _store(database_url: str | None):
 def list_users_cmd(database_url: str | None, as_json: bool) -> None:
     """List API keys (never the keys themselves: their prefix), with status and expiry."""
     from api.auth import list_users
-    from api.routes.keys import user_public
+    from api.services.users import user_public
 
     store = _store(database_url)
     try:
@@ -222,7 +222,7 @@ def list_users_cmd(database_url: str | None, as_json: bool) -> None:
 def revoke_user_cmd(ident: str, database_url: str | None, as_json: bool) -> None:
     """Revoke the key with user id or key prefix IDENT (servers refuse it within 10 s)."""
     from api.auth import revoke_user
-    from api.routes.keys import user_public
+    from api.services.users import user_public
 
     store = _store(database_url)
     try:

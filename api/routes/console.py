@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from airspace.errors import AirspaceError
 from airspace.zones import Zone
-from api import lifecycle
+from api import wire
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
@@ -225,7 +225,7 @@ def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> lis
             traj = np.ascontiguousarray(d["trajectory"], dtype=np.float64)
             hits = index.along_route(traj, airspace.epoch)
         elif d.get("area") and d.get("start") is not None:
-            poly = lifecycle.polygon_from_geojson(d["area"], "area")
+            poly = wire.polygon_from_geojson(d["area"], "area")
             hits = index.over_area(
                 poly,
                 float(d["lower_m"]),
@@ -367,7 +367,7 @@ def zone_preview(
     from airspace.formats import zone_from_dict
 
     d = body.model_dump(exclude_none=True)
-    n = lifecycle.count_vertices(d["geometry"])
+    n = wire.count_vertices(d["geometry"])
     if n > settings.max_vertices:
         raise bad_field(
             "geometry", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from api import lifecycle
+from api import wire
 from api.auth import Principal, Role
 from api.deps import CurrentUser, PlannerDep, RegulatorUser
 from api.errors import ApiError
@@ -54,7 +54,7 @@ def report(
         body.tracks,
         source=user.name,
         now_s=airspace.now_s(),
-        to_seconds=lambda value, field: lifecycle.seconds(airspace, value, field),
+        to_seconds=lambda value, field: wire.seconds(airspace, value, field),
     )
     request.app.state.tactical.ensure_running()
     return {

@@ -47,7 +47,6 @@ from planner.conformance import (
     deviations,
 )
 from planner.offnominal import owner_flight
-from planner.requests import State
 from planner.trajectory import AreaOp, Trajectory4D
 
 log = logging.getLogger("qingkong.telemetry")
@@ -96,7 +95,7 @@ class TelemetryService:
         self.store = airspace.store
         self.settings = settings
         dep = airspace.deployment
-        self.projection = airspace.planner.projection
+        self.projection = airspace.projection
         self.thresholds = Thresholds(
             lateral_m=settings.conformance_lateral_m,
             vertical_m=settings.conformance_vertical_m,
@@ -435,15 +434,8 @@ class TelemetryService:
                 row = s.get(FlightRow, e.flight)
                 if row is None or row.state == e.code:
                     continue
-                planner = self.airspace.planner
                 try:
-                    if e.code == "ended":
-                        planner.end(row.id, now_s)
-                    elif e.code == "activated" and row.state == "accepted":
-                        planner.activate(row.id, now_s)
-                    else:
-                        planner.record(row.id).state = State(e.code)
-                    row.record = planner.record(row.id).to_json()
+                    row.record = self.airspace.report_state(row.id, e.code, row.state, now_s)
                 except (KeyError, ValueError) as err:
                     log.warning("flight %s: cannot record state %s (%s)", row.id, e.code, err)
                     continue

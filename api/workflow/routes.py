@@ -20,9 +20,10 @@ from api.deps import (
     SessionDep,
 )
 from api.errors import ApiError
-from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
 from api.schemas import Strict
+from api.services.flights import own_flight
+from api.wire import polygon_from_geojson
 from api.workflow import audit, clock, long_term, registry, service, units
 from api.workflow.models import (
     FlightWorkflow,
