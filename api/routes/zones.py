@@ -17,6 +17,8 @@ from airspace.formats import (
     zones_to_geojson,
 )
 from api.airspace_state import AirspaceState
+from api.auth import Principal
+from api.config import Settings
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
 from api.errors import ApiError, bad_field, not_found
 from api.models import ZoneRow
@@ -94,6 +96,26 @@ def _result(
     }
 
 
+def _publish_inline(
+    airspace: AirspaceState,
+    body: ZoneCreate,
+    user: Principal,
+    settings: Settings,
+    *,
+    replace_existing: bool,
+) -> dict[str, Any]:
+    repairs: list = []
+    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
+    rows, changes = zone_service.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=replace_existing,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
+    return _result(rows, changes, repairs)
+
+
 @router.post(
     "", operation_id="zones-create", status_code=201, response_model=ZonePublished, responses=ERRORS
 )
@@ -102,16 +124,7 @@ def create_zone(
 ) -> dict[str, Any]:
     """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
     affects are re-planned or revoked, and their operators notified."""
-    repairs: list = []
-    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
-    rows, changes = zone_service.publish_zones(
-        airspace,
-        [(zone, "inline", d)],
-        replace_existing=False,
-        actor=user,
-        emergency_reason=body.emergency_reason,
-    )
-    return _result(rows, changes, repairs)
+    return _publish_inline(airspace, body, user, settings, replace_existing=False)
 
 
 @router.put(
@@ -127,16 +140,7 @@ def update_zone(
     """Replace a zone (same id) and re-check the flights it now affects."""
     if body.id != zone_id:
         raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
-    repairs: list = []
-    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
-    rows, changes = zone_service.publish_zones(
-        airspace,
-        [(zone, "inline", d)],
-        replace_existing=True,
-        actor=user,
-        emergency_reason=body.emergency_reason,
-    )
-    return _result(rows, changes, repairs)
+    return _publish_inline(airspace, body, user, settings, replace_existing=True)
 
 
 @router.post(

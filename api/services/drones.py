@@ -14,7 +14,8 @@ from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Operator
 from api.schemas import DroneCreate, DronePublic
-from api.services.records import drone_from_row
+from api.services.lists import visible_rows
+from api.services.records import DRONE_FIELDS, drone_from_row
 from api.store import Store, utcnow
 from api.workflow.audit import record as audit
 
@@ -22,7 +23,7 @@ from api.workflow.audit import record as audit
 def class_reason(row: DroneRow, deployment_rules: str) -> str:
     """Why the rules give ``row`` its class, in words (what kept it out of each smaller one)."""
     try:
-        c = classify_explained(drone_from_row(replace_class(row)), RULESETS[deployment_rules])
+        c = classify_explained(drone_from_row(row, classified=False), RULESETS[deployment_rules])
     except (KeyError, ValueError):
         return ""
     if c.declared:
@@ -30,22 +31,6 @@ def class_reason(row: DroneRow, deployment_rules: str) -> str:
     why = "; ".join(f"not {name}: {', '.join(unmet)}" for name, unmet in c.skipped)
     why = why.replace("(drone: None)", "(not given)")
     return f"{c.name} (rule {c.rule})" + (f" because {why}" if why else "")
-
-
-def replace_class(row: DroneRow) -> DroneRow:
-    """A detached copy of ``row`` without its stored class, to classify it again."""
-    return DroneRow(
-        id=row.id,
-        operator_id=row.operator_id,
-        serial=row.serial,
-        empty_weight_kg=row.empty_weight_kg,
-        max_takeoff_weight_kg=row.max_takeoff_weight_kg,
-        max_speed_mps=row.max_speed_mps,
-        max_altitude_m=row.max_altitude_m,
-        vertical_rate_mps=row.vertical_rate_mps,
-        capabilities=list(row.capabilities or []),
-        drone_class=None,
-    )
 
 
 def drone_public(row: DroneRow, deployment_rules: str) -> dict[str, Any]:
@@ -58,14 +43,8 @@ def drone_public(row: DroneRow, deployment_rules: str) -> dict[str, Any]:
 def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> str:
     """The drone class the national rules give these properties."""
     drone = Drone(
-        id=body.id,
+        **{f: getattr(body, f) for f in DRONE_FIELDS if f != "operator_id"},
         operator_id=operator_id,
-        serial=body.serial,
-        empty_weight_kg=body.empty_weight_kg,
-        max_takeoff_weight_kg=body.max_takeoff_weight_kg,
-        max_speed_mps=body.max_speed_mps,
-        max_altitude_m=body.max_altitude_m,
-        vertical_rate_mps=body.vertical_rate_mps,
         capabilities=frozenset(body.capabilities),
     )
     try:
@@ -105,15 +84,9 @@ def register_drone(
                 field="serial",
             )
         row = DroneRow(
-            id=body.id,
+            **{f: getattr(body, f) for f in DRONE_FIELDS if f != "operator_id"},
             operator_id=operator_id,
-            serial=body.serial,
             model=body.model,
-            empty_weight_kg=body.empty_weight_kg,
-            max_takeoff_weight_kg=body.max_takeoff_weight_kg,
-            max_speed_mps=body.max_speed_mps,
-            max_altitude_m=body.max_altitude_m,
-            vertical_rate_mps=body.vertical_rate_mps,
             capabilities=list(body.capabilities),
             drone_class=drone_class,
             created_at=utcnow(),
@@ -125,10 +98,7 @@ def register_drone(
 
 def list_drones(session: Session, *, user: Principal, rules: str) -> list[dict[str, Any]]:
     """The caller's drones (regulators: all), by id."""
-    q = select(DroneRow).order_by(DroneRow.id)
-    if not user.is_regulator:
-        q = q.where(DroneRow.operator_id == user.operator_id)
-    return [drone_public(r, rules) for r in session.execute(q).scalars()]
+    return [drone_public(r, rules) for r in visible_rows(session, DroneRow, user)]
 
 
 def get_drone(session: Session, *, user: Principal, drone_id: str, rules: str) -> dict[str, Any]:

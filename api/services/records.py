@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
 from api.airspace_state import AirspaceState
-from api.models import DroneRow, FlightRow, Notification
+from api.models import FlightRow, Notification
 from api.store import utcnow
 from api.workflow.audit import record as audit
 
@@ -34,19 +34,28 @@ def body_hash(raw: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def drone_from_row(row: DroneRow) -> Drone:
-    """The planner's :class:`Drone` of a stored drone row."""
+DRONE_FIELDS = (
+    "id",
+    "operator_id",
+    "serial",
+    "empty_weight_kg",
+    "max_takeoff_weight_kg",
+    "max_speed_mps",
+    "max_altitude_m",
+    "vertical_rate_mps",
+)
+"""The fields a stored drone, a registration body and the planner's :class:`Drone` share."""
+
+
+def drone_from_row(row: Any, *, classified: bool = True) -> Drone:
+    """The planner's :class:`Drone` of a stored drone row (or a registration body).
+
+    ``classified=False`` leaves the class out, for the rules to derive it again.
+    """
     return Drone(
-        id=row.id,
-        operator_id=row.operator_id,
-        serial=row.serial,
-        empty_weight_kg=row.empty_weight_kg,
-        max_takeoff_weight_kg=row.max_takeoff_weight_kg,
-        max_speed_mps=row.max_speed_mps,
-        max_altitude_m=row.max_altitude_m,
-        vertical_rate_mps=row.vertical_rate_mps,
+        **{f: getattr(row, f) for f in DRONE_FIELDS},
         capabilities=frozenset(row.capabilities or ()),
-        drone_class=row.drone_class,
+        drone_class=row.drone_class if classified else None,
     )
 
 
