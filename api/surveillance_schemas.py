@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas import Strict, _check_time
+from api.schemas import Strict, check_time
 
 MAX_TRACKS_PER_REPORT = 5000
 
@@ -35,7 +35,7 @@ class SurveillanceTrack(Strict):
     vertical_speed_mps: float = Field(default=0.0, ge=-100, le=100, description="Up is positive.")
     kind: Literal["crewed", "uncooperative", "drone"]
 
-    _t = field_validator("time")(classmethod(lambda cls, v: _check_time(v)))
+    _t = field_validator("time")(classmethod(lambda cls, v: check_time(v)))
 
 
 class SurveillanceReport(Strict):

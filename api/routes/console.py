@@ -28,7 +28,7 @@ from api.auth import Principal
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
 from api.errors import ApiError, bad_field
 from api.models import FlightRow
-from api.schemas import ZoneCreate
+from api.zone_schemas import ZoneCreate
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 """The console's static files (HTML, JavaScript, translations, the vendored Leaflet)."""

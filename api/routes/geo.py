@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from api import wire
 from api.deps import CurrentUser, PlannerDep, SettingsDep
 from api.errors import bad_field
-from api.schemas import RouteQuery, Time, VolumeQuery, ZoneHitPublic, _check_time
+from api.schemas import Time, check_time
+from api.zone_schemas import RouteQuery, VolumeQuery, ZoneHitPublic
 
 router = APIRouter(prefix="/geo", tags=["geo-awareness"])
 
@@ -74,7 +75,7 @@ def _num(v: str, field: str) -> Time:
     except ValueError:
         value = v
     try:
-        return _check_time(value)
+        return check_time(value)
     except ValueError as e:
         raise bad_field(field, str(e)) from None
 

@@ -22,10 +22,10 @@ from api.config import Settings
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
 from api.errors import ApiError, bad_field, not_found
 from api.models import ZoneRow
-from api.schemas import ZoneCreate, ZonePublic, ZonePublished
 from api.services import zones as zone_service
 from api.wire import count_vertices
 from api.workflow import zone_versions
+from api.zone_schemas import ZoneCreate, ZonePublic, ZonePublished
 
 router = APIRouter(prefix="/zones", tags=["zones"])
 
