@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scenarios.cli import main
+from cli.main import main
 from scenarios.format import QINGDAO_SCENARIOS, load_scenario, scenario_from_dict
 from scenarios.replay import replay
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from airspace.deployment import QINGDAO
 from airspace.projection import Projection
-from scenarios.cli import main
+from cli.main import main
 from scenarios.tactical import tactical_metrics
 
 QINGDAO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "qingdao"

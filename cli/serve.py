@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import click
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 
 
 def _settings(**overrides: object):
