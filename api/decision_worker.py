@@ -73,9 +73,9 @@ class DecisionWorker:
         """:meth:`run` for the event loop: the worker resolves a future instead of waking a
         blocked thread."""
         loop = asyncio.get_running_loop()
-        job = Job(fn, loop=loop, future=loop.create_future())
-        self._submit(job)
-        return await job.future
+        future = loop.create_future()
+        self._submit(Job(fn, loop=loop, future=future))
+        return await future
 
     def _submit(self, job: Job) -> None:
         self._queue.put(job)

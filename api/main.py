@@ -62,6 +62,7 @@ class PayloadLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -65,17 +65,23 @@ def check_time(v: Any) -> Any:
 
 # -- operators, users, drones ------------------------------------------------------------------
 class OperatorCreate(Strict):
+    """An operator to register."""
+
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", examples=["OP-SF"])
     name: str = Field(default="", max_length=200, examples=["SF Express drone delivery"])
 
 
 class OperatorPublic(BaseModel):
+    """An operator as answered."""
+
     id: str
     name: str
     created_at: datetime
 
 
 class UserCreate(Strict):
+    """An API key to create, and its user."""
+
     role: Literal["operator", "regulator", "admin", "sensor", "police", "public"]
     operator_id: str | None = Field(
         default=None, max_length=64, description="Operator keys: a registered operator's id."
@@ -90,6 +96,8 @@ class UserCreate(Strict):
 
 
 class UserCreated(BaseModel):
+    """A created API key: the key itself is in this answer only."""
+
     id: int
     role: str
     operator_id: str | None
@@ -114,6 +122,8 @@ class UserPublic(BaseModel):
 
 
 class DroneCreate(Strict):
+    """A drone to register (its class is derived from these properties)."""
+
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -166,6 +176,8 @@ class DroneCreate(Strict):
 
 
 class DronePublic(BaseModel):
+    """A registered drone as answered, with why it has its class."""
+
     id: str
     operator_id: str
     serial: str
@@ -185,6 +197,8 @@ class DronePublic(BaseModel):
 
 # -- flights -----------------------------------------------------------------------------------
 class Departure(Strict):
+    """The departure window of a flight request."""
+
     earliest: Time
     latest: Time
 
@@ -317,16 +331,22 @@ class FlightPublic(BaseModel):
 
 
 class FlightList(BaseModel):
+    """A page of flights."""
+
     items: list[FlightPublic]
     count: int
 
 
 class ReviewVerdict(Strict):
+    """A regulator's verdict on a pending request."""
+
     approve: bool
     comment: str = Field(default="", max_length=2000)
 
 
 class NotificationPublic(BaseModel):
+    """A notification of a change to a flight."""
+
     id: int
     flight: str
     kind: str
@@ -335,6 +355,8 @@ class NotificationPublic(BaseModel):
 
 
 class Health(BaseModel):
+    """The service is up: its version, deployment and planner clock."""
+
     status: str
     version: str
     deployment: str
@@ -343,6 +365,8 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """The service can decide: its database answers and the planner is loaded."""
+
     ready: bool
     database: str
     zones: int

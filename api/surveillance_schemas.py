@@ -39,6 +39,8 @@ class SurveillanceTrack(Strict):
 
 
 class SurveillanceReport(Strict):
+    """Tracks reported by a sensor or a surveillance feed."""
+
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -66,6 +68,8 @@ class SurveillanceReport(Strict):
 
 
 class SurveillanceAccepted(BaseModel):
+    """What a surveillance report did."""
+
     accepted: int = Field(description="Reports newer than what was held, now in the picture.")
     duplicates: int = Field(description="Reports no newer than the held one (ignored).")
     live_tracks: int = Field(description="Surveillance tracks in the picture now.")

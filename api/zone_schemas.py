@@ -14,6 +14,8 @@ from api.schemas import Strict, Time, check_time
 
 # -- zones -------------------------------------------------------------------------------------
 class ScheduleItem(Strict):
+    """One active window of a zone's schedule."""
+
     start: Time
     end: Time
 
@@ -60,6 +62,8 @@ class ZoneCreate(Strict):
 
 
 class ZonePublic(BaseModel):
+    """A stored zone as answered."""
+
     id: str
     kind: str
     restriction: str
@@ -72,6 +76,8 @@ class ZonePublic(BaseModel):
 
 
 class ZonePublished(BaseModel):
+    """Zones published, and the flights their restrictions changed."""
+
     zones: list[ZonePublic]
     changes: list[dict[str, Any]] = Field(
         default_factory=list, description="Flights re-planned or revoked by the new restriction."
@@ -85,6 +91,8 @@ class ZonePublished(BaseModel):
 
 # -- geo-awareness -----------------------------------------------------------------------------
 class RouteQuery(Strict):
+    """A 4D route to check against the zones."""
+
     trajectory: list[list[float]] = Field(
         description="Rows [lon, lat, altitude_m AGL, t] (t in planner seconds), linear between rows",
         min_length=1,
@@ -103,6 +111,8 @@ class RouteQuery(Strict):
 
 
 class VolumeQuery(Strict):
+    """An area, a height band and a time window to check against the zones."""
+
     area: dict[str, Any] = Field(description="GeoJSON Polygon")
     lower_m: float
     upper_m: float
@@ -113,6 +123,8 @@ class VolumeQuery(Strict):
 
 
 class ZoneHitPublic(BaseModel):
+    """A zone a query touches, with when."""
+
     zone: str
     name: str
     restriction: str

@@ -16,6 +16,7 @@ class BadInput(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
+        """Print ``error: <message>`` on stderr."""
         click.echo(f"error: {self.format_message()}", err=True)
 
 

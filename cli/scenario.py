@@ -145,7 +145,7 @@ def replay_command(
         airspace = load_airspace(scenario)
     except ScenarioError as exc:
         raise BadInput(str(exc)) from None
-    backend = None
+    backend: Any = None
     if server and unmanaged:
         raise BadInput("--server and --unmanaged exclude each other")
     if unmanaged:

@@ -7,6 +7,7 @@ import gc
 import logging
 import sys
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -19,7 +20,8 @@ def _settings(**overrides: object):
     from api.config import Settings
 
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**given)
     except ValidationError as e:
         raise BadInput(str(e).splitlines()[1] if len(str(e).splitlines()) > 1 else str(e)) from None
 

@@ -94,21 +94,28 @@ class Backend(Protocol):
 
     name: str
 
-    def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
+    def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Decide a flight request; the decision and the changes it caused."""
 
     def review(
         self, flight: str, approve: bool, t_s: float, comment: str
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A regulator's verdict on a pending flight; the decision and its changes."""
 
-    def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]: ...
+    def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        """Publish a zone; the changes it caused."""
 
-    def withdraw_zone(self, zone_id: str, t_s: float) -> None: ...
+    def withdraw_zone(self, zone_id: str, t_s: float) -> None:
+        """Withdraw a zone."""
 
-    def transition(self, op: str, flight: str, t_s: float) -> None: ...
+    def transition(self, op: str, flight: str, t_s: float) -> None:
+        """Cancel, activate, end (or report ready, confirm) a flight."""
 
-    def final_states(self) -> dict[str, str]: ...
+    def final_states(self) -> dict[str, str]:
+        """Every flight's lifecycle state at the end."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release what the backend holds."""
 
 
 class InProcessBackend:
@@ -147,6 +154,7 @@ class InProcessBackend:
         ]
 
     def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Decide with the planner (through the workflow's gate when there is one)."""
         assert event.request is not None
         if self.workflow is None:
             decision, changes = self.planner.decide(event.request, event.t_s)
@@ -161,18 +169,22 @@ class InProcessBackend:
     def review(
         self, flight: str, approve: bool, t_s: float, comment: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The planner's review of a pending flight."""
         decision, changes = self.planner.review(flight, approve, t_s, comment)
         return decision.to_json(), self._changes(changes)
 
     def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        """Publish in the planner (a workflow checks the lead time first)."""
         if self.workflow is not None:
             self.workflow.check_zone(zone, raw, t_s)
         return self._changes(self.planner.publish_zone(zone, t_s))
 
     def withdraw_zone(self, zone_id: str, t_s: float) -> None:
+        """Withdraw from the planner."""
         self.planner.withdraw_zone(zone_id, t_s)
 
     def transition(self, op: str, flight: str, t_s: float) -> None:
+        """Apply a lifecycle or workflow step to the planner's record."""
         if op in ("ready", "confirm") or (op == "activate" and self.workflow is not None):
             if self.workflow is None:
                 raise ValueError(f"{op}: the scenario runs without a workflow (workflow: cn)")
@@ -191,9 +203,11 @@ class InProcessBackend:
         getattr(self.planner, op)(flight, t_s)
 
     def final_states(self) -> dict[str, str]:
+        """The planner's states."""
         return {fid: str(rec.state) for fid, rec in self.planner.records().items()}
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
 
@@ -214,6 +228,7 @@ class UnmanagedBackend:
         self.states: dict[str, str] = {}
 
     def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Approve as filed: no deconfliction without a UTM."""
         from planner.requests import (
             AreaRoute,
             Decision,
@@ -257,23 +272,29 @@ class UnmanagedBackend:
     def review(
         self, flight: str, approve: bool, t_s: float, comment: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Refused: nothing is pending without a UTM."""
         raise ValueError(f"flight {flight!r}: nothing is pending without a UTM")
 
     def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        """Zones change nothing without a UTM."""
         return []
 
     def withdraw_zone(self, zone_id: str, t_s: float) -> None:
+        """Zones change nothing without a UTM."""
         pass
 
     def transition(self, op: str, flight: str, t_s: float) -> None:
+        """Record the new state."""
         if flight not in self.states:
             raise KeyError(f"unknown flight {flight!r}")
         self.states[flight] = {"cancel": "cancelled", "activate": "activated", "end": "ended"}[op]
 
     def final_states(self) -> dict[str, str]:
+        """The recorded states."""
         return dict(self.states)
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
 
@@ -288,6 +309,7 @@ class ReplayResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the final safety check passed."""
         return self.safety.ok
 
 

@@ -78,6 +78,7 @@ class Conflict:
     """The two flights share only one instant (one ends exactly when the other starts)."""
 
     def to_json(self) -> dict[str, Any]:
+        """The conflict as plain data."""
         out: dict[str, Any] = {
             "flights": [self.flight_a, self.flight_b],
             "t": round(self.t_s, 3),
@@ -99,6 +100,7 @@ class ZoneViolation:
     t_s: float
 
     def to_json(self) -> dict[str, Any]:
+        """The violation as plain data."""
         return {
             "flight": self.flight_id,
             "zone": self.zone_id,
@@ -118,9 +120,11 @@ class SafetyReport:
 
     @property
     def ok(self) -> bool:
+        """No conflict and no zone violation."""
         return not self.conflicts and not self.violations
 
     def to_json(self) -> dict[str, Any]:
+        """The report as plain data."""
         return {
             "ok": self.ok,
             "flights": self.flights,
@@ -488,12 +492,12 @@ def check_safety(
 
     pairs = _candidate_pairs(boxes[:, :6], cell_m, bucket_s)
     if len(pairs):
-        i, j = pairs[:, 0], pairs[:, 1]
-        keep = elem_owner[i] != elem_owner[j]
-        keep &= (boxes[i, 0] < boxes[j, 1]) & (boxes[j, 0] < boxes[i, 1])
-        keep &= (boxes[i, 2] < boxes[j, 3]) & (boxes[j, 2] < boxes[i, 3])
-        keep &= (boxes[i, 4] <= boxes[j, 5]) & (boxes[j, 4] <= boxes[i, 5])
-        keep &= (boxes[i, 6] - boxes[j, 7] < sep_v_m) & (boxes[j, 6] - boxes[i, 7] < sep_v_m)
+        ia, ja = pairs[:, 0], pairs[:, 1]
+        keep = elem_owner[ia] != elem_owner[ja]
+        keep &= (boxes[ia, 0] < boxes[ja, 1]) & (boxes[ja, 0] < boxes[ia, 1])
+        keep &= (boxes[ia, 2] < boxes[ja, 3]) & (boxes[ja, 2] < boxes[ia, 3])
+        keep &= (boxes[ia, 4] <= boxes[ja, 5]) & (boxes[ja, 4] <= boxes[ia, 5])
+        keep &= (boxes[ia, 6] - boxes[ja, 7] < sep_v_m) & (boxes[ja, 6] - boxes[ia, 7] < sep_v_m)
         pairs = pairs[keep]
     n_pieces = len(pieces)
     found: dict[tuple[int, int], tuple[float, float, float]] = {}
@@ -506,7 +510,7 @@ def check_safety(
     rr = pairs[(pairs[:, 0] < n_pieces) & (pairs[:, 1] < n_pieces)] if len(pairs) else pairs
     if len(rr):
         c, t, h, v = closest_approach(pieces[rr[:, 0]], pieces[rr[:, 1]], sep_h_m, sep_v_m)
-        for k in np.flatnonzero(c):
+        for k in np.flatnonzero(c).tolist():
             note(
                 int(elem_owner[rr[k, 0]]),
                 int(elem_owner[rr[k, 1]]),
@@ -515,8 +519,7 @@ def check_safety(
                 float(v[k]),
             )
     mixed = pairs[(pairs[:, 0] >= n_pieces) | (pairs[:, 1] >= n_pieces)] if len(pairs) else pairs
-    for i, j in mixed:
-        i, j = int(i), int(j)
+    for i, j in mixed.tolist():
         if i >= n_pieces and j >= n_pieces:
             a, b = areas[i - n_pieces], areas[j - n_pieces]
             ga, gb = area_xy[i - n_pieces], area_xy[j - n_pieces]

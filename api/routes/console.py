@@ -210,7 +210,7 @@ def flight_feature(row: FlightRow) -> dict[str, Any]:
         geometry = {"type": "LineString", "coordinates": [[r[0], r[1]] for r in rows]}
     else:
         props.update(lower_m=d.get("lower_m"), upper_m=d.get("upper_m"))
-        geometry = d.get("area")
+        geometry = d.get("area")  # type: ignore[assignment]  # GeoJSON Polygon or None
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 

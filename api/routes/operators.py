@@ -35,6 +35,7 @@ def create_operator(body: OperatorCreate, user: RegulatorUser, store: StoreDep) 
 
 @router.get("/operators", operation_id="operators-list", response_model=list[OperatorPublic])
 def list_operators(_user: RegulatorUser, session: SessionDep) -> list[Operator]:
+    """The registered operators (regulators)."""
     return users.list_operators(session)
 
 

@@ -27,6 +27,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def sensor_user(user: CurrentUser) -> Principal:
+    """The caller, if their key is a sensor's, a regulator's or an admin's (403 otherwise)."""
     if user.role != Role.SENSOR and not user.is_regulator:
         raise ApiError(403, "forbidden", "this needs a sensor, regulator or admin key")
     return user

@@ -233,6 +233,7 @@ def export_zones(
 
 @router.get("/{zone_id}", operation_id="zones-get", response_model=ZonePublic, responses=ERRORS)
 def get_zone(zone_id: str, _user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """One zone as stored."""
     row = session.get(ZoneRow, zone_id)
     if row is None:
         raise not_found("zone", zone_id)

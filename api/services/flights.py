@@ -140,7 +140,9 @@ def flight_job(
         if drone_row is None or drone_row.operator_id != op:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to operator {op}")
         flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
-        if body.flight and (s.flush() or s.get(FlightRow, flight_id) is not None):
+        if body.flight:
+            s.flush()
+        if body.flight and s.get(FlightRow, flight_id) is not None:
             raise ApiError(
                 409, "flight_exists", f"flight {flight_id!r} already exists", field="flight"
             )

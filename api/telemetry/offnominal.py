@@ -65,6 +65,7 @@ class OffNominalVolumes:
         self._loaded = True
 
     def update(self, events: list[Event], now_s: float) -> None:
+        """Publish or withdraw off-nominal volumes for the flights these events concern."""
         if not self.settings.offnominal_volumes:
             return
         if not self._loaded:

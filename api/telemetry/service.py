@@ -116,6 +116,7 @@ class TelemetryService:
             deviations(plans, [which], zero, zero, zero, zero, self.thresholds)
 
     def start(self, every_s: float = 0.2) -> None:
+        """Start the lost-link timer (one tick every ``every_s``)."""
         if self._timer is None:
             self._timer = threading.Thread(
                 target=self._tick_loop, args=(every_s,), name="qingkong-lost-link", daemon=True
@@ -123,6 +124,7 @@ class TelemetryService:
             self._timer.start()
 
     def stop(self) -> None:
+        """Stop the timer and flush the track writer."""
         self._stop.set()
         self.writer.flush()
 

@@ -34,27 +34,37 @@ def parse_instant(v: str) -> datetime:
 
 
 class ReadyReport(Strict):
+    """An operator's readiness report with the expected take-off time."""
+
     expected_takeoff: str = Field(description="RFC 3339, e.g. 2026-12-01T09:00:00+08:00")
 
     _t = field_validator("expected_takeoff")(classmethod(lambda cls, v: rfc3339(v)))
 
 
 class Confirmation(Strict):
+    """A regulator's confirmation of a readiness report."""
+
     comment: str = Field(default="", max_length=2000)
 
 
 class ReportCreate(Strict):
+    """A completion or abnormal-event report after a flight."""
+
     kind: Literal["completion", "abnormal"]
     text: str = Field(default="", max_length=10_000)
 
 
 class GrantCreate(Strict):
+    """A task type granted to an operator."""
+
     operator: str = Field(min_length=1, max_length=64)
     task: str = Field(min_length=1, max_length=32)
     reason: str = Field(default="", max_length=2000)
 
 
 class WorkflowState(BaseModel):
+    """Where a flight stands in the workflow."""
+
     flight: str
     task: str
     must_apply: bool
@@ -87,6 +97,8 @@ def workflow_state_json(r: FlightWorkflow, tz: Any) -> dict[str, Any]:
 
 
 class LongTermCreate(Strict):
+    """An application for routine flights in fixed airspace over months."""
+
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     corridors: list[str] = Field(default_factory=list, max_length=10_000)
     area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon")
@@ -99,6 +111,8 @@ class LongTermCreate(Strict):
 
 
 class LongTermVerdict(Strict):
+    """A regulator's verdict on a long-term application."""
+
     approve: bool
     comment: str = Field(default="", max_length=2000)
 
@@ -111,14 +125,16 @@ def long_term_json(r: Any, tz: Any) -> dict[str, Any]:
         "corridors": r.corridors,
         "area": r.area,
         "upper_m": r.upper_m,
-        "valid_from": clock.aware(r.valid_from).astimezone(tz).isoformat(),
-        "valid_until": clock.aware(r.valid_until).astimezone(tz).isoformat(),
+        "valid_from": clock.stored_instant(r.valid_from).astimezone(tz).isoformat(),
+        "valid_until": clock.stored_instant(r.valid_until).astimezone(tz).isoformat(),
         "status": r.status,
         "comment": r.comment,
     }
 
 
 class DocumentCreate(Strict):
+    """A certificate, insurance, licence or registration with its validity."""
+
     kind: str = Field(
         description="drone_registration, operator_certificate, insurance, pilot_licence"
     )
@@ -139,22 +155,28 @@ def document_json(d: Any, tz: Any) -> dict[str, Any]:
         "drone": d.drone_id,
         "kind": d.kind,
         "number": d.number,
-        "valid_from": clock.aware(d.valid_from).astimezone(tz).isoformat(),
-        "valid_until": clock.aware(d.valid_until).astimezone(tz).isoformat(),
+        "valid_from": clock.stored_instant(d.valid_from).astimezone(tz).isoformat(),
+        "valid_until": clock.stored_instant(d.valid_until).astimezone(tz).isoformat(),
     }
 
 
 class UnitAssignment(Strict):
+    """A regulator key bound to a competent unit."""
+
     user_id: int = Field(ge=1)
     unit: str = Field(min_length=1, max_length=32)
 
 
 class DroneStatusUpdate(Strict):
+    """A drone's registration activated or deactivated."""
+
     active: bool
     reason: str = Field(default="", max_length=2000)
 
 
 class DroneModification(Strict):
+    """A modification of a drone's properties (its class is derived again)."""
+
     empty_weight_kg: float | None = Field(default=None, ge=0, le=10_000)
     max_takeoff_weight_kg: float | None = Field(default=None, gt=0, le=10_000)
     max_speed_mps: float | None = Field(default=None, gt=0, le=150)
