@@ -149,7 +149,7 @@ def replay_command(
     if server and unmanaged:
         raise BadInput("--server and --unmanaged exclude each other")
     if unmanaged:
-        from scenarios.replay import UnmanagedBackend
+        from scenarios.backends import UnmanagedBackend
 
         backend = UnmanagedBackend(scenario)
     if server:

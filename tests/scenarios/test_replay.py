@@ -214,7 +214,7 @@ def test_unmanaged_baseline_fails_the_safety_check_and_exits_1(tmp_path):
 
 
 def test_unmanaged_sailing_week_flies_into_the_restriction():
-    from scenarios.replay import UnmanagedBackend
+    from scenarios.backends import UnmanagedBackend
 
     sc = load_scenario(QINGDAO_SCENARIOS / "sailing-week.yaml")
     result = replay(sc, backend=UnmanagedBackend(sc), progress=False)
