@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from api import lifecycle
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
 from api.models import FlightRow
 from api.modify import modify_job
 from api.schemas import FlightCreate, FlightList, FlightPublic
+from api.services import flights
+from api.services.records import flight_json
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 
@@ -29,7 +29,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
     """The decision object of the replay plus the flight's lifecycle facts."""
-    return lifecycle.flight_json(row, airspace)
+    return flight_json(row, airspace)
 
 
 @router.post(
@@ -53,7 +53,7 @@ async def create_flight(
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
     raw = await request.json()
-    flight, created = await lifecycle.file_flight_async(
+    flight, created = await flights.file_flight_async(
         airspace, user, body, raw, max_vertices=settings.max_vertices
     )
     # Built here rather than re-validated against FlightPublic: this is the hot path.
@@ -80,23 +80,17 @@ def list_flights(
     offset: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
 ) -> dict[str, Any]:
     """Your flights (regulators: everyone's), newest first."""
-    q = select(FlightRow)
-    if not user.is_regulator:
-        q = q.where(FlightRow.operator_id == user.operator_id)
-    elif operator:
-        q = q.where(FlightRow.operator_id == operator)
-    if state:
-        q = q.where(FlightRow.state.in_(state))
-    if start is not None:
-        q = q.where(FlightRow.end_s >= start)
-    if end is not None:
-        q = q.where(FlightRow.departure_s <= end)
-    q = (
-        q.order_by(FlightRow.created_at.desc(), FlightRow.id)
-        .offset(offset)
-        .limit(min(limit, settings.max_list))
+    rows = flights.list_flights(
+        session,
+        user=user,
+        states=state,
+        start_s=start,
+        end_s=end,
+        operator=operator,
+        limit=min(limit, settings.max_list),
+        offset=offset,
     )
-    items = [flight_public(r, airspace) for r in session.execute(q).scalars()]
+    items = [flight_public(r, airspace) for r in rows]
     return {"items": items, "count": len(items)}
 
 
@@ -106,7 +100,7 @@ def list_flights(
 def get_flight(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
-    return flight_public(lifecycle.own_flight(session, user, flight_id), airspace)
+    return flight_public(flights.own_flight(session, user, flight_id), airspace)
 
 
 @router.put(
@@ -134,7 +128,7 @@ async def modify_flight(
 
 def _transition(op: Literal["cancel", "activate", "end"]):
     def handler(flight_id: str, user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
-        return flight_public(lifecycle.transition(airspace, user, flight_id, op), airspace)
+        return flight_public(flights.transition(airspace, user, flight_id, op), airspace)
 
     handler.__doc__ = {
         "cancel": "Cancel a pending or accepted flight; its airspace is released.",

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from api.process import free_port, spawn_server, wait_ready
+from tests.process import free_port, spawn_server, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]

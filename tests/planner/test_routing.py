@@ -373,7 +373,7 @@ def test_cli_route_prints_geojson_with_altitude_and_time_per_point():
 
     from click.testing import CliRunner
 
-    from scenarios.cli import main
+    from cli.main import main
 
     runner = CliRunner()
     args = [

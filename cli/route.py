@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import click
 
-from airspace.cli import BadInput, emit_json
 from airspace.corridors import QINGDAO_CORRIDORS_PATH
-from airspace.corridors_cli import load_network, load_zone_file
 from airspace.deployment import QINGDAO
 from airspace.geoawareness import ZoneIndex
+from cli.common import BadInput, emit_json
+from cli.corridors import load_network, load_zone_file
 from planner.routing import Router, RoutingError
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import click
 import yaml
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 from scenarios.format import ScenarioError, load_scenario
 
 
@@ -145,11 +145,11 @@ def replay_command(
         airspace = load_airspace(scenario)
     except ScenarioError as exc:
         raise BadInput(str(exc)) from None
-    backend = None
+    backend: Any = None
     if server and unmanaged:
         raise BadInput("--server and --unmanaged exclude each other")
     if unmanaged:
-        from scenarios.replay import UnmanagedBackend
+        from scenarios.backends import UnmanagedBackend
 
         backend = UnmanagedBackend(scenario)
     if server:
@@ -327,7 +327,7 @@ def import_bluesky_command(
     files: tuple[Path, ...], out: Path, start: str, window_s: float, include_crewed: bool
 ) -> None:
     """Turn BlueSky .scn drone routes into a scenario; report what is not understood."""
-    from scenarios.bluesky import BlueSkyError, bluesky_to_scenario
+    from scenarios.readers.bluesky import BlueSkyError, bluesky_to_scenario
 
     try:
         doc, report = bluesky_to_scenario(
@@ -362,7 +362,7 @@ def import_openutm_command(
     files: tuple[Path, ...], out: Path, altitude_m: float, speed_mps: float, spacing_s: float
 ) -> None:
     """Turn openutm GeoJSON LineString trajectories into a scenario of waypoint requests."""
-    from scenarios.openutm import TrajectoryFileError, openutm_to_scenario
+    from scenarios.readers.openutm import TrajectoryFileError, openutm_to_scenario
 
     try:
         doc, report = openutm_to_scenario(

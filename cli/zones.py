@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 
-from airspace.cli import BadInput, emit_json, zones_group
 from airspace.deployment import QINGDAO
 from airspace.errors import AirspaceError
 from airspace.formats import (
@@ -27,6 +26,12 @@ from airspace.formats import (
 )
 from airspace.schedule import is_active
 from airspace.zones import Restriction, Zone, ZoneVolume
+from cli.common import BadInput, emit_json
+
+
+@click.group(name="zones")
+def zones_group() -> None:
+    """Read, check and convert zone files (ED-269, ED-318, GeoJSON)."""
 
 
 def _parse_at(text: str | None) -> datetime:

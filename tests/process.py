@@ -39,7 +39,7 @@ def spawn_server(
     }
     args = ["serve", "--demo" if demo else "--no-demo", "--port", str(port)]
     return subprocess.Popen(
-        [sys.executable, "-m", "scenarios.cli", *args, "--database", database_url],
+        [sys.executable, "-m", "cli.main", *args, "--database", database_url],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),

@@ -1,16 +1,18 @@
-"""The ``qingkong`` command: one entry point assembling the subcommands each package owns."""
+"""The ``qingkong`` command: the composition root assembling the command groups, each defined
+in its own module of this package."""
 
 from __future__ import annotations
 
 import click
 
-from airspace.cli import corridors_group, zones_group
-from api import cli as api_cli
-from api.telemetry.cli import mqtt_command
-from planner.cli import route_command
-from scenarios.commands import replay_command, scenario_group
-from scenarios.fly_command import fly_command
-from scenarios.study.cli import study_group
+from cli.corridors import corridors_group
+from cli.fly import fly_command
+from cli.mqtt import mqtt_command
+from cli.route import route_command
+from cli.scenario import replay_command, scenario_group
+from cli.serve import serve, users_group
+from cli.study import study_group
+from cli.zones import zones_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,8 +27,8 @@ def main() -> None:
 main.add_command(zones_group)
 main.add_command(corridors_group)
 main.add_command(route_command)
-main.add_command(api_cli.serve)
-main.add_command(api_cli.users_group)
+main.add_command(serve)
+main.add_command(users_group)
 main.add_command(replay_command)
 main.add_command(scenario_group)
 main.add_command(study_group)

@@ -11,11 +11,16 @@ from pathlib import Path
 
 import click
 
-from airspace.cli import BadInput, corridors_group, emit_json
 from airspace.corridors import QINGDAO_CORRIDORS_PATH, CorridorNetwork
 from airspace.deployment import QINGDAO, Deployment
 from airspace.errors import AirspaceError
 from airspace.zones import Zone
+from cli.common import BadInput, emit_json
+
+
+@click.group(name="corridors")
+def corridors_group() -> None:
+    """Check corridor networks (GeoJSON LineStrings and vertiports)."""
 
 
 def load_network(

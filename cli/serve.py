@@ -7,10 +7,11 @@ import gc
 import logging
 import sys
 from datetime import timedelta
+from typing import Any
 
 import click
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 
 
 def _settings(**overrides: object):
@@ -19,7 +20,8 @@ def _settings(**overrides: object):
     from api.config import Settings
 
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**given)
     except ValidationError as e:
         raise BadInput(str(e).splitlines()[1] if len(str(e).splitlines()) > 1 else str(e)) from None
 
@@ -188,7 +190,7 @@ def _store(database_url: str | None):
 def list_users_cmd(database_url: str | None, as_json: bool) -> None:
     """List API keys (never the keys themselves: their prefix), with status and expiry."""
     from api.auth import list_users
-    from api.routes.keys import user_public
+    from api.services.users import user_public
 
     store = _store(database_url)
     try:
@@ -225,7 +227,7 @@ def list_users_cmd(database_url: str | None, as_json: bool) -> None:
 def revoke_user_cmd(ident: str, database_url: str | None, as_json: bool) -> None:
     """Revoke the key with user id or key prefix IDENT (servers refuse it within 10 s)."""
     from api.auth import revoke_user
-    from api.routes.keys import user_public
+    from api.services.users import user_public
 
     store = _store(database_url)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 from scenarios.format import ScenarioError, load_scenario
 
 

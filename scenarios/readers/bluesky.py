@@ -113,6 +113,7 @@ class Note:
     why: str
 
     def to_json(self) -> dict[str, Any]:
+        """The line's verdict as plain data."""
         return {"line": self.line, "command": self.command, "status": self.status, "why": self.why}
 
 
@@ -132,6 +133,7 @@ class Aircraft:
 
     @property
     def is_drone(self) -> bool:
+        """Whether the aircraft type names a drone."""
         t = self.type.upper()
         return t in DRONE_TYPES or any(k in t for k in ("DRONE", "UAV"))
 

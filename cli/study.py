@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 from scenarios.study.model import StudyError, load_study, study_schema
 from scenarios.study.results import ResultsError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from airspace.cli import BadInput, emit_json
+from cli.common import BadInput, emit_json
 
 
 @click.command(name="mqtt")
@@ -32,10 +32,10 @@ def mqtt_command(
     printed once; give each operator its own."""
     from sqlalchemy import select
 
-    from api.cli import _settings
     from api.models import Operator
     from api.store import Store
     from api.telemetry.mosquitto import write_files
+    from cli.serve import _settings
 
     settings = _settings(database_url=database_url)
     try:
