@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from airspace.deployment import Deployment
 from airspace.formats import load_zones, zone_from_dict
-from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.zones import Zone
 from api.decision_worker import DecisionWorker, Job
@@ -102,9 +101,6 @@ class AirspaceState:
         self.zones: dict[str, Zone] = {}
         self.applied_seq = 0
         self._dirty = True
-        self._index: Any = None
-        self._index_key: int | None = None
-        self._zones_version = 0
         self._lock = threading.RLock()
         self.worker = DecisionWorker(self._run_batch)
         """The group-commit decision worker behind :meth:`run`."""
@@ -224,7 +220,6 @@ class AirspaceState:
             n += 1
         self._planner = planner
         self.zones = zones
-        self._zones_version += 1
         self.applied_seq = latest_seq(session)
         self._dirty = False
         log.info(
@@ -390,12 +385,10 @@ class AirspaceState:
         return ev
 
     # -- zones -----------------------------------------------------------------------------------
-    def zone_index(self) -> Any:
-        """The geo-awareness index over the active zones (rebuilt when they change)."""
-        if self._index is None or self._index_key != self._zones_version:
-            self._index = ZoneIndex(list(self.zones.values()), self.deployment)
-            self._index_key = self._zones_version
-        return self._index
+    def zone_index(self) -> ZoneIndex:
+        """The geo-awareness index over the active zones: the planner's own compiled zone set
+        (:attr:`planner.decision.Planner.zone_set`), rebuilt there when the zones change."""
+        return self.planner.zone_set.geo_index()
 
     def publish_zone(self, session: Session, zone: Zone) -> list[Any]:
         """Add or replace a zone in the planner; returns the planner's flight changes."""
@@ -404,7 +397,6 @@ class AirspaceState:
             self.planner.withdraw_zone(zone.identifier, now_s)
         changes = self.planner.publish_zone(zone, now_s)
         self.zones[zone.identifier] = zone
-        self._zones_version += 1
         self.log_event(session, "zone", zone.identifier, {"action": "publish"})
         return changes
 
@@ -413,5 +405,4 @@ class AirspaceState:
         if zone_id in self.zones:
             self.planner.withdraw_zone(zone_id, self.now_s())
             del self.zones[zone_id]
-            self._zones_version += 1
         self.log_event(session, "zone", zone_id, {"action": "withdraw"})
