@@ -320,8 +320,7 @@ def flight_job(
             updated_at=now,
         )
         _set_decision(row, dj, _record_json(state, flight_id))
-        s.add(row)
-        s.flush()
+        s.add(row)  # flushed with the batch (FlightWorkflow.flight orders the inserts)
         workflow.record_filing(
             s, user, row, gate, facts or workflow.WorkflowFacts(), getattr(state, "units", None)
         )
