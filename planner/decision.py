@@ -752,6 +752,12 @@ class Planner:
                 # cannot beat the best so far, and failures only matter when nothing fits.
                 continue
             blocks = self._blocks(f, f.start_s + dmin, f.end_s + dmax, (Restriction.PROHIBITED,))
+            # With a best so far that needs no authorisation, only a delay that lands earlier
+            # can win: stop the search there (a quantum beyond, against rounding) instead of
+            # searching the whole window of an alternative that cannot be chosen.
+            stop = None
+            if best is not None and not best[0][0]:
+                stop = best[0][1] - f.end_s + SEARCH_QUANTUM_S
             res = earliest_slot(
                 f,
                 dmin,
@@ -763,7 +769,10 @@ class Planner:
                 SEARCH_QUANTUM_S,
                 ignore_priority_below=request.priority,
                 exclude=(request.flight_id,),
+                stop_above_s=stop,
             )
+            if res.delay_s is None and best is not None:
+                continue  # failures only matter when nothing fits
             if res.delay_s is None:
                 failure.flights.update(dict.fromkeys(res.blockers))
                 failure.zones.update(dict.fromkeys(res.zone_blockers))
