@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from airspace.deployment import Deployment
 from airspace.formats import load_zones, zone_from_dict
+from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.zones import Zone
 from api.decision_worker import DecisionWorker, Job

@@ -166,6 +166,10 @@ class Store:
 def drop_schema(url: str) -> None:
     """Drop every table of the service and alembic's version table, so that the next start
     migrates an empty store (tests and benchmarks on a shared PostgreSQL database)."""
+    # Every table, also those whose module the caller has not imported yet (bench/api.py
+    # re-run on PostgreSQL failed on telemetry_tracks left from the previous run).
+    from api.telemetry import models as _telemetry_models  # noqa: F401
+
     engine = create_engine(url)
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)

@@ -320,6 +320,7 @@ def earliest_slot(
     *,
     exclude: Collection[str] = (),
     one_shot: bool = False,
+    stop_above_s: float | None = None,
 ) -> SlotResult:
     """The earliest delay that keeps a flight clear of accepted flights and active zones.
 
@@ -346,6 +347,12 @@ def earliest_slot(
         Compute every forbidden interval of the whole window at once instead of searching
         growing windows (:mod:`planner.slot_search`); the same delay either way. The
         reference the stepped search is tested and benchmarked against.
+    stop_above_s : float or None
+        A delay above which the caller has no use for a slot (a better alternative is known):
+        the stepped search stops there, and a slot later than it is reported as none (its
+        blockers then name the flights in the way up to it). A slot at or below it is the
+        same delay, with the same overridden flights, as without it: the rounding slack
+        still follows the whole window.
 
     Returns
     -------
@@ -370,6 +377,11 @@ def earliest_slot(
     ):
         _check(earliest_delay_s, latest_delay_s, sep_h_m, sep_v_m)
         e, latest = float(earliest_delay_s), float(latest_delay_s)
+        slack_s = _time_slack_s(flight, e, latest)
+        if stop_above_s is not None:
+            if not stop_above_s >= e:
+                return SlotResult(None, [], [], [], 0, 0, 0, 0)
+            latest = min(latest, float(stop_above_s))
         stepped = stepped_route_slot(
             flight,
             e,
@@ -379,7 +391,7 @@ def earliest_slot(
             sep_h_m,
             sep_v_m,
             quantum_s,
-            _time_slack_s(flight, e, latest),
+            slack_s,
             ignore_priority_below,
             exclude,
         )

@@ -105,7 +105,14 @@ class SlotSearch:
         self.heights = heights
         """True heights of ``[lon, lat, altitude_m]`` rows over the deployment's terrain."""
 
-    def _earliest(self, f: Flight, dmin: float, dmax: float, request: FlightRequest):
+    def _earliest(
+        self,
+        f: Flight,
+        dmin: float,
+        dmax: float,
+        request: FlightRequest,
+        stop_above_s: float | None = None,
+    ):
         return earliest_slot(
             f,
             dmin,
@@ -117,6 +124,7 @@ class SlotSearch:
             SEARCH_QUANTUM_S,
             ignore_priority_below=request.priority,
             exclude=(request.flight_id,),
+            stop_above_s=stop_above_s,
         )
 
     def plan(
@@ -141,7 +149,15 @@ class SlotSearch:
                 # Its score is at least (False, end + dmin) (a delay is never below dmin): it
                 # cannot beat the best so far, and failures only matter when nothing fits.
                 continue
-            res = self._earliest(f, dmin, dmax, request)
+            # With a best so far that needs no authorisation, only a delay that lands earlier
+            # can win: stop the search there (a quantum beyond, against rounding) instead of
+            # searching the whole window of an alternative that cannot be chosen.
+            stop = None
+            if best is not None and not best[0][0]:
+                stop = best[0][1] - f.end_s + SEARCH_QUANTUM_S
+            res = self._earliest(f, dmin, dmax, request, stop)
+            if res.delay_s is None and best is not None:
+                continue  # failures only matter when nothing fits
             if res.delay_s is None:
                 failure.flights.update(dict.fromkeys(res.blockers))
                 failure.zones.update(dict.fromkeys(res.zone_blockers))

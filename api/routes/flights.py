@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+import orjson
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
@@ -56,10 +57,15 @@ async def create_flight(
     flight, created = await flights.file_flight_async(
         airspace, user, body, raw, max_vertices=settings.max_vertices
     )
-    # Built here rather than re-validated against FlightPublic: this is the hot path.
+    # Built here rather than re-validated against FlightPublic, and encoded with orjson (a
+    # dependency already; NumPy scalars encoded as numbers): this is the hot path.
     if flight.get("departure_time") is not None:
         flight["departure_time"] = flight["departure_time"].isoformat()
-    return JSONResponse(flight, status_code=201 if created else 200)
+    return Response(
+        orjson.dumps(flight, option=orjson.OPT_SERIALIZE_NUMPY),
+        status_code=201 if created else 200,
+        media_type="application/json",
+    )
 
 
 @router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)

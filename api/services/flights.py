@@ -186,8 +186,7 @@ def flight_job(
             updated_at=now,
         )
         set_decision(row, dj, state.record_json(flight_id))
-        s.add(row)
-        s.flush()
+        s.add(row)  # flushed with the batch (FlightWorkflow.flight orders the inserts)
         workflow.record_filing(
             s, user, row, gate, facts or workflow.WorkflowFacts(), getattr(state, "units", None)
         )

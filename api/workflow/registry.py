@@ -23,14 +23,24 @@ from api.workflow.models import DroneStatus, RegistryDocument
 
 
 def documents_of(
-    s: Session, operator_id: str, drone_id: str
+    s: Session, operator_id: str, drone_id: str, *, cache: dict | None = None
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """Validity periods of the registry documents that count for a flight: the operator's, and
-    the drone's own real-name registration."""
+    the drone's own real-name registration.
+
+    ``cache`` (a dict living as long as the transaction) keeps the operator's documents for
+    the next flight of the same operator, whichever its drone.
+    """
     out: dict[str, list[tuple[datetime, datetime]]] = {}
-    rows = s.execute(
-        select(RegistryDocument).where(RegistryDocument.operator_id == operator_id)
-    ).scalars()
+    rows = None if cache is None else cache.get(("documents", operator_id))
+    if rows is None:
+        rows = list(
+            s.execute(
+                select(RegistryDocument).where(RegistryDocument.operator_id == operator_id)
+            ).scalars()
+        )
+        if cache is not None:
+            cache["documents", operator_id] = rows
     for d in rows:
         if d.drone_id is not None and d.drone_id != drone_id:
             continue
@@ -80,6 +90,17 @@ def drone_active(s: Session, drone_id: str) -> bool:
     """Whether a drone's registration is active (no status recorded: active)."""
     row = s.get(DroneStatus, drone_id)
     return row is None or row.active
+
+
+def inactive_drones(s: Session, operator_id: str) -> frozenset[str]:
+    """The operator's drones whose registration is not active (one query for a batch of
+    filings; :func:`drone_active` answers for one drone)."""
+    rows = s.execute(
+        select(DroneStatus.drone_id)
+        .join(DroneRow, DroneRow.id == DroneStatus.drone_id)
+        .where(DroneRow.operator_id == operator_id, DroneStatus.active.is_(False))
+    ).scalars()
+    return frozenset(rows)
 
 
 def _own_drone(s: Session, user: Principal, drone_id: str) -> DroneRow:

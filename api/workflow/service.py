@@ -34,7 +34,7 @@ from api.workflow.models import (
     FlightWorkflow,
     TaskGrant,
 )
-from api.workflow.registry import documents_of, drone_active
+from api.workflow.registry import documents_of, inactive_drones
 from api.workflow.units import flight_points
 from planner.workflow_gate import WorkflowFacts, WorkflowGate, decision_extras
 
@@ -84,16 +84,36 @@ def gate_for(
     wf = workflow_of(state)
     if wf is None:
         return None
+    # Filings are decided in batches (one transaction, AirspaceState.run); none of them changes
+    # grants, documents or drone statuses, and those are written under the same store lock,
+    # so one lookup per transaction serves every filing of the batch. No autoflush: the
+    # earlier filings' rows are written once, with this one's (not once per lookup).
+    cache: dict[tuple, Any] = s.info.setdefault("workflow_gate_cache", {})
+    with s.no_autoflush:
+        grants = cache.get(("grants", operator_id))
+        if grants is None:
+            grants = cache["grants", operator_id] = granted_tasks(s, operator_id)
+        documents = cache.get(("documents", operator_id, drone_id))
+        if documents is None:
+            documents = cache["documents", operator_id, drone_id] = documents_of(
+                s, operator_id, drone_id, cache=cache
+            )
+        inactive = cache.get(("inactive", operator_id))
+        if inactive is None:
+            inactive = cache["inactive", operator_id] = inactive_drones(s, operator_id)
+        long_term = (
+            None if facts.long_term is None else approval_of(s, facts.long_term, operator_id)
+        )
     return WorkflowGate(
         wf,
         facts,
-        granted_tasks(s, operator_id),
+        grants,
         state.epoch,
         state.deployment.tz,
         state.now_s(),
-        long_term=None if facts.long_term is None else approval_of(s, facts.long_term, operator_id),
-        documents=documents_of(s, operator_id, drone_id),
-        drone_active=drone_active(s, drone_id) if drone_id else True,
+        long_term=long_term,
+        documents=documents,
+        drone_active=drone_id not in inactive,
     )
 
 

@@ -59,6 +59,28 @@ def test_stepped_search_gives_the_one_shot_decision(seed, n_accepted, seps, quan
     assert ours.overridden == ref.overridden
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.integers(5, 60), st.floats(0.0, 1800.0))
+def test_a_stop_above_keeps_every_slot_below_it(seed, n_accepted, stop_s):
+    """``stop_above_s`` (the decision layer's bound from a better alternative) changes
+    nothing at or below it, and reports no slot above it."""
+    rng = np.random.default_rng(seed)
+    idx = SpaceTimeIndex(500.0, 120.0)
+    for i in range(n_accepted):
+        idx.insert(f"A{i}", int(rng.integers(0, 3)), _busy_route(rng, rng.uniform(0, 600)))
+    new = _busy_route(rng, rng.uniform(0, 600))
+    priority = None if rng.random() < 0.5 else int(rng.integers(1, 3))
+    args = (new, 0.0, 1800.0, idx, [], 50.0, 10.0, 1.0)
+    full = earliest_slot(*args, priority)
+    stopped = earliest_slot(*args, priority, stop_above_s=stop_s)
+    if full.delay_s is not None and full.delay_s <= stop_s:
+        assert stopped.delay_s == full.delay_s
+        assert stopped.blockers == full.blockers
+        assert stopped.overridden == full.overridden
+    else:
+        assert stopped.delay_s is None
+
+
 def test_a_crowded_start_is_searched_in_steps_and_lands_where_brute_force_does():
     idx = SpaceTimeIndex()
     level = np.array([[0, 0, 60, 0], [1000, 0, 60, 100.0]])
