@@ -49,7 +49,7 @@ async def create_flight(
     user: CurrentOperator,
     airspace: PlannerDep,
     settings: SettingsDep,
-) -> JSONResponse:
+) -> Response:
     """File a flight and get the decision: approved (with departure, delay and 4D trajectory),
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
