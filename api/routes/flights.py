@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api import lifecycle
+from api.auth import Principal
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
 from api.models import FlightRow
 from api.modify import modify_job
 from api.schemas import FlightCreate, FlightList, FlightPublic
+from api.scoped_ids import for_operator
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 
@@ -27,9 +29,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
-    """The decision object of the replay plus the flight's lifecycle facts."""
-    return lifecycle.flight_json(row, airspace)
+def flight_public(row: FlightRow, airspace: Any, user: Principal) -> dict[str, Any]:
+    """The decision object of the replay plus the flight's lifecycle facts, in the ids
+    ``user`` knows (see :mod:`api.scoped_ids`)."""
+    return for_user(lifecycle.flight_json(row, airspace), user)
+
+
+def for_user(out: Any, user: Principal) -> Any:
+    """``out`` with an operator's own flights and drones named by its own ids."""
+    return out if user.is_regulator else for_operator(out, user.operator_id or "")
 
 
 @router.post(
@@ -59,7 +67,7 @@ async def create_flight(
     # Built here rather than re-validated against FlightPublic: this is the hot path.
     if flight.get("departure_time") is not None:
         flight["departure_time"] = flight["departure_time"].isoformat()
-    return JSONResponse(flight, status_code=201 if created else 200)
+    return JSONResponse(for_user(flight, user), status_code=201 if created else 200)
 
 
 @router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)
@@ -96,7 +104,7 @@ def list_flights(
         .offset(offset)
         .limit(min(limit, settings.max_list))
     )
-    items = [flight_public(r, airspace) for r in session.execute(q).scalars()]
+    items = [flight_public(r, airspace, user) for r in session.execute(q).scalars()]
     return {"items": items, "count": len(items)}
 
 
@@ -106,7 +114,7 @@ def list_flights(
 def get_flight(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
-    return flight_public(lifecycle.own_flight(session, user, flight_id), airspace)
+    return flight_public(lifecycle.own_flight(session, user, flight_id), airspace, user)
 
 
 @router.put(
@@ -129,12 +137,13 @@ async def modify_flight(
     ``modification.decision``) the old plan stays in force unchanged."""
     raw = await request.json()
     job = modify_job(airspace, user, flight_id, body, raw, max_vertices=settings.max_vertices)
-    return JSONResponse(await airspace.run_async(job))
+    return JSONResponse(for_user(await airspace.run_async(job), user))
 
 
 def _transition(op: Literal["cancel", "activate", "end"]):
     def handler(flight_id: str, user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
-        return flight_public(lifecycle.transition(airspace, user, flight_id, op), airspace)
+        row = lifecycle.transition(airspace, user, flight_id, op)
+        return flight_public(row, airspace, user)
 
     handler.__doc__ = {
         "cancel": "Cancel a pending or accepted flight; its airspace is released.",

@@ -17,6 +17,7 @@ from api.auth import Principal
 from api.deps import CurrentUser, SessionDep
 from api.models import Notification
 from api.schemas import NotificationPublic
+from api.scoped_ids import for_operator
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -28,14 +29,12 @@ def _query(user: Principal, after: int, limit: int):
     return q.order_by(Notification.id).limit(limit)
 
 
-def _public(n: Notification) -> dict[str, Any]:
-    return {
-        "id": n.id,
-        "flight": n.flight_id,
-        "kind": n.kind,
-        "created_at": n.created_at,
-        "payload": n.payload,
-    }
+def _public(n: Notification, user: Principal) -> dict[str, Any]:
+    """The notification as ``user`` is shown it (an operator: in its own flight ids)."""
+    out = {"flight": n.flight_id, "payload": n.payload}
+    if not user.is_regulator:
+        out = for_operator(out, user.operator_id or "")
+    return {"id": n.id, "kind": n.kind, "created_at": n.created_at, **out}
 
 
 @router.get("", operation_id="notifications-list", response_model=list[NotificationPublic])
@@ -46,7 +45,7 @@ def poll(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Notifications newer than ``after`` (operators: their own flights)."""
-    return [_public(n) for n in session.execute(_query(user, after, limit)).scalars()]
+    return [_public(n, user) for n in session.execute(_query(user, after, limit)).scalars()]
 
 
 @router.get(
@@ -69,7 +68,7 @@ async def stream(
 
     def fetch(last: int) -> list[dict[str, Any]]:
         with store.session() as s:
-            return [_public(n) for n in s.execute(_query(user, last, 100)).scalars()]
+            return [_public(n, user) for n in s.execute(_query(user, last, 100)).scalars()]
 
     async def events() -> AsyncIterator[str]:
         last = after

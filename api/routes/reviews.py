@@ -41,7 +41,7 @@ def queue(user: RegulatorUser, session: SessionDep, airspace: PlannerDep) -> dic
     tz = airspace.deployment.tz
     items = []
     for r in rows:
-        item = flight_public(r, airspace)
+        item = flight_public(r, airspace, user)
         wf = deadlines.get(r.id)
         if mine is not None and (wf is None or wf.unit != mine):
             continue
@@ -77,4 +77,4 @@ def decide(
     row, _changes = lifecycle.review(
         airspace, flight_id, approve=verdict.approve, comment=verdict.comment, actor=user
     )
-    return flight_public(row, airspace)
+    return flight_public(row, airspace, user)

@@ -34,6 +34,7 @@ from airspace.zones import Zone
 from api.airspace_state import AirspaceState
 from api.config import Settings
 from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
+from api.scoped_ids import for_operator, qualified
 from api.store import utcnow
 from api.telemetry.offnominal import OffNominalVolumes
 from api.telemetry.positions import Position, PositionReader, Refusal
@@ -50,6 +51,15 @@ from planner.offnominal import owner_flight
 from planner.requests import State
 from planner.trajectory import AreaOp, Trajectory4D
 
+
+def unknown_drone(drone: str) -> Refusal:
+    """The refusal of a position of a drone the sender has not registered (whether or not
+    another operator has a drone of that id: the sender cannot tell)."""
+    return Refusal("TELEMETRY_INVALID", f"drone: {drone!r} is not registered", drone)
+
+
+REGULATORS_ONLY = "regulators_only"
+"""An alert detail flag: the alert is notified to regulators only (no operator sees it)."""
 log = logging.getLogger("qingkong.telemetry")
 
 WATCHED = ("accepted", *AIRBORNE)
@@ -283,11 +293,22 @@ class TelemetryService:
                 p = self.reader.read(item, now_s=now_s)
                 if isinstance(p, Position):
                     p = self._check_owner(p, operator)
+                if isinstance(p, Refusal) and p.code == "TELEMETRY_MISMATCH":
+                    # Another operator's drone id: the regulators are alerted, and the sender
+                    # is answered as for an unknown id (ids are per operator, api.scoped_ids).
+                    detail = {"message": p.message, "operator": operator, REGULATORS_ONLY: True}
+                    # (its own episode: the owner's next good position does not clear it)
+                    key = f"{operator}>{p.drone}"
+                    events += self.monitor.refused(key, p.code, p.drone or "", now_s, detail)
+                    p = unknown_drone(p.drone or "")
                 if isinstance(p, Refusal):
-                    refused.append({"index": i, "code": p.code, "message": p.message})
+                    message = for_operator(p.message, operator)
+                    refused.append({"index": i, "code": p.code, "message": message})
                     if p.code != "TELEMETRY_INVALID" or alert_invalid:
+                        # an unknown drone's episode is the sender's (nobody else clears it)
+                        foreign = p == unknown_drone(p.drone or "")
                         events += self.monitor.refused(
-                            p.drone or f"{operator}/?",
+                            f"{operator}>{p.drone}" if foreign else p.drone or f"{operator}/?",
                             p.code,
                             p.drone or "",
                             now_s,
@@ -314,13 +335,21 @@ class TelemetryService:
             self._persist(events, t0)
 
     def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
+        # The operator names its drone and flight by its own ids (see api.scoped_ids).
+        mine = qualified(operator, p.drone)
+        if self.owner_of(p.drone) != operator and self.owner_of(mine) == operator:
+            p = p._replace(drone=mine)
+        if p.flight is not None and self.flight_owner.get(p.flight) != operator:
+            mine = qualified(operator, p.flight)
+            if self.flight_owner.get(mine) == operator:
+                p = p._replace(flight=mine)
         owner = self.owner_of(p.drone)
         if owner is None:
-            return Refusal("TELEMETRY_INVALID", f"drone: {p.drone!r} is not registered", p.drone)
+            return unknown_drone(p.drone)
         if owner != operator:
             return Refusal(
                 "TELEMETRY_MISMATCH",
-                f"drone: {p.drone!r} is not registered to operator {operator}",
+                f"operator {operator} sent a position of drone {p.drone!r} of operator {owner}",
                 p.drone,
             )
         if p.flight is not None and self.flight_owner.get(p.flight) != operator:
@@ -388,9 +417,13 @@ class TelemetryService:
                 if e.kind == "state":
                     continue
                 operator = (
-                    e.deviation.get("operator")
-                    or self.flight_owner.get(e.flight or "")
-                    or self.owners.get(e.drone, "")
+                    ""
+                    if e.deviation.get(REGULATORS_ONLY)
+                    else (
+                        e.deviation.get("operator")
+                        or self.flight_owner.get(e.flight or "")
+                        or self.owners.get(e.drone, "")
+                    )
                 )
                 position = None
                 if ok[i]:

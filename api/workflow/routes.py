@@ -141,8 +141,7 @@ def flight_workflow(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Where a flight stands in the workflow (exemption, deadline, readiness, confirmation)."""
-    own_flight(session, user, flight_id)
-    r = service.flight_workflow(session, flight_id)
+    r = service.flight_workflow(session, own_flight(session, user, flight_id).id)
     if r is None:
         raise ApiError(404, "not_found", f"flight {flight_id!r} was filed without a workflow")
     return _state(r, airspace.deployment.tz)
