@@ -16,6 +16,7 @@ from api.airspace_state import AirspaceState
 from api.auth import Principal
 from api.errors import bad_field, not_found
 from api.models import DroneRow
+from api.scoped_ids import find_own, find_visible
 from api.store import utcnow
 from api.workflow.audit import record
 from api.workflow.clock import aware, stored, workflow_of
@@ -58,9 +59,10 @@ def add_document(state: AirspaceState, user: Principal, body: dict[str, Any]) ->
         if (body["kind"] == "drone_registration") != (drone is not None):
             raise bad_field("drone", "a drone registration names its drone; other documents do not")
         if drone is not None:
-            row = s.get(DroneRow, drone)
-            if row is None or row.operator_id != operator:
+            row = find_own(s, DroneRow, operator, drone)  # the operator's own id for it
+            if row is None:
                 raise not_found("drone", drone)
+            drone = row.id
         doc = RegistryDocument(
             operator_id=operator,
             drone_id=drone,
@@ -83,8 +85,8 @@ def drone_active(s: Session, drone_id: str) -> bool:
 
 
 def _own_drone(s: Session, user: Principal, drone_id: str) -> DroneRow:
-    row = s.get(DroneRow, drone_id)
-    if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+    row = find_visible(s, DroneRow, user, drone_id)
+    if row is None:
         raise not_found("drone", drone_id)
     return row
 
@@ -94,7 +96,7 @@ def set_drone_status(
 ) -> DroneStatus:
     """Activate or deactivate a drone's registration (its operator or a regulator)."""
     with state.store.write() as s:
-        _own_drone(s, user, drone_id)
+        drone_id = _own_drone(s, user, drone_id).id
         row = s.get(DroneStatus, drone_id)
         if row is None:
             row = DroneStatus(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
+from api.auth import Principal
 from api.deps import (
     AdminUser,
     CurrentOperator,
@@ -23,6 +24,7 @@ from api.errors import ApiError
 from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
 from api.schemas import Strict
+from api.scoped_ids import ref_of
 from api.workflow import audit, clock, long_term, registry, service, units
 from api.workflow.models import (
     FlightWorkflow,
@@ -144,7 +146,7 @@ def flight_workflow(
     r = service.flight_workflow(session, own_flight(session, user, flight_id).id)
     if r is None:
         raise ApiError(404, "not_found", f"flight {flight_id!r} was filed without a workflow")
-    return _state(r, airspace.deployment.tz)
+    return _state(r, airspace.deployment.tz) | {"flight": flight_id}
 
 
 @router.post(
@@ -160,7 +162,7 @@ def ready(
     return _state(
         service.report_ready(airspace, user, flight_id, _parse(body.expected_takeoff)),
         airspace.deployment.tz,
-    )
+    ) | {"flight": flight_id}
 
 
 @router.post(
@@ -189,7 +191,7 @@ def report(
     rep = service.add_report(airspace, user, flight_id, body.kind, body.text)
     return {
         "id": rep.id,
-        "flight": rep.flight_id,
+        "flight": flight_id,  # as the caller names it (api.scoped_ids)
         "kind": rep.kind,
         "late": rep.late,
         "created_at": rep.created_at.isoformat(),
@@ -293,11 +295,14 @@ class DocumentCreate(Strict):
     _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: _instant(v)))
 
 
-def _document(d: Any, tz: Any) -> dict[str, Any]:
+def _document(d: Any, tz: Any, user: Principal) -> dict[str, Any]:
+    drone = d.drone_id
+    if drone is not None and not user.is_regulator:
+        drone = ref_of(d.operator_id, drone)  # the operator's own id for it
     return {
         "id": d.id,
         "operator": d.operator_id,
-        "drone": d.drone_id,
+        "drone": drone,
         "kind": d.kind,
         "number": d.number,
         "valid_from": clock.aware(d.valid_from).astimezone(tz).isoformat(),
@@ -313,7 +318,7 @@ def create_document(
     an expired one refuses filing, a missing one refuses a flight that must apply."""
     data = body.model_dump()
     data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
-    return _document(registry.add_document(airspace, user, data), airspace.deployment.tz)
+    return _document(registry.add_document(airspace, user, data), airspace.deployment.tz, user)
 
 
 @router.get("/documents", operation_id="documents-list", responses=ERRORS)
@@ -324,7 +329,7 @@ def list_documents(
     q = select(RegistryDocument).order_by(RegistryDocument.id)
     if not user.is_regulator:
         q = q.where(RegistryDocument.operator_id == user.operator_id)
-    return [_document(d, airspace.deployment.tz) for d in session.execute(q).scalars()]
+    return [_document(d, airspace.deployment.tz, user) for d in session.execute(q).scalars()]
 
 
 class UnitAssignment(Strict):
@@ -373,7 +378,7 @@ def drone_status(
     """Activate or deactivate a drone's real-name registration (a deactivated drone files
     nothing under the workflow: ``DRONE_NOT_ACTIVE``)."""
     row = registry.set_drone_status(airspace, user, drone_id, body.active, body.reason)
-    return {"drone": row.drone_id, "active": row.active, "reason": row.reason}
+    return {"drone": drone_id, "active": row.active, "reason": row.reason}
 
 
 @router.post("/drones/{drone_id}/modification", operation_id="drones-modify", responses=ERRORS)
@@ -384,7 +389,7 @@ def drone_modification(
     row, before = registry.modify_drone(
         airspace, user, drone_id, body.model_dump(exclude={"reason"}), body.reason
     )
-    return {"drone": row.id, "drone_class_before": before, "drone_class": row.drone_class}
+    return {"drone": drone_id, "drone_class_before": before, "drone_class": row.drone_class}
 
 
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)
