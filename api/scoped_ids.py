@@ -22,6 +22,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -50,14 +51,23 @@ def ref_of(operator_id: str, key: str) -> str:
 
 def for_operator(obj: Any, operator_id: str) -> Any:
     """``obj`` (plain JSON data) with ``operator_id``'s qualified keys written as its refs."""
+    try:  # the common case, on the hot path: no qualified key anywhere (orjson is C)
+        if SEP.encode() not in orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY):
+            return obj
+    except TypeError:
+        pass
+    return _rewrite(obj, operator_id)
+
+
+def _rewrite(obj: Any, operator_id: str) -> Any:
     if isinstance(obj, str):
         if SEP not in obj:
             return obj
         return _QUALIFIED.sub(lambda m: ref_of(operator_id, m[0]), obj)
     if isinstance(obj, dict):
-        return {k: for_operator(v, operator_id) for k, v in obj.items()}
+        return {k: _rewrite(v, operator_id) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [for_operator(v, operator_id) for v in obj]
+        return [_rewrite(v, operator_id) for v in obj]
     return obj
 
 
