@@ -161,7 +161,10 @@ def register_drone(
         key = new_key(s, DroneRow, operator_id, body.id)
         if key is None:
             raise ApiError(
-                409, "drone_exists", f"operator {operator_id} has a drone {body.id!r}", field="id"
+                409,
+                "drone_exists",
+                f"operator {operator_id} already has a drone with id {body.id!r}",
+                field="id",
             )
         conflict = serial_conflict(s, user, operator_id, body)
         if conflict is None:

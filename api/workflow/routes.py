@@ -399,11 +399,13 @@ def audit_log(
     airspace: PlannerDep,
     flight: Annotated[str | None, Query(description="one flight's entries")] = None,
     zone: Annotated[str | None, Query(description="one zone's entries")] = None,
-    actor: Annotated[int | None, Query(description="one key's entries (its id)")] = None,
+    actor: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="one key's entries (its id)")
+    ] = None,
     since: Annotated[str | None, Query(description="RFC 3339")] = None,
     until: Annotated[str | None, Query(description="RFC 3339")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
 ) -> dict[str, Any]:
     """Who changed what, when and why (regulators). Nothing is ever deleted from it."""
     bounds = {}
