@@ -366,7 +366,8 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
         try:
             getattr(state.planner, op)(row.id, state.now_s())
         except (ValueError, KeyError) as e:
-            raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {e}") from None
+            why = str(e) if user.is_regulator else scoped_ids.for_operator(str(e), row.operator_id)
+            raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {why}") from None
         row.state = new_state
         row.record = _record_json(state, row.id)
         row.updated_at = utcnow()
