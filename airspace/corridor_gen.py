@@ -191,13 +191,13 @@ def radial_network_geojson(
             )
         feats.append(_vertiport(f"VS{s}", *pts[-1]))
     for k in range(1, rings + 1):
-        r = k * ring_spacing_m
+        ring_m = k * ring_spacing_m
         for s in range(spokes):
-            a = np.linspace(angles[s], angles[s] + 2.0 * math.pi / spokes, arc_points)
+            arc = np.linspace(angles[s], angles[s] + 2.0 * math.pi / spokes, arc_points)
             feats.append(
                 _corridor(
                     f"R{k}-{s}",
-                    ll(cx + r * np.sin(a), cy + r * np.cos(a)),
+                    ll(cx + ring_m * np.sin(arc), cy + ring_m * np.cos(arc)),
                     lower_m=lower_m,
                     upper_m=upper_m,
                     width_m=width_m,
@@ -276,9 +276,19 @@ def qingdao_demo_geojson(spacing_m: float = 1800.0, deployment: Deployment = QIN
     inside = shapely.contains_xy(served_xy, gx, gy)
     lon, lat = proj.to_lonlat(gx, gy)
     feats: list[dict] = []
-    common = {"illustrative": True}
-    trunk = {"lower_m": 60.0, "upper_m": 120.0, "width_m": 50.0, "speed_max_mps": 20.0}
-    local = {"lower_m": 60.0, "upper_m": 100.0, "width_m": 30.0, "speed_max_mps": 15.0}
+    common: dict[str, Any] = {"illustrative": True}
+    trunk: dict[str, Any] = {
+        "lower_m": 60.0,
+        "upper_m": 120.0,
+        "width_m": 50.0,
+        "speed_max_mps": 20.0,
+    }
+    local: dict[str, Any] = {
+        "lower_m": 60.0,
+        "upper_m": 100.0,
+        "width_m": 30.0,
+        "speed_max_mps": 15.0,
+    }
     rows, cols = inside.shape
     for i in range(rows):
         for j in range(cols):

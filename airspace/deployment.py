@@ -34,6 +34,9 @@ class Deployment:
         Key of the national rule set (see :mod:`airspace.rules`).
     locale : str
         Default user-interface language.
+    terrain : str or None
+        Path of a GeoTIFF terrain model (:mod:`airspace.terrain`); ``None``: flat ground at
+        ``ground_elevation_m``. ``QINGKONG_TERRAIN`` sets it for the service.
     workflow : str
         The flight-activity workflow (:mod:`airspace.workflow`): ``cn`` (China's 2024 interim
         regulation), ``eu`` or ``none``; ``QINGKONG_WORKFLOW`` overrides it.
@@ -51,9 +54,11 @@ class Deployment:
     rules: str = "CN"
     locale: str = "zh-CN"
     workflow: str = "cn"
+    terrain: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
+        """The deployment's time zone."""
         return ZoneInfo(self.timezone)
 
     def with_(self, **changes: object) -> Deployment:

@@ -17,6 +17,8 @@ around its centre::
     [ground]
     elevation_m = 540.0        # ground above mean sea level (flat terrain)
     geoid_undulation_m = 49.5  # WGS84 ellipsoid height of mean sea level here
+    terrain = "bern-dem.tif"   # optional GeoTIFF DEM relative to this file (or a named one,
+                               # "qingdao-illustrative"); absent: flat
     [separation]
     horizontal_m = 0.01        # ASTM F3548 volume semantics
     vertical_m = 0.01
@@ -38,6 +40,7 @@ from pyproj.exceptions import CRSError
 
 from airspace.deployment import QINGDAO, Deployment
 from airspace.rules import RULESETS
+from airspace.terrain import named_or_path
 
 NAMED: dict[str, Deployment] = {"qingdao": QINGDAO}
 """Deployments known by name."""
@@ -49,6 +52,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("time", "zone"): "timezone",
     ("ground", "elevation_m"): "ground_elevation_m",
     ("ground", "geoid_undulation_m"): "geoid_undulation_m",
+    ("ground", "terrain"): "terrain",
     ("separation", "horizontal_m"): "separation_horizontal_m",
     ("separation", "vertical_m"): "separation_vertical_m",
     ("rules", "set"): "rules",
@@ -120,6 +124,9 @@ def deployment_from_dict(doc: dict[str, Any], *, source: str = "deployment") -> 
                     f"{source}: unknown key {key}.{sub}; [{key}] takes {', '.join(allowed)}"
                 )
             fields[field] = _checked(field, sub_value, f"{source}: {key}.{sub}")
+    if "terrain" in fields:
+        base = None if source == "deployment" else Path(source).parent
+        fields["terrain"] = str(named_or_path(fields["terrain"], base))
     fields.setdefault("workflow", "none")
     if "crs" not in fields:
         fields["crs"] = None if "centre_lon" in fields or "centre_lat" in fields else QINGDAO.crs

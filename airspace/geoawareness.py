@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon, shape
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
+from airspace.clock import Clock, at_whole_us
 from airspace.deployment import Deployment
 from airspace.errors import CoordinateError, ZoneFormatError
+from airspace.geo_inputs import as_polygon, check_aware, check_trajectory, check_window, finite
 from airspace.projection import Projection, check_lonlat
-from airspace.schedule import active_intervals, merge
+from airspace.schedule import active_intervals, active_seconds, merge
 from airspace.zones import Zone
 
 Interval = tuple[datetime, datetime]
@@ -186,8 +188,8 @@ class ZoneIndex:
             One per volume whose closed shape and band contain the position and whose zone is
             active at some time in the window, with the active intervals.
         """
-        end = _check_window(start, end)
-        altitude_m = _finite(altitude_m, "altitude_m")
+        end = check_window(start, end)
+        altitude_m = finite(altitude_m, "altitude_m")
         lon_a = np.array([lon], dtype=np.float64)
         lat_a = np.array([lat], dtype=np.float64)
         check_lonlat(lon_a, lat_a, what="point")
@@ -225,12 +227,12 @@ class ZoneIndex:
             operation's band (touching counts) and whose zone is active at some time in the
             window; the intervals are the zone's active intervals inside the window.
         """
-        end = _check_window(start, end)
-        lower_m = _finite(lower_m, "lower_m")
-        upper_m = _finite(upper_m, "upper_m")
+        end = check_window(start, end)
+        lower_m = finite(lower_m, "lower_m")
+        upper_m = finite(upper_m, "upper_m")
         if lower_m > upper_m:
             raise ValueError(f"area band: lower_m {lower_m} is above upper_m {upper_m}")
-        area = _as_polygon(polygon_lonlat)
+        area = as_polygon(polygon_lonlat)
         area_xy = self.projection.geometry_to_xy(area)
         hits = self.tree.query(area_xy, predicate="intersects")
         hits = np.sort(hits[(self._lower_m[hits] <= upper_m) & (lower_m <= self._upper_m[hits])])
@@ -256,8 +258,8 @@ class ZoneIndex:
             active, ordered as :attr:`volumes`; the intervals are exact up to floating point,
             rounded outward to whole microseconds (the resolution of ``datetime``).
         """
-        _check_aware(epoch, "epoch")
-        rows = _check_trajectory(trajectory)
+        check_aware(epoch, "epoch")
+        rows = check_trajectory(trajectory)
         x, y = self.projection.to_xy(rows[:, 0], rows[:, 1])
         z, t = rows[:, 2], rows[:, 3]
         if len(rows) == 1:
@@ -330,7 +332,8 @@ class ZoneIndex:
             both = _intersect_with_active(inside_s, active_s)
             if both:
                 intervals = merge(
-                    (_at(epoch, a, math.floor), _at(epoch, b, math.ceil)) for a, b in both
+                    (at_whole_us(epoch, a, math.floor), at_whole_us(epoch, b, math.ceil))
+                    for a, b in both
                 )
                 hits.append(ZoneHit(zone, volume.volume_index, intervals))
         return hits
@@ -355,22 +358,11 @@ class ZoneIndex:
         """Active intervals of ``zone`` around ``[t0_s, t1_s]`` in seconds after ``epoch``,
         as half-open ``[a, b)``; the window is widened to whole microseconds so no float
         instant inside it is lost to rounding."""
-        w0 = _at(epoch, t0_s, math.floor)
-        w1 = _at(epoch, t1_s, math.ceil) + _ONE_US
+        w0 = at_whole_us(epoch, t0_s, math.floor)
+        w1 = at_whole_us(epoch, t1_s, math.ceil) + _ONE_US
         if not zone.applicability:
             return [(-math.inf, math.inf)]
-        return [
-            ((a - epoch).total_seconds(), (b - epoch).total_seconds())
-            for a, b in active_intervals(zone, w0, w1, self._tz)
-        ]
-
-
-def _at(epoch: datetime, t_s: float, rounding) -> datetime:
-    """``epoch + t_s`` rounded to a whole microsecond by ``math.floor`` or ``math.ceil``
-    (outward for intervals); float noise below a nanosecond is not rounded outward."""
-    t_us = t_s * 1e6
-    nearest = round(t_us)
-    return epoch + timedelta(microseconds=nearest if abs(t_us - nearest) < 1e-3 else rounding(t_us))
+        return active_seconds(zone, Clock(epoch, self._tz), w0, w1)
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -418,72 +410,3 @@ def _intersect_with_active(
             if c <= d and c < b:
                 out.append((c, d))
     return out
-
-
-def _check_aware(t: datetime, what: str) -> None:
-    if not isinstance(t, datetime):
-        raise TypeError(f"{what} must be a datetime, got {type(t).__name__}")
-    if t.tzinfo is None or t.tzinfo.utcoffset(t) is None:
-        raise ValueError(f"{what} must carry a time zone (RFC 3339 with an offset or Z)")
-
-
-def _check_window(start: datetime, end: datetime | None) -> datetime:
-    _check_aware(start, "start")
-    if end is None:
-        return start
-    _check_aware(end, "end")
-    if end < start:
-        raise ValueError(
-            f"time window ends ({end.isoformat()}) before it starts ({start.isoformat()})"
-        )
-    return end
-
-
-def _finite(value: float, what: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise CoordinateError(f"{what} must be a finite number, got {v}")
-    return v
-
-
-def _check_trajectory(trajectory: Any) -> np.ndarray:
-    try:
-        rows = np.ascontiguousarray(trajectory, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("trajectory must be numeric rows [lon, lat, altitude_m, t_s]") from None
-    if rows.ndim != 2 or rows.shape[1] != 4 or rows.shape[0] == 0:
-        raise ValueError(
-            f"trajectory must have shape (n, 4) with n >= 1 rows [lon, lat, altitude_m, t_s], got {rows.shape}"
-        )
-    if not np.all(np.isfinite(rows[:, 2:])):
-        raise CoordinateError(
-            "trajectory: altitude_m and t_s must be finite numbers (got NaN or inf)"
-        )
-    check_lonlat(rows[:, 0], rows[:, 1], what="trajectory")
-    if np.any(np.diff(rows[:, 3]) < 0):
-        i = int(np.argmax(np.diff(rows[:, 3]) < 0))
-        raise ValueError(f"trajectory: t_s must not decrease (row {i + 1} is earlier than row {i})")
-    return rows
-
-
-def _as_polygon(value: Any) -> Polygon:
-    if isinstance(value, BaseGeometry):
-        geom = value
-    elif isinstance(value, Mapping):
-        try:
-            geom = shape(value)
-        except Exception as exc:
-            raise ValueError(f"area: not a GeoJSON geometry ({exc})") from None
-    else:
-        try:
-            geom = Polygon(value)
-        except Exception as exc:
-            raise ValueError(f"area: expected a ring of [lon, lat] positions ({exc})") from None
-    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        raise ValueError(f"area must be a non-empty Polygon, got {geom.geom_type}")
-    coords = shapely.get_coordinates(geom)
-    check_lonlat(coords[:, 0], coords[:, 1], what="area")
-    return geom

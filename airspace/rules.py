@@ -58,12 +58,14 @@ class Limit:
             raise ValueError(f"Limit.field must be one of {_DRONE_FIELDS}, got {self.field!r}")
 
     def met_by(self, drone: Drone) -> bool:
+        """Whether ``drone`` meets this limit."""
         value = getattr(drone, self.field)
         if value is None or not math.isfinite(value):
             return False
         return value <= self.maximum if self.inclusive else value < self.maximum
 
     def describe(self) -> str:
+        """The limit in words (``mass_kg <= 4``)."""
         return f"{self.field} {'<=' if self.inclusive else '<'} {self.maximum:g}"
 
 
@@ -166,6 +168,7 @@ class RuleSet:
 
     @property
     def class_names(self) -> tuple[str, ...]:
+        """Names of the drone classes, in order."""
         return tuple(c.name for c in self.classes)
 
     def drone_class(self, name: str) -> DroneClass:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from airspace.clock import Clock, require_aware
 from airspace.zones import Applicability, DailyPeriod, Zone
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -18,10 +19,7 @@ _LAST_SECOND = time(23, 59, 59)
 Interval = tuple[datetime, datetime]
 
 
-def _aware(t: datetime, what: str) -> datetime:
-    if t.tzinfo is None or t.tzinfo.utcoffset(t) is None:
-        raise ValueError(f"{what} must carry a time zone (RFC 3339 with an offset or Z)")
-    return t
+_aware = require_aware
 
 
 def _period_intervals(p: DailyPeriod, t0: datetime, t1: datetime, tz: tzinfo) -> list[Interval]:
@@ -106,6 +104,24 @@ def active_intervals(zone: Zone, t0: datetime, t1: datetime, tz: tzinfo) -> list
     for a in zone.applicability:
         out.extend(applicability_intervals(a, t0, t1, tz))
     return merge(out)
+
+
+def active_seconds(
+    zone: Zone, clock: Clock, t0: datetime, t1: datetime
+) -> list[tuple[float, float]]:
+    """:func:`active_intervals` within ``[t0, t1]`` as planner seconds of ``clock`` (schedules
+    read in its time zone).
+
+    >>> from datetime import UTC
+    >>> from airspace.zones import Restriction
+    >>> c = Clock(datetime(2026, 12, 1, tzinfo=UTC))
+    >>> active_seconds(Zone("Z", Restriction.PROHIBITED, ()), c, c.to_datetime(0), c.to_datetime(60))
+    [(0.0, 60.0)]
+    """
+    return [
+        (clock.to_seconds(a), clock.to_seconds(b))
+        for a, b in active_intervals(zone, t0, t1, clock.tz)
+    ]
 
 
 def is_active(zone: Zone, at: datetime, tz: tzinfo) -> bool:

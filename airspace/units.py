@@ -51,6 +51,7 @@ class Units:
         return hit.pop() if len(hit) == 1 and inside_all else self.region_unit
 
     def known(self) -> list[str]:
+        """Every unit id this map knows, the region unit first."""
         return [self.region_unit, *dict.fromkeys(self.units)]
 
 

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import shapely
@@ -24,6 +24,7 @@ from pyproj import Geod
 from shapely.geometry import Polygon
 
 from airspace.deployment import Deployment
+from airspace.terrain import terrain_for
 
 FEET_M = 0.3048
 UNBOUNDED_SENTINEL = 99999.0
@@ -31,6 +32,8 @@ UNBOUNDED_SENTINEL = 99999.0
 
 
 class Restriction(StrEnum):
+    """What a zone does to flights inside it (ED-269 ``restriction``)."""
+
     PROHIBITED = "PROHIBITED"
     REQ_AUTHORISATION = "REQ_AUTHORISATION"
     CONDITIONAL = "CONDITIONAL"
@@ -46,12 +49,15 @@ class Restriction(StrEnum):
 
 
 class VerticalReference(StrEnum):
+    """What a vertical limit is measured from."""
+
     AGL = "AGL"
     AMSL = "AMSL"
     WGS84 = "WGS84"
 
     @classmethod
     def parse(cls, value: str) -> VerticalReference:
+        """Accept the canonical spellings and the aliases SFC, W84, MSL, ALT and STD, any case."""
         v = str(value).strip().upper()
         aliases = {"SFC": "AGL", "W84": "WGS84", "MSL": "AMSL", "ALT": "AMSL", "STD": "AMSL"}
         return cls(aliases.get(v, v))
@@ -111,28 +117,49 @@ class ZoneVolume:
         return self.horizontal
 
     def band_agl_m(self, deployment: Deployment) -> tuple[float, float]:
-        """The vertical band as heights above ground, ``-inf``/``inf`` where unbounded."""
+        """The vertical band as heights above ground, ``-inf``/``inf`` where unbounded.
+
+        With a terrain model (:mod:`airspace.terrain`) an AMSL / WGS84 limit is a different true
+        height over each point; the band is widened to hold them all (lower limit over the
+        highest ground under the shape, upper limit over the lowest), so that no part of the
+        zone is missed.
+        """
+        lo_ground = hi_ground = None
+        agl = VerticalReference.AGL
+        if deployment.terrain and (self.lower_reference != agl or self.upper_reference != agl):
+            lo_ground, hi_ground = _ground_range_m(self.polygon, deployment)
         lo = (
             -math.inf
             if self.lower_m is None
-            else to_agl_m(self.lower_m, self.lower_reference, deployment)
+            else to_agl_m(self.lower_m, self.lower_reference, deployment, hi_ground)
         )
         hi = (
             math.inf
             if self.upper_m is None
-            else to_agl_m(self.upper_m, self.upper_reference, deployment)
+            else to_agl_m(self.upper_m, self.upper_reference, deployment, lo_ground)
         )
         return lo, hi
 
 
-def to_agl_m(value_m: float, reference: VerticalReference, deployment: Deployment) -> float:
-    """Convert a height in metres from ``reference`` to above-ground-level (flat terrain)."""
+@lru_cache(maxsize=4096)
+def _ground_range_m(polygon: Polygon, deployment: Deployment) -> tuple[float, float]:
+    return terrain_for(deployment).ground_range_m(polygon)
+
+
+def to_agl_m(
+    value_m: float,
+    reference: VerticalReference,
+    deployment: Deployment,
+    ground_m: float | None = None,
+) -> float:
+    """Convert a height in metres from ``reference`` to above-ground-level: over ``ground_m``
+    (m AMSL, e.g. from :mod:`airspace.terrain`), else over the deployment's flat ground."""
     if reference == VerticalReference.AGL:
         return float(value_m)
     amsl = float(value_m)
     if reference == VerticalReference.WGS84:
         amsl -= deployment.geoid_undulation_m
-    return amsl - deployment.ground_elevation_m
+    return amsl - (deployment.ground_elevation_m if ground_m is None else ground_m)
 
 
 def from_agl_m(value_m: float, reference: VerticalReference, deployment: Deployment) -> float:
@@ -193,10 +220,12 @@ class Zone:
 
     @property
     def is_permanent(self) -> bool:
+        """Whether the zone applies at all times (no applicability, or a permanent one)."""
         return not self.applicability or any(
             a.permanent and a.start is None and a.end is None and not a.periods
             for a in self.applicability
         )
 
     def bounds_lonlat(self) -> tuple[float, float, float, float]:
+        """The lon/lat bounding box ``(west, south, east, north)`` of all volumes."""
         return shapely.total_bounds([v.polygon for v in self.volumes])  # type: ignore[return-value]

@@ -12,15 +12,12 @@ from the store before the next decision, so the store stays the truth.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,15 +29,19 @@ from airspace.formats import load_zones, zone_from_dict
 from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.zones import Zone
+from api.decision_worker import DecisionWorker, Job
 from api.errors import ApiError
 from api.models import AirspaceEvent, FlightRow, ZoneRow
 from api.restore_bounds import record_span_s
 from api.store import Store, latest_seq, utcnow
+from planner.decision import LIVE_STATES as PLANNER_LIVE_STATES
 from planner.decision import FlightRecord, Planner
+from planner.requests import State
 
 log = logging.getLogger("qingkong.api")
 
-LIVE_STATES = ("pending", "accepted", "activated", "nonconforming", "contingent")
+LIVE_STATES = tuple(str(s) for s in State if s in PLANNER_LIVE_STATES)
+"""The planner's live states as stored strings (pending, accepted, activated, ...)."""
 FORGET_EVERY = 1000
 """Jobs between two :meth:`planner.decision.Planner.forget_finished` calls: finished flights'
 records live in the store; the planner keeps the live ones (as after a restart)."""
@@ -57,30 +58,6 @@ def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Z
     if len(zones) == 1:
         return zones[0]
     raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
-
-
-@dataclass
-class _Job:
-    fn: Callable[[Session], Any]
-    result: Any = None
-    error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    loop: asyncio.AbstractEventLoop | None = None
-    future: asyncio.Future | None = None
-
-    def finish(self) -> None:
-        """Wake whoever waits: a thread (``done``) or a coroutine (``future``)."""
-        self.done.set()
-        if self.future is not None and self.loop is not None:
-            self.loop.call_soon_threadsafe(self._settle)
-
-    def _settle(self) -> None:
-        if self.future is None or self.future.done():
-            return
-        if self.error is not None:
-            self.future.set_exception(self.error)
-        else:
-            self.future.set_result(self.result)
 
 
 class AirspaceState:
@@ -117,7 +94,7 @@ class AirspaceState:
         self.corridors = corridors
         self.separation_h_m = separation_h_m
         self.separation_v_m = separation_v_m
-        self.planner: Any = None
+        self._planner: Planner | None = None
         self.workflow: Any = None
         """The flight-activity workflow (:mod:`airspace.workflow`), set by the app."""
         self.units: Any = None
@@ -129,17 +106,71 @@ class AirspaceState:
         self._index_key: int | None = None
         self._zones_version = 0
         self._lock = threading.RLock()
-        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self._worker: threading.Thread | None = None
-        self._worker_lock = threading.Lock()
-        self.gate: threading.Event | None = None
+        self.worker = DecisionWorker(self._run_batch)
+        """The group-commit decision worker behind :meth:`run`."""
         self.router_cache_size: int | None = None
-        self._since_forget = 0
         """Bound of the planner's router caches (``QINGKONG_ROUTER_CACHE_SIZE``)."""
-        """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
-        self.max_batch = 64
+        self._since_forget = 0
         self.oversized: list[str] = []
         """Live flights in the store longer than the bounds allow (not restored)."""
+
+    # -- the planner ---------------------------------------------------------------------------
+    @property
+    def planner(self) -> Planner:
+        """The planner of this process (loaded from the store by :meth:`catch_up`)."""
+        if self._planner is None:
+            raise RuntimeError("the airspace is not loaded yet")
+        return self._planner
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the planner has been loaded from the store."""
+        return self._planner is not None
+
+    @property
+    def projection(self) -> Projection:
+        """The planner's metric frame (lon/lat <-> metres)."""
+        return self.planner.projection
+
+    @property
+    def max_duration_s(self) -> float:
+        """The longest flight the bounds let one request (or one restored record) cover."""
+        return self.planner.bounds.max_duration_s
+
+    def record_json(self, flight_id: str) -> dict[str, Any] | None:
+        """The planner's record of one flight as JSON, or ``None`` if it does not know it
+        (one record: ``planner.records()`` copies every flight's)."""
+        try:
+            return self.planner.record(flight_id).to_json()
+        except KeyError:
+            return None
+
+    def record_state(self, flight_id: str) -> str | None:
+        """The planner's lifecycle state of one flight, or ``None`` if it does not know it."""
+        try:
+            return str(self.planner.record(flight_id).state)
+        except KeyError:
+            return None
+
+    def has_record(self, flight_id: str) -> bool:
+        """Whether the planner knows the flight (without copying its record)."""
+        try:
+            self.planner.record(flight_id)
+        except KeyError:
+            return False
+        return True
+
+    def report_state(self, flight_id: str, code: str, stored: str, now_s: float) -> dict[str, Any]:
+        """Record a lifecycle state a flight's telemetry reports (``ended``, ``activated`` of
+        an accepted flight, or an airborne state) and return its new record as JSON; raises
+        ``KeyError``/``ValueError`` if the planner does not know the flight or refuses."""
+        if code == "ended":
+            self.planner.end(flight_id, now_s)
+        elif code == "activated" and stored == "accepted":
+            self.planner.activate(flight_id, now_s)
+        else:
+            self.planner.record(flight_id).state = State(code)
+        return self.planner.record(flight_id).to_json()
 
     # -- clock ---------------------------------------------------------------------------------
     def now_s(self) -> float:
@@ -147,15 +178,17 @@ class AirspaceState:
         return (utcnow() - self.epoch).total_seconds()
 
     def to_datetime(self, t_s: float) -> datetime:
+        """Planner seconds as an aware datetime."""
         return self.epoch + timedelta(seconds=float(t_s))
 
     def to_seconds(self, dt: datetime) -> float:
+        """An aware datetime as planner seconds."""
         if dt.tzinfo is None:
             raise ValueError("times must carry a time zone (RFC 3339 with an offset or Z)")
         return (dt - self.epoch).total_seconds()
 
     # -- loading -------------------------------------------------------------------------------
-    def _new_planner(self, zones: list[Zone]) -> Any:
+    def _new_planner(self, zones: list[Zone]) -> Planner:
         planner = Planner(
             self.deployment,
             epoch=self.epoch,
@@ -189,7 +222,7 @@ class AirspaceState:
                 continue
             planner.restore(FlightRecord.from_json(rec))
             n += 1
-        self.planner = planner
+        self._planner = planner
         self.zones = zones
         self._zones_version += 1
         self.applied_seq = latest_seq(session)
@@ -228,7 +261,7 @@ class AirspaceState:
 
     def catch_up(self, session: Session) -> None:
         """Apply every event newer than the last one this process saw (or reload if unsure)."""
-        if self._dirty or self.planner is None:
+        if self._dirty or self._planner is None:
             self.reload(session)
             return
         events = list(
@@ -289,22 +322,21 @@ class AirspaceState:
         (group commit). ``fn`` must return plain data, not ORM objects, and may raise
         :class:`ApiError` only before it changes anything; any other error fails the batch.
         """
-        job = _Job(fn)
-        self._queue.put(job)
-        self._ensure_worker()
-        job.done.wait()
-        if job.error is not None:
-            raise job.error
-        return job.result
+        return self.worker.run(fn)
 
     async def run_async(self, fn: Callable[[Session], Any]) -> Any:
         """:meth:`run` for the event loop: the worker resolves a future instead of waking a
         blocked thread."""
-        loop = asyncio.get_running_loop()
-        job = _Job(fn, loop=loop, future=loop.create_future())
-        self._queue.put(job)
-        self._ensure_worker()
-        return await job.future
+        return await self.worker.run_async(fn)
+
+    @property
+    def gate(self) -> threading.Event | None:
+        """When set by :func:`api.warmup.warm_service`: the worker waits for it first."""
+        return self.worker.gate
+
+    @gate.setter
+    def gate(self, event: threading.Event | None) -> None:
+        self.worker.gate = event
 
     def warm(self) -> None:
         """Start the decision worker and pay its first-use costs now, not on the first request
@@ -317,28 +349,7 @@ class AirspaceState:
 
         self.run(touch)
 
-    def _ensure_worker(self) -> None:
-        if self._worker is None or not self._worker.is_alive():
-            with self._worker_lock:
-                if self._worker is None or not self._worker.is_alive():
-                    self._worker = threading.Thread(
-                        target=self._work, name="qingkong-decider", daemon=True
-                    )
-                    self._worker.start()
-
-    def _work(self) -> None:
-        if self.gate is not None:  # kernels still compiling (api.warmup): decisions wait
-            self.gate.wait()
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._run_batch(batch)
-
-    def _run_batch(self, batch: list[_Job]) -> None:
+    def _run_batch(self, batch: list[Job]) -> None:
         with self._lock:
             try:
                 own: list[AirspaceEvent] = []
@@ -362,9 +373,6 @@ class AirspaceState:
                 for job in batch:
                     if job.error is None:
                         job.result, job.error = None, e
-            finally:
-                for job in batch:
-                    job.finish()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -375,6 +383,7 @@ class AirspaceState:
 
     @staticmethod
     def log_event(session: Session, kind: str, ref: str, payload: dict[str, Any]) -> AirspaceEvent:
+        """Record an airspace change for the other replicas (applied here after commit)."""
         ev = AirspaceEvent(kind=kind, ref=ref, payload=payload, created_at=utcnow())
         session.add(ev)
         session.info.setdefault("own_events", []).append(ev)
@@ -400,6 +409,7 @@ class AirspaceState:
         return changes
 
     def withdraw_zone(self, session: Session, zone_id: str) -> None:
+        """Remove a zone from the planner (flights keep their slots)."""
         if zone_id in self.zones:
             self.planner.withdraw_zone(zone_id, self.now_s())
             del self.zones[zone_id]

@@ -20,6 +20,8 @@ KEY_PREFIX = "qk_"
 
 
 class Role(StrEnum):
+    """The roles an API key can have."""
+
     OPERATOR = "operator"
     REGULATOR = "regulator"
     ADMIN = "admin"
@@ -40,6 +42,7 @@ class Principal:
 
     @property
     def is_regulator(self) -> bool:
+        """Regulators and admins (they see and decide everyone's flights)."""
         return self.role in (Role.REGULATOR, Role.ADMIN)
 
 

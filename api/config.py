@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airspace.deployment import QINGDAO, Deployment
 from airspace.deployment_file import DeploymentFileError, load_deployment
+from airspace.terrain import QINGDAO_ILLUSTRATIVE_TIF, named_or_path
 from airspace.workflow import Workflow, workflow_for
 from planner.bounds import RequestBounds
 
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     units_path: str | None = None
     """Control sub-regions and their approving units (GeoJSON; demo mode: Qingdao's,
     illustrative). Without it every regulator sees the whole queue."""
+    terrain: str | None = None
+    """A GeoTIFF terrain model (DEM, any CRS, metres AMSL) true heights are measured from
+    (:mod:`airspace.terrain`), or a named one (``qingdao-illustrative``); ``none``: flat ground
+    even in the demo. Unset: the deployment's
+    (demo Qingdao: the shipped ILLUSTRATIVE terrain, else flat)."""
     workflow: str | None = None
     """The flight-activity workflow: ``cn`` (China's 2024 regulation), ``eu`` or ``none``
     (:mod:`airspace.workflow`); unset: the deployment's (``cn`` for Qingdao)."""
@@ -156,10 +162,23 @@ class Settings(BaseSettings):
         )
 
     def deployment_obj(self) -> Deployment:
-        """The :class:`Deployment` named by ``deployment``: a name or a TOML file path."""
+        """The :class:`Deployment` named by ``deployment``: a name or a TOML file path, with
+        ``terrain`` applied (the demo's Qingdao: the shipped ILLUSTRATIVE terrain)."""
         if self.deployment in DEPLOYMENTS:
-            return DEPLOYMENTS[self.deployment]
-        try:
-            return load_deployment(self.deployment)
-        except DeploymentFileError as e:
-            raise ValueError(f"QINGKONG_DEPLOYMENT: {e}") from None
+            dep = DEPLOYMENTS[self.deployment]
+        else:
+            try:
+                dep = load_deployment(self.deployment)
+            except DeploymentFileError as e:
+                raise ValueError(f"QINGKONG_DEPLOYMENT: {e}") from None
+        terrain = self.terrain
+        if terrain is None and self.demo and dep.name == "qingdao":
+            terrain = str(QINGDAO_ILLUSTRATIVE_TIF)
+        if terrain is None:
+            return dep
+        if terrain.lower() in ("", "none", "flat"):
+            return dep.with_(terrain=None)
+        path = named_or_path(terrain)
+        if not path.is_file():
+            raise ValueError(f"QINGKONG_TERRAIN: {terrain!r} is not a file (a GeoTIFF DEM)")
+        return dep.with_(terrain=str(path))

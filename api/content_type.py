@@ -33,6 +33,7 @@ class JsonBodiesOnly:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry: check the content type of requests with a body."""
         if scope["type"] == "http" and scope["method"] in _WITH_BODY:
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")

@@ -23,18 +23,22 @@ _KEY_CACHE_S = 10.0
 
 
 def get_settings(request: Request) -> Settings:
+    """The service's settings."""
     return request.app.state.settings
 
 
 def get_store(request: Request) -> Store:
+    """The service's store."""
     return request.app.state.store
 
 
 def get_airspace(request: Request) -> AirspaceState:
+    """The airspace facade of this process (planner, zones, decision worker)."""
     return request.app.state.airspace
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The one read session of a request (writes go through the services)."""
     with request.app.state.store.session() as s:
         yield s
 
@@ -76,18 +80,21 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 def current_operator(user: CurrentUser) -> Principal:
+    """The caller, if their key is an operator's (403 otherwise)."""
     if user.role != Role.OPERATOR or not user.operator_id:
         raise ApiError(403, "forbidden", "this needs an operator key (bound to an operator id)")
     return user
 
 
 def regulator_user(user: CurrentUser) -> Principal:
+    """The caller, if their key is a regulator's or an admin's (403 otherwise)."""
     if not user.is_regulator:
         raise ApiError(403, "forbidden", "this needs a regulator or admin key")
     return user
 
 
 def admin_user(user: CurrentUser) -> Principal:
+    """The caller, if their key is an admin's (403 otherwise)."""
     if user.role != Role.ADMIN:
         raise ApiError(403, "forbidden", "this needs an admin key")
     return user

@@ -32,14 +32,17 @@ class ApiError(Exception):
 
 
 def not_found(what: str, ident: str) -> ApiError:
+    """A 404 naming what was not found."""
     return ApiError(404, "not_found", f"{what} {ident!r} does not exist (or is not yours)")
 
 
 def bad_field(field: str, message: str, status: int = 422) -> ApiError:
+    """A 422 (or ``status``) naming the field that is wrong."""
     return ApiError(status, "invalid_field", f"{field}: {message}", field=field)
 
 
 def body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The JSON body of every error answer."""
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 

@@ -62,6 +62,7 @@ class PayloadLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -184,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     airspace.router_cache_size = settings.router_cache_size
     with store.session() as s:
         airspace.reload(s)
-    revoke_oversized(airspace, airspace.oversized, airspace.planner.bounds.max_duration_s)
+    revoke_oversized(airspace, airspace.oversized, airspace.max_duration_s)
     kernels = (
         warm_service(airspace, background=settings.warmup_background) if settings.warmup else None
     )

@@ -31,6 +31,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the store's tables (JSON columns for dicts and lists)."""
+
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
@@ -43,6 +45,8 @@ class Meta(Base):
 
 
 class Operator(Base):
+    """A registered operator (a company or person flying drones)."""
+
     __tablename__ = "operators"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -68,6 +72,8 @@ class ApiUser(Base):
 
 
 class DroneRow(Base):
+    """A drone registered under its real name to an operator, with its derived class."""
+
     __tablename__ = "drones"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     operator_id: Mapped[str] = mapped_column(ForeignKey("operators.id"), index=True)

@@ -16,20 +16,16 @@ from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field
-from api.lifecycle import (
-    _record_json,
-    _set_decision,
-    apply_changes,
-    body_hash,
-    count_vertices,
-    drone_from_row,
-    flight_json,
-    own_flight,
-    polygon_from_geojson,
-    seconds,
-)
 from api.models import DroneRow
 from api.schemas import FlightCreate
+from api.services.flights import departure_window, own_flight
+from api.services.records import (
+    apply_changes,
+    body_hash,
+    drone_from_row,
+    flight_json,
+    set_decision,
+)
 from planner.modify import modify
 from planner.requests import request_from_dict
 
@@ -44,20 +40,11 @@ def modify_job(
     max_vertices: int,
 ) -> Callable[[Session], dict[str, Any]]:
     """The job (for :meth:`AirspaceState.run`) deciding a modification of ``flight_id``; it
-    returns the flight as it now stands plus ``modification: {applied, decision}``."""
+    returns the flight as it now stands plus ``modification: {applied, decision}``, in the
+    ids ``user`` knows (:mod:`api.scoped_ids`)."""
     if body.flight is not None and body.flight != flight_id:
         raise bad_field("flight", f"is {body.flight!r} but the URL names {flight_id!r}")
-    n = count_vertices(raw.get("route"))
-    if n > max_vertices:
-        raise bad_field("route", f"{n} vertices exceed the limit of {max_vertices}", status=413)
-    if body.route.area is not None:
-        polygon_from_geojson(body.route.area, "route.area")
-    departure = {
-        "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
-        "latest": seconds(state, body.departure.latest, "departure.latest"),
-    }
-    if departure["latest"] < departure["earliest"]:
-        raise bad_field("departure.latest", "is before departure.earliest")
+    departure = departure_window(state, body, raw, max_vertices=max_vertices)
 
     def decide(s: Session) -> dict[str, Any]:
         with s.no_autoflush:
@@ -99,7 +86,7 @@ def modify_job(
             row.request_id = body.request_id or row.request_id
             row.drone_id = drone_row.id
             row.priority = body.priority
-            _set_decision(row, dj, _record_json(state, row.id))
+            set_decision(row, dj, state.record_json(row.id))
             row.state = str(state.planner.record(row.id).state)
             state.log_event(s, "flight", row.id, {"state": row.state})
         apply_changes(s, state, m.changes)
@@ -107,6 +94,6 @@ def modify_job(
         if out.get("departure_time") is not None:
             out["departure_time"] = out["departure_time"].isoformat()
         out["modification"] = {"applied": m.applied, "decision": dj}
-        return out
+        return scoped_ids.for_user(out, user)
 
     return decide

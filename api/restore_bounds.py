@@ -35,7 +35,7 @@ def record_span_s(record: dict[str, Any]) -> float:
 
 def revoke_oversized(airspace: Any, flight_ids: list[str], limit_s: float) -> list[str]:
     """Revoke stored live flights the planner refused to restore; returns their ids."""
-    from api.lifecycle import notify  # lifecycle imports airspace_state; keep this one-way
+    from api.services.records import notify  # records imports airspace_state: one-way
 
     if not flight_ids:
         return []

@@ -23,16 +23,29 @@ MAX_TIME_S = 1e10
 
 
 class Strict(BaseModel):
+    """A request model: unknown fields are refused, no type coercion."""
+
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-def _finite(v: float | None, what: str) -> float | None:
+def finite(v: float | None, what: str) -> float | None:
+    """``v`` unless it is NaN or infinite (a validator's helper; ``what`` names it).
+
+    >>> finite(1.5, "speed")
+    1.5
+    """
     if v is not None and not math.isfinite(v):
         raise ValueError(f"{what} must be a finite number")
     return v
 
 
-def _check_time(v: Any) -> Any:
+def check_time(v: Any) -> Any:
+    """``v`` if it is a usable wire time: an RFC 3339 string with an offset, or finite planner
+    seconds within :data:`MAX_TIME_S` of the epoch.
+
+    >>> check_time("2026-12-01T07:00:00+08:00"), check_time(3600)
+    ('2026-12-01T07:00:00+08:00', 3600)
+    """
     if isinstance(v, str):
         try:
             dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
@@ -43,7 +56,7 @@ def _check_time(v: Any) -> Any:
         if dt.tzinfo is None:
             raise ValueError("an RFC 3339 time needs an offset or Z")
     elif isinstance(v, float | int):
-        _finite(float(v), "time")
+        finite(float(v), "time")
         if abs(v) > MAX_TIME_S:
             raise ValueError(
                 f"{v:g} s is more than {MAX_TIME_S:g} s (about 300 years) from the epoch; "
@@ -54,17 +67,23 @@ def _check_time(v: Any) -> Any:
 
 # -- operators, users, drones ------------------------------------------------------------------
 class OperatorCreate(Strict):
+    """An operator to register."""
+
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", examples=["OP-SF"])
     name: str = Field(default="", max_length=200, examples=["SF Express drone delivery"])
 
 
 class OperatorPublic(BaseModel):
+    """An operator as answered."""
+
     id: str
     name: str
     created_at: datetime
 
 
 class UserCreate(Strict):
+    """An API key to create, and its user."""
+
     role: Literal["operator", "regulator", "admin", "sensor", "police", "public"]
     operator_id: str | None = Field(
         default=None, max_length=64, description="Operator keys: a registered operator's id."
@@ -79,6 +98,8 @@ class UserCreate(Strict):
 
 
 class UserCreated(BaseModel):
+    """A created API key: the key itself is in this answer only."""
+
     id: int
     role: str
     operator_id: str | None
@@ -103,6 +124,8 @@ class UserPublic(BaseModel):
 
 
 class DroneCreate(Strict):
+    """A drone to register (its class is derived from these properties)."""
+
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -160,6 +183,8 @@ class DroneCreate(Strict):
 
 
 class DronePublic(BaseModel):
+    """A registered drone as answered, with why it has its class."""
+
     id: str
     operator_id: str
     serial: str
@@ -179,10 +204,12 @@ class DronePublic(BaseModel):
 
 # -- flights -----------------------------------------------------------------------------------
 class Departure(Strict):
+    """The departure window of a flight request."""
+
     earliest: Time
     latest: Time
 
-    _t = field_validator("earliest", "latest")(classmethod(lambda cls, v: _check_time(v)))
+    _t = field_validator("earliest", "latest")(classmethod(lambda cls, v: check_time(v)))
 
 
 class RouteSpec(Strict):
@@ -315,124 +342,22 @@ class FlightPublic(BaseModel):
 
 
 class FlightList(BaseModel):
+    """A page of flights."""
+
     items: list[FlightPublic]
     count: int
 
 
 class ReviewVerdict(Strict):
+    """A regulator's verdict on a pending request."""
+
     approve: bool
     comment: str = Field(default="", max_length=2000)
 
 
-# -- zones -------------------------------------------------------------------------------------
-class ScheduleItem(Strict):
-    start: Time
-    end: Time
-
-    _t = field_validator("start", "end")(classmethod(lambda cls, v: _check_time(v)))
-
-
-class ZoneCreate(Strict):
-    """The scenario's inline zone (DESIGN.md). Schedule numbers are planner-clock seconds."""
-
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "TFR-SAIL-WEEK",
-                    "restriction": "PROHIBITED",
-                    "geometry": {"type": "Circle", "center": [120.43, 36.05], "radius_m": 800},
-                    "lower_m": 0,
-                    "upper_m": 300,
-                    "reference": "AGL",
-                    "schedule": [
-                        {"start": "2026-12-01T12:00:00+08:00", "end": "2026-12-01T14:00:00+08:00"}
-                    ],
-                }
-            ]
-        },
-    )
-    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
-    restriction: str
-    geometry: dict[str, Any]
-    lower_m: float | None = None
-    upper_m: float | None = None
-    reference: str = "AGL"
-    schedule: list[ScheduleItem] | None = None
-    name: str = Field(default="", max_length=200)
-    message: str = Field(default="", max_length=2000)
-    emergency_reason: str = Field(
-        default="",
-        max_length=2000,
-        description="why a temporary restriction takes effect sooner than the workflow's "
-        "normal lead time (China: 30 min instead of 24 h)",
-    )
-
-
-class ZonePublic(BaseModel):
-    id: str
-    kind: str
-    restriction: str
-    name: str = ""
-    withdrawn: bool
-    version: int
-    source: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-class ZonePublished(BaseModel):
-    zones: list[ZonePublic]
-    changes: list[dict[str, Any]] = Field(
-        default_factory=list, description="Flights re-planned or revoked by the new restriction."
-    )
-    repairs: list[str] = Field(
-        default_factory=list,
-        description="What was repaired in the geometry (an unclosed ring closed, a "
-        "self-intersecting one split), naming zone and field; check that the result is meant.",
-    )
-
-
-# -- geo-awareness -----------------------------------------------------------------------------
-class RouteQuery(Strict):
-    trajectory: list[list[float]] = Field(
-        description="Rows [lon, lat, altitude_m AGL, t] (t in planner seconds), linear between rows",
-        min_length=1,
-    )
-
-    @field_validator("trajectory")
-    @classmethod
-    def _rows(cls, v: list[list[float]]) -> list[list[float]]:
-        for i, row in enumerate(v):
-            if len(row) != 4 or not all(math.isfinite(x) for x in row):
-                raise ValueError(f"row {i}: want [lon, lat, altitude_m, t] of finite numbers")
-        for i in range(1, len(v)):
-            if v[i][3] < v[i - 1][3]:
-                raise ValueError(f"row {i}: times must not decrease")
-        return v
-
-
-class VolumeQuery(Strict):
-    area: dict[str, Any] = Field(description="GeoJSON Polygon")
-    lower_m: float
-    upper_m: float
-    start: Time
-    end: Time
-
-    _t = field_validator("start", "end")(classmethod(lambda cls, v: _check_time(v)))
-
-
-class ZoneHitPublic(BaseModel):
-    zone: str
-    name: str
-    restriction: str
-    volume_index: int
-    intervals: list[tuple[datetime, datetime]]
-
-
 class NotificationPublic(BaseModel):
+    """A notification of a change to a flight."""
+
     id: int
     flight: str
     kind: str
@@ -441,6 +366,8 @@ class NotificationPublic(BaseModel):
 
 
 class Health(BaseModel):
+    """The service is up: its version, deployment and planner clock."""
+
     status: str
     version: str
     deployment: str
@@ -449,6 +376,8 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """The service can decide: its database answers and the planner is loaded."""
+
     ready: bool
     database: str
     zones: int

@@ -59,6 +59,12 @@ def for_operator(obj: Any, operator_id: str) -> Any:
     return _rewrite(obj, operator_id)
 
 
+def for_user(obj: Any, user: Principal) -> Any:
+    """``obj`` as ``user`` is shown it: for an operator, its own keys written as its refs
+    (:func:`for_operator`); for a regulator, unchanged (global keys)."""
+    return obj if user.is_regulator else for_operator(obj, user.operator_id or "")
+
+
 def _rewrite(obj: Any, operator_id: str) -> Any:
     if isinstance(obj, str):
         if SEP not in obj:

@@ -37,6 +37,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def utcnow() -> datetime:
+    """Now, as an aware UTC instant."""
     return datetime.now(UTC)
 
 
@@ -107,7 +108,7 @@ class Store:
             try:
                 raw = self.engine.raw_connection()  # autocommit: no transaction around it
                 try:
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
                 finally:
                     raw.close()
             except Exception:  # pragma: no cover - e.g. the file was removed under us
@@ -155,6 +156,7 @@ class Store:
             return s.execute(select(Meta.value).where(Meta.key == key)).scalar_one()
 
     def dispose(self) -> None:
+        """Stop the checkpoint thread and close the connections."""
         self._stop.set()
         self.engine.dispose()
         if self.write_engine is not self.engine:

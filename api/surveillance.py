@@ -54,6 +54,7 @@ class LiveTracks:
 
     @staticmethod
     def empty() -> LiveTracks:
+        """No tracks."""
         return LiveTracks([], np.zeros((0, 6)), [], [], [])
 
     @staticmethod
@@ -73,6 +74,8 @@ class LiveTracks:
 
 @dataclass(frozen=True)
 class IngestResult:
+    """What one surveillance report did to the picture."""
+
     accepted: int
     duplicates: int
     live_tracks: int

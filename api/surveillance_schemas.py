@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas import Strict, _check_time
+from api.schemas import Strict, check_time
 
 MAX_TRACKS_PER_REPORT = 5000
 
@@ -35,10 +35,12 @@ class SurveillanceTrack(Strict):
     vertical_speed_mps: float = Field(default=0.0, ge=-100, le=100, description="Up is positive.")
     kind: Literal["crewed", "uncooperative", "drone"]
 
-    _t = field_validator("time")(classmethod(lambda cls, v: _check_time(v)))
+    _t = field_validator("time")(classmethod(lambda cls, v: check_time(v)))
 
 
 class SurveillanceReport(Strict):
+    """Tracks reported by a sensor or a surveillance feed."""
+
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -66,6 +68,8 @@ class SurveillanceReport(Strict):
 
 
 class SurveillanceAccepted(BaseModel):
+    """What a surveillance report did."""
+
     accepted: int = Field(description="Reports newer than what was held, now in the picture.")
     duplicates: int = Field(description="Reports no newer than the held one (ignored).")
     live_tracks: int = Field(description="Surveillance tracks in the picture now.")

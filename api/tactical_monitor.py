@@ -79,6 +79,7 @@ class TacticalMonitor:
         self._stop = threading.Event()
 
     def add_source(self, source: Source) -> None:
+        """Add a source of tracks predicted each cycle."""
         self.sources.append(source)
 
     # -- one cycle -----------------------------------------------------------------------------
@@ -201,6 +202,7 @@ class TacticalMonitor:
             return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the cycle thread (waiting up to ``timeout_s``)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)

@@ -24,6 +24,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """An aware instant as stored (UTC)."""
         if value is None:
             return None
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -31,6 +32,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """A stored instant as an aware UTC instant."""
         if value is None:
             return None
         if value.tzinfo is None:  # SQLite: stored as UTC wall time

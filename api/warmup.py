@@ -97,6 +97,7 @@ class KernelWarmup:
 
     @property
     def ready(self) -> bool:
+        """Whether every step has run."""
         return self.done.is_set()
 
     def progress(self) -> dict[str, Any]:
@@ -146,10 +147,20 @@ def warm_service(airspace: Any, *, background: bool) -> KernelWarmup:
 
     gate = threading.Event()
     airspace.gate = gate
-    steps = [*WARMUP_STEPS, ("decision worker", lambda: (gate.set(), airspace.warm()))]
+
+    def open_gate_and_warm() -> None:
+        gate.set()
+        airspace.warm()
+
+    steps = [*WARMUP_STEPS, ("decision worker", open_gate_and_warm)]
     warm = KernelWarmup(steps)
+
     # a failed warm-up must not keep decisions waiting: they compile on first use
-    threading.Thread(target=lambda: (warm.wait(), gate.set()), daemon=True).start()
+    def open_gate_after_warmup() -> None:
+        warm.wait()
+        gate.set()
+
+    threading.Thread(target=open_gate_after_warmup, daemon=True).start()
     if background:
         warm.start()
     else:

@@ -33,12 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from api.auth import Principal, Role, create_user  # noqa: E402
 from api.config import Settings  # noqa: E402
-from api.lifecycle import file_flight  # noqa: E402
 from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
-from api.process import free_port, spawn_server, wait_ready  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
+from api.services.flights import file_flight  # noqa: E402
 from api.store import drop_schema, utcnow  # noqa: E402
+from tests.process import free_port, spawn_server, wait_ready  # noqa: E402
 
 OPERATOR = "OP-BENCH"
 # Qingdao urban area, inside EPSG:4549.

@@ -174,7 +174,7 @@ def main() -> int:
             "nodes": n,
             "edges": net.graph.number_of_edges(),
             "zones": len(zones),
-            "zone_edge_layer_hits": int(router._hit_e.size),
+            "zone_edge_layer_hits": int(router.blocks.hit_e.size),
         },
         "queries": len(pairs),
         "build_graph_s": round(build_graph_s, 3),

@@ -44,16 +44,16 @@ from shapely.geometry import LineString, Point  # noqa: E402
 from airspace.projection import Projection  # noqa: E402
 from api.auth import Principal, Role, create_user  # noqa: E402
 from api.config import Settings  # noqa: E402
-from api.lifecycle import file_flight, transition  # noqa: E402
 from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
-from api.process import free_port, spawn_server, wait_ready  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
+from api.services.flights import file_flight, transition  # noqa: E402
 from api.store import utcnow  # noqa: E402
 from api.telemetry.mosquitto import write_files  # noqa: E402
 from bench.api import random_request  # noqa: E402
 from planner.conformance import ConformanceMonitor, Thresholds  # noqa: E402
 from planner.trajectory import Trajectory4D  # noqa: E402
+from tests.process import free_port, spawn_server, wait_ready  # noqa: E402
 
 OPERATOR = "OP-BENCH"
 

@@ -35,10 +35,10 @@ from airspace.workflow import (  # noqa: E402
 )
 from api.auth import Principal, Role, create_user  # noqa: E402
 from api.config import Settings  # noqa: E402
-from api.lifecycle import file_flight  # noqa: E402
 from api.main import create_app  # noqa: E402
 from api.models import DroneRow  # noqa: E402
 from api.schemas import FlightCreate  # noqa: E402
+from api.services.flights import file_flight  # noqa: E402
 from api.store import utcnow  # noqa: E402
 from api.workflow.models import RegistryDocument  # noqa: E402
 from bench.api import OPERATOR, random_request  # noqa: E402

@@ -192,6 +192,7 @@ class ConformanceMonitor:
         return [self._clear(k, None) for k in list(self.open) if k[0] == flight_id]
 
     def state_of(self, flight_id: str) -> str | None:
+        """The conformance state of a watched flight, or ``None``."""
         w = self.watches.get(flight_id)
         return w.state if w else None
 

@@ -82,13 +82,13 @@ def deviations(
     args = [np.ascontiguousarray(v, dtype=np.float64) for v in (x, y, z, t)]
     lat, ver, tim = (np.full(n, np.nan) for _ in range(3))
     if np.any(r_idx >= 0):
-        rl, rv, rt = route_deviation(
+        rl, rv, rt = route_deviation(  # type: ignore[call-arg]  # numba Dispatcher stub
             *args, r_idx, packed.seg, packed.seg_start, th.lateral_m, th.vertical_m
         )
         m = r_idx >= 0
         lat[m], ver[m], tim[m] = rl[m], rv[m], rt[m]
     if np.any(a_idx >= 0):
-        al, av, at = area_deviation(
+        al, av, at = area_deviation(  # type: ignore[call-arg]  # numba Dispatcher stub
             *args,
             a_idx,
             packed.ring_xy,

@@ -5,7 +5,7 @@ their bounding box covers; a query with the swept box of a new request (grown by
 separation minima and the delay window) returns the candidate segments as contiguous
 arrays for the exact kernels. Cost per query depends on the local traffic density, not on
 how many flights the day holds, so a fuller or longer day does not slow decisions down.
-The table itself is a numba-managed hash (:mod:`planner.kernels_index`).
+The table itself is a numba-managed hash (:mod:`planner.kernels.index`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.kernels_index import (
+from planner.kernels.index import (
     index_compact,
     index_insert,
     index_key_count,
@@ -170,6 +170,15 @@ class SpaceTimeIndex:
         hash_cap, entry_cap = self._keys.shape[0], self._entry_item.shape[0]
         if used_e + added > entry_cap or 2 * (used_k + added) > hash_cap:
             self._rebuild(extra=added)
+        self._insert(boxes, ids)
+        self._live_entries += added
+        if int(self._counters[0]) - self._compacted > max(
+            COMPACT_MIN_ENTRIES, self._compacted // 2
+        ):
+            self._compact()
+
+    def _insert(self, boxes: np.ndarray, ids: np.ndarray) -> None:
+        """File items ``ids`` with ``boxes`` under their keys (the caller made room)."""
         index_insert(
             boxes,
             ids,
@@ -183,11 +192,6 @@ class SpaceTimeIndex:
             self._entry_box,
             self._counters,
         )
-        self._live_entries += added
-        if int(self._counters[0]) - self._compacted > max(
-            COMPACT_MIN_ENTRIES, self._compacted // 2
-        ):
-            self._compact()
 
     def _renumber_items(self) -> None:
         """Move the alive items to the front (ids ``0..n-1``): removed flights' items are
@@ -218,19 +222,7 @@ class SpaceTimeIndex:
         while cap < 2 * need:
             cap <<= 1
         self._reset_table(2 * cap, cap)
-        index_insert(
-            boxes,
-            alive.astype(np.int64),
-            self.cell_m,
-            self.bucket_s,
-            self.layer_m,
-            self._keys,
-            self._heads,
-            self._entry_item,
-            self._entry_next,
-            self._entry_box,
-            self._counters,
-        )
+        self._insert(boxes, alive.astype(np.int64))
         self._compact()
 
     # ------------------------------------------------------------------ public
@@ -324,7 +316,7 @@ class SpaceTimeIndex:
 
     def table(self) -> tuple:
         """The arrays a fused kernel walks, after a fresh dedup stamp (see
-        :func:`planner.kernels_slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
+        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
         heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
         item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
         self._stamp_value += 1

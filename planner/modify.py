@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.decision import AIRBORNE_STATES, LIVE_STATES, Change, FlightRecord, Planner
+from planner.decision import Planner
+from planner.records import AIRBORNE_STATES, LIVE_STATES, Change, FlightRecord
 from planner.requests import Decision, FlightRequest, State, Status
 
 

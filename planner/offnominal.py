@@ -29,6 +29,7 @@ ZONE_KIND = "offnominal"
 
 
 def volume_id(flight_id: str) -> str:
+    """The zone id of the off-nominal volume protecting ``flight_id``."""
     return PREFIX + flight_id
 
 

@@ -37,7 +37,7 @@ from planner.kernels import (
     route_route_intervals,
     route_volume_intervals,
 )
-from planner.kernels_slot import FOUND_AREA, route_slot_search
+from planner.kernels.slot import FOUND_AREA, route_slot_search
 from planner.trajectory import Trajectory4D
 
 _NO_PRIORITY = -(2**62)
@@ -73,19 +73,9 @@ def stepped_route_slot(
     """
     e, latest = float(earliest_delay_s), float(latest_delay_s)
     xyzt = flight.xyzt
-    fixed_lo: list[np.ndarray] = []
-    fixed_hi: list[np.ndarray] = []
-    fixed_owner: list[np.ndarray] = []
-    for k, z in enumerate(zone_blocks):
-        iv = route_volume_intervals(
-            xyzt, z.ring_xy, z.ring_start, z.lower_m, z.upper_m, z.active_s, 0.0, 0.0
-        )
-        if iv.shape[0]:
-            fixed_lo.append(iv[:, 0] - slack_s)
-            fixed_hi.append(iv[:, 1] + slack_s)
-            fixed_owner.append(np.full(iv.shape[0], -1 - k, dtype=np.int64))
+    fixed_lo, fixed_hi, fixed_owner = _zone_intervals(xyzt, zone_blocks)
     excluded = np.array([index.slot(f) for f in exclude if f in index], dtype=np.int64)
-    d, lo, hi, owner, hard, stats = route_slot_search(
+    d, lo, hi, owner, hard, stats = route_slot_search(  # type: ignore[call-arg]  # numba Dispatcher stub
         xyzt,
         float(sep_h_m),
         float(sep_v_m),
@@ -99,8 +89,8 @@ def stepped_route_slot(
         index.priority,
         _NO_PRIORITY if ignore_priority_below is None else int(ignore_priority_below),
         excluded,
-        np.concatenate(fixed_lo) if fixed_lo else _EMPTY,
-        np.concatenate(fixed_hi) if fixed_hi else _EMPTY,
+        np.concatenate(fixed_lo) - slack_s if fixed_lo else _EMPTY,
+        np.concatenate(fixed_hi) + slack_s if fixed_hi else _EMPTY,
         np.concatenate(fixed_owner) if fixed_owner else _EMPTY_OWNER,
         sep_h_m - SEPARATION_MARGIN_M,
         sep_v_m - SEPARATION_MARGIN_M,
@@ -135,31 +125,15 @@ def stepped_route_slot_python(
     ignore_priority_below: int | None,
     exclude: Collection[str],
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]]:
-    """Search growing windows (see the module); the delay is NaN when none fits.
-
-    Returns
-    -------
-    (delay_s, lo, hi, owner, hard, (n_candidates, n_pairs, n_intervals, rounds))
-        The delay and every interval found (widened by ``slack_s``, the one-shot slack for
-        the whole window), with which are hard (not overridable).
-    """
+    """:func:`stepped_route_slot` step by step in Python (what it falls back to when an
+    accepted area operation is in the way); same arguments, same answer."""
     e, latest = float(earliest_delay_s), float(latest_delay_s)
     sh = sep_h_m - SEPARATION_MARGIN_M
     sv = sep_v_m - SEPARATION_MARGIN_M
     xyzt = flight.xyzt
     n_new = xyzt.shape[0] - 1
     excluded = [index.slot(f) for f in exclude if f in index]
-    los: list[np.ndarray] = []
-    his: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
-    for k, z in enumerate(zone_blocks):
-        iv = route_volume_intervals(
-            xyzt, z.ring_xy, z.ring_start, z.lower_m, z.upper_m, z.active_s, 0.0, 0.0
-        )
-        if iv.shape[0]:
-            los.append(iv[:, 0])
-            his.append(iv[:, 1])
-            owners.append(np.full(iv.shape[0], -1 - k, dtype=np.int64))
+    los, his, owners = _zone_intervals(xyzt, zone_blocks)
     base = swept_boxes(flight, 0.0, 0.0, sep_h_m, sep_v_m)
     seen_areas: set[int] = set()
     n_cand = n_pairs = rounds = 0
@@ -216,3 +190,22 @@ def stepped_route_slot_python(
             finishing, width = True, latest - w_lo
         else:
             width *= WINDOW_GROWTH
+
+
+def _zone_intervals(
+    xyzt: np.ndarray, zone_blocks: Sequence
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Forbidden delays of the route against each zone block (owner ``-1 - k`` for block
+    ``k``): they do not depend on the window, so both searches compute them once."""
+    los: list[np.ndarray] = []
+    his: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for k, z in enumerate(zone_blocks):
+        iv = route_volume_intervals(
+            xyzt, z.ring_xy, z.ring_start, z.lower_m, z.upper_m, z.active_s, 0.0, 0.0
+        )
+        if iv.shape[0]:
+            los.append(iv[:, 0])
+            his.append(iv[:, 1])
+            owners.append(np.full(iv.shape[0], -1 - k, dtype=np.int64))
+    return los, his, owners

@@ -60,6 +60,7 @@ class TacticalConflict:
 
     @property
     def pair(self) -> tuple[str, str]:
+        """The two track ids."""
         return (self.track_a, self.track_b)
 
 

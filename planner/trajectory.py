@@ -44,10 +44,12 @@ class Trajectory4D:
 
     @property
     def start_s(self) -> float:
+        """Planner seconds of the first point."""
         return float(self.xyzt[0, 3])
 
     @property
     def end_s(self) -> float:
+        """Planner seconds of the last point."""
         return float(self.xyzt[-1, 3])
 
     @property

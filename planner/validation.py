@@ -1,8 +1,9 @@
 """The checks a request passes before any slot search: drone class and its limits, speed,
 altitude and the true-height ceiling, the departure window against the planner clock, and the
 geometry. Each finding is a :class:`~planner.requests.Reason`: some reject the request
-(``SPEED``, ``ALTITUDE``, ``TIME_IN_PAST``, ``TOO_FAR_AHEAD``, ``INVALID``), others only make
-it wait for a regulator (``CEILING``, ``DRONE_CLASS``).
+(``SPEED``, ``ALTITUDE``, ``TIME_IN_PAST``, ``TOO_FAR_AHEAD``, ``INVALID``, ``TERRAIN``), others
+only make it wait for a regulator (``CEILING``, ``DRONE_CLASS``). Heights are true heights: with a
+terrain model, a route's are sampled along its legs (:mod:`planner.true_height`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from planner.requests import (
     ReasonCode,
     WaypointRoute,
 )
+from planner.true_height import TrueHeight, where_text
 
 MAX_PLAN_AHEAD_S = 30 * 86400.0
 """How far ahead a flight may be planned (ASTM F3548 ``OiMaxPlanHorizon``: 30 days)."""
@@ -44,6 +46,8 @@ class Checked:
         The drone's class under the rule set.
     max_altitude_m : float
         The altitude above which the class rules reject (``inf`` when only the ceiling applies).
+    true_height_m : float or None
+        The highest true height of the flight (waypoint and area routes), ``None`` until known.
     """
 
     rejections: list[Reason] = field(default_factory=list)
@@ -53,6 +57,7 @@ class Checked:
     speed_mps: float | None = None
     drone_class: str = ""
     max_altitude_m: float = math.inf
+    true_height_m: float | None = None
 
 
 def drone_limits(request: FlightRequest, ruleset: RuleSet) -> tuple[str, ClassLimits]:
@@ -62,23 +67,37 @@ def drone_limits(request: FlightRequest, ruleset: RuleSet) -> tuple[str, ClassLi
 
 
 def altitude_findings(
-    altitude_m: float, checked: Checked, ruleset: RuleSet
+    altitude_m: float,
+    checked: Checked,
+    ruleset: RuleSet,
+    where: tuple[float, float] | None = None,
 ) -> tuple[list[Reason], list[Reason]]:
     """Reject and pending reasons for flying up to ``altitude_m`` (m AGL).
 
     Above the drone's own limit: rejected (``ALTITUDE``). Above the true-height ceiling
     (``CEILING``) or the class's height limit (``ALTITUDE``, e.g. micro above 50 m): pending,
-    citing the rule (:func:`airspace.rules.authorisation_rules`).
+    citing the rule (:func:`airspace.rules.authorisation_rules`). ``where`` (lon, lat), given
+    when terrain made the highest true height somewhere between waypoints, is named in the text
+    and the detail.
     """
     reject: list[Reason] = []
     pending: list[Reason] = []
+    said = f"{altitude_m:g} m"
+    extra: dict[str, float] = {}
+    if where is not None:
+        said = f"{altitude_m:.1f} m true height{where_text(where)}"
+        extra = {"lon": round(where[0], 6), "lat": round(where[1], 6)}
     if altitude_m > checked.max_altitude_m:
         reject.append(
             Reason(
                 ReasonCode.ALTITUDE,
-                f"{altitude_m:g} m is above the drone's {checked.max_altitude_m:g} m limit",
+                f"{said} is above the drone's {checked.max_altitude_m:g} m limit",
                 rule="drone.max_altitude_m",
-                detail={"altitude_m": float(altitude_m), "limit_m": float(checked.max_altitude_m)},
+                detail={
+                    "altitude_m": float(altitude_m),
+                    "limit_m": float(checked.max_altitude_m),
+                    **extra,
+                },
             )
         )
         return reject, pending
@@ -87,9 +106,13 @@ def altitude_findings(
             pending.append(
                 Reason(
                     ReasonCode.CEILING,
-                    f"{altitude_m:g} m is above the {ruleset.ceiling_m:g} m true-height ceiling",
+                    f"{said} is above the {ruleset.ceiling_m:g} m true-height ceiling",
                     rule=rule.code,
-                    detail={"altitude_m": float(altitude_m), "limit_m": float(ruleset.ceiling_m)},
+                    detail={
+                        "altitude_m": float(altitude_m),
+                        "limit_m": float(ruleset.ceiling_m),
+                        **extra,
+                    },
                 )
             )
         elif rule.code != ruleset.drone_class(checked.drone_class).rule:
@@ -97,10 +120,10 @@ def altitude_findings(
             pending.append(
                 Reason(
                     ReasonCode.ALTITUDE,
-                    f"{altitude_m:g} m is above the {limit:g} m a {checked.drone_class} drone "
+                    f"{said} is above the {limit:g} m a {checked.drone_class} drone "
                     "may fly without authorisation",
                     rule=rule.code,
-                    detail={"altitude_m": float(altitude_m), "limit_m": float(limit)},
+                    detail={"altitude_m": float(altitude_m), "limit_m": float(limit), **extra},
                 )
             )
     return reject, pending
@@ -112,6 +135,7 @@ def validate(
     ruleset: RuleSet,
     bounds: RequestBounds | None = None,
     say: Callable[[float], str] | None = None,
+    heights: Callable[[np.ndarray], TrueHeight] | None = None,
 ) -> Checked:
     """Check a request against the rules and the clock (no airspace needed).
 
@@ -127,6 +151,9 @@ def validate(
         not given. A request breaking one is rejected before anything else is computed.
     say : callable, optional
         Planner seconds as words in messages (:meth:`Planner.say_time`); ``"<t> s"`` if absent.
+    heights : callable, optional
+        ``[lon, lat, altitude_m]`` rows -> :class:`~planner.true_height.TrueHeight` over the
+        terrain (:meth:`Planner.true_height`); absent: flat ground, the filed altitudes.
 
     Returns
     -------
@@ -182,10 +209,19 @@ def validate(
         return out
 
     if isinstance(route, WaypointRoute):
-        alts = np.asarray(route.waypoints, dtype=float)[:, 2]
-        _altitude_band(float(alts.min()), float(alts.max()), out, ruleset)
+        rows = np.asarray(route.waypoints, dtype=float)
+        alts = rows[:, 2]
+        th = heights(rows) if heights is not None and alts.min() >= 0.0 else None
+        if th is None or th.where_max is None:
+            _altitude_band(float(alts.min()), float(alts.max()), out, ruleset)
+        else:
+            _altitude_band(float(alts.min()), th.max_m, out, ruleset, th.where_max)
+            if th.min_m < 0.0:
+                out.rejections.append(below_ground(th))
+        out.true_height_m = float(alts.max()) if th is None else th.max_m
     elif isinstance(route, AreaRoute):
         _altitude_band(route.lower_m, route.upper_m, out, ruleset)
+        out.true_height_m = float(route.upper_m)
     elif not isinstance(route, CorridorRoute):
         out.rejections.append(
             Reason(ReasonCode.INVALID, f"unknown route type {type(route).__name__}")
@@ -226,7 +262,33 @@ def validate(
     return out
 
 
-def _altitude_band(lower_m: float, upper_m: float, out: Checked, ruleset: RuleSet) -> None:
+def below_ground(th: TrueHeight) -> Reason:
+    """``TERRAIN``: a straight leg of the route passes below the ground."""
+    return Reason(
+        ReasonCode.TERRAIN,
+        f"the straight leg from waypoint {th.leg_min} to {th.leg_min + 1} passes "
+        f"{-th.min_m:.1f} m below the "
+        f"ground{where_text(th.where_min)}: add a waypoint or fly higher",
+        rule="terrain",
+        detail={
+            "true_height_m": round(th.min_m, 1),
+            "leg": th.leg_min,
+            **(
+                {"lon": round(th.where_min[0], 6), "lat": round(th.where_min[1], 6)}
+                if th.where_min
+                else {}
+            ),
+        },
+    )
+
+
+def _altitude_band(
+    lower_m: float,
+    upper_m: float,
+    out: Checked,
+    ruleset: RuleSet,
+    where: tuple[float, float] | None = None,
+) -> None:
     if lower_m < 0.0:
         out.rejections.append(
             Reason(
@@ -234,6 +296,6 @@ def _altitude_band(lower_m: float, upper_m: float, out: Checked, ruleset: RuleSe
                 f"altitude {lower_m:g} m is below the ground (altitudes are m AGL)",
             )
         )
-    reject, pending = altitude_findings(upper_m, out, ruleset)
+    reject, pending = altitude_findings(upper_m, out, ruleset, where)
     out.rejections.extend(reject)
     out.pending.extend(pending)

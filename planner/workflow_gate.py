@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from airspace.clock import Clock
 from airspace.workflow import (
     Finding,
     LongTermApproval,
@@ -134,7 +135,7 @@ class WorkflowGate:
     decide_by: datetime | None = field(default=None, init=False)
 
     def _dt(self, t_s: float) -> datetime:
-        return (self.epoch + timedelta(seconds=float(t_s))).astimezone(self.tz)
+        return Clock(self.epoch, self.tz).local(t_s)
 
     def before(self, request: FlightRequest, checked: Checked) -> list[Reason]:
         """Refusals that need no airspace: a deactivated drone, a task type or priority the
@@ -169,14 +170,14 @@ class WorkflowGate:
         flight filed under a long-term application, whether it covers the flight."""
         wf = self.workflow
         if self.facts.long_term is not None:
-            return self._long_term(request, pending, route)
+            return self._long_term(request, checked, pending, route)
         ob = who_must_apply(
             wf,
             drone_class=checked.drone_class,
             task=self.facts.task,
             operations=self.facts.operations,
             controlled=any(r.code in CONTROLLED_CODES for r in pending),
-            max_height_m=_max_height_m(request),
+            max_height_m=_max_height_m(request, checked),
             at_own_site=self.facts.at_own_site,
         )
         self.obligation = ob
@@ -227,7 +228,11 @@ class WorkflowGate:
         return [], [*pending, *out], []
 
     def _long_term(
-        self, request: FlightRequest, pending: list[Reason], route: Mapping[str, Any] | None
+        self,
+        request: FlightRequest,
+        checked: Checked,
+        pending: list[Reason],
+        route: Mapping[str, Any] | None,
     ) -> tuple[list[Reason], list[Reason], list[Reason]]:
         lt = self.long_term
         if lt is None:
@@ -250,7 +255,7 @@ class WorkflowGate:
             departure=self._dt(request.earliest_s),
             filed_at=self._dt(self.filed_at_s),
             tz=self.tz,
-            max_height_m=_max_height_m(request),
+            max_height_m=_max_height_m(request, checked),
             edges=[str(e) for e in route["edges"]] if route and "edges" in route else None,
             points=_points(request),
         )
@@ -302,7 +307,9 @@ def _points(request: FlightRequest) -> list[tuple[float, float]] | None:
     return None
 
 
-def _max_height_m(request: FlightRequest) -> float:
+def _max_height_m(request: FlightRequest, checked: Checked) -> float:
+    if checked.true_height_m is not None:  # over the terrain (planner.true_height)
+        return checked.true_height_m
     route = request.route
     if isinstance(route, WaypointRoute):
         return float(np.asarray(route.waypoints, dtype=float)[:, 2].max())

@@ -80,12 +80,15 @@ class _Flight:
 
 @dataclass
 class Fault:
+    """A fault the flown day injected (lost link, deviation ...)."""
+
     kind: str
     flight: str
     drone: str
     start_s: float
 
     def to_json(self) -> dict[str, Any]:
+        """The fault as plain data."""
         return {
             "kind": self.kind,
             "flight": self.flight,

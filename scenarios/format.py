@@ -13,8 +13,7 @@ order in the file.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +24,18 @@ import yaml
 from airspace.deployment import QINGDAO, Deployment, local_deployment
 from airspace.drones import Drone
 from airspace.formats import zone_from_dict
+from airspace.terrain import named_or_path
 from airspace.zones import Zone
 from planner.requests import FlightRequest, request_from_dict
+from scenarios.checks import (
+    ScenarioError,
+    check_event,
+    lonlat,
+    mapping,
+    number,
+    string,
+    where,
+)
 from scenarios.schema import problems
 
 FORMAT_VERSION = 1
@@ -44,10 +53,6 @@ EVENT_TYPES = (
 )
 DRONE_CLASSES = ("micro", "light", "small", "medium", "large")
 DEPLOYMENTS: dict[str, Deployment] = {"qingdao": QINGDAO}
-
-
-class ScenarioError(ValueError):
-    """A scenario cannot be read; the message names the file, event index and field."""
 
 
 @dataclass(frozen=True)
@@ -116,52 +121,6 @@ class Scenario:
         return last
 
 
-def _where(path: str, msg: str) -> str:
-    return f"{path}: {msg}" if path else msg
-
-
-def _number(
-    value: Any, path: str, *, minimum: float | None = None, positive: bool = False
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(_where(path, f"expected a number, got {value!r}"))
-    v = float(value)
-    if not math.isfinite(v):
-        raise ScenarioError(_where(path, f"must be a finite number, got {value!r}"))
-    if positive and v <= 0:
-        raise ScenarioError(_where(path, f"must be > 0, got {value!r}"))
-    if minimum is not None and v < minimum:
-        raise ScenarioError(_where(path, f"must be >= {minimum:g}, got {value!r}"))
-    return v
-
-
-def _mapping(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ScenarioError(_where(path, f"expected a mapping, got {type(value).__name__}"))
-    return dict(value)
-
-
-def _string(value: Any, path: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-        raise ScenarioError(_where(path, f"expected a non-empty string, got {value!r}"))
-    return str(value)
-
-
-def _lonlat(value: Any, path: str, *, with_alt: bool = False) -> list[float]:
-    n = 3 if with_alt else 2
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != n:
-        shape = "[lon, lat, altitude_m]" if with_alt else "[lon, lat]"
-        raise ScenarioError(_where(path, f"expected {shape}, got {value!r}"))
-    out = [_number(v, f"{path}[{k}]") for k, v in enumerate(value)]
-    lon, lat = out[0], out[1]
-    if abs(lat) > 90:
-        hint = " (positions are [lon, lat], GeoJSON order)" if abs(lon) <= 90 else ""
-        raise ScenarioError(_where(path, f"latitude {lat} outside [-90, 90]{hint}"))
-    if abs(lon) > 180:
-        raise ScenarioError(_where(path, f"longitude {lon} outside [-180, 180]"))
-    return out
-
-
 def parse_start(value: Any, path: str = "start") -> datetime:
     """An aware instant from RFC 3339 text (YAML may already have made it a datetime)."""
     if isinstance(value, datetime):
@@ -170,14 +129,12 @@ def parse_start(value: Any, path: str = "start") -> datetime:
         try:
             dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise ScenarioError(_where(path, f"not an RFC 3339 time: {value!r}")) from None
+            raise ScenarioError(where(path, f"not an RFC 3339 time: {value!r}")) from None
     else:
-        raise ScenarioError(
-            _where(path, f"expected an RFC 3339 time with an offset, got {value!r}")
-        )
+        raise ScenarioError(where(path, f"expected an RFC 3339 time with an offset, got {value!r}"))
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ScenarioError(
-            _where(path, f"{value!r} has no time zone; write e.g. 2026-12-01T07:00:00+08:00")
+            where(path, f"{value!r} has no time zone; write e.g. 2026-12-01T07:00:00+08:00")
         )
     return dt
 
@@ -193,19 +150,19 @@ def _deployment(value: Any) -> Deployment:
                 f"deployment: unknown {value!r}; use one of {sorted(DEPLOYMENTS)} "
                 "or {centre: [lon, lat], crs: ..., timezone: ...}"
             ) from None
-    d = _mapping(value, "deployment")
+    d = mapping(value, "deployment")
     if "centre" not in d:
         raise ScenarioError(
             "deployment.centre: required ([lon, lat]) for a deployment outside the named ones"
         )
-    lon, lat = _lonlat(d.pop("centre"), "deployment.centre")
+    lon, lat = lonlat(d.pop("centre"), "deployment.centre")
     kwargs: dict[str, Any] = {}
     for key in ("name", "crs", "timezone", "rules", "locale"):
         if key in d:
             kwargs[key] = None if d[key] is None else str(d.pop(key))
     for key in ("ground_elevation_m", "geoid_undulation_m"):
         if key in d:
-            kwargs[key] = _number(d.pop(key), f"deployment.{key}")
+            kwargs[key] = number(d.pop(key), f"deployment.{key}")
     if d:
         raise ScenarioError(f"deployment: unknown field(s) {sorted(d)}")
     return local_deployment(lon, lat, **kwargs)
@@ -213,8 +170,8 @@ def _deployment(value: Any) -> Deployment:
 
 def _drone(d: Any, i: int) -> Drone:
     path = f"drones[{i}]"
-    d = _mapping(d, path)
-    did = _string(d.get("id"), f"{path}.id")
+    d = mapping(d, path)
+    did = string(d.get("id"), f"{path}.id")
     path = f"drones[{i}] ({did})"
     cls = d.get("class")
     if cls is not None and str(cls) not in DRONE_CLASSES:
@@ -223,7 +180,7 @@ def _drone(d: Any, i: int) -> Drone:
     for key in _DRONE_NUMBERS:
         if d.get(key) is not None:
             name = "max_takeoff_weight_kg" if key == "mtow_kg" else key
-            kwargs[name] = _number(d[key], f"{path}.{key}", positive=True)
+            kwargs[name] = number(d[key], f"{path}.{key}", positive=True)
     caps = d.get("capabilities", [])
     if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
         raise ScenarioError(f"{path}.capabilities: expected a list of strings")
@@ -251,120 +208,6 @@ _DRONE_NUMBERS = (
 )
 
 
-def _polygon_coords(geom: Any, path: str) -> None:
-    g = _mapping(geom, path)
-    if g.get("type") != "Polygon":
-        raise ScenarioError(_where(f"{path}.type", f"expected 'Polygon', got {g.get('type')!r}"))
-    rings = g.get("coordinates")
-    if (
-        not isinstance(rings, list)
-        or not rings
-        or not isinstance(rings[0], list)
-        or len(rings[0]) < 4
-    ):
-        raise ScenarioError(
-            _where(f"{path}.coordinates", "expected [[[lon, lat], ...]] with at least 4 positions")
-        )
-    for r, ring in enumerate(rings):
-        for k, pos in enumerate(ring):
-            _lonlat(pos[:2] if isinstance(pos, list) else pos, f"{path}.coordinates[{r}][{k}]")
-
-
-def _check_route(route: Any, path: str) -> None:
-    r = _mapping(route, path)
-    kinds = [k for k in ("waypoints", "from", "area") if k in r]
-    if len(kinds) != 1:
-        raise ScenarioError(
-            _where(
-                path,
-                "give exactly one of waypoints, from/to or area"
-                + (f" (got {kinds})" if kinds else ""),
-            )
-        )
-    kind = kinds[0]
-    if kind == "waypoints":
-        wps = r["waypoints"]
-        if not isinstance(wps, list) or len(wps) < 2:
-            raise ScenarioError(
-                _where(f"{path}.waypoints", "expected at least 2 [lon, lat, altitude_m] rows")
-            )
-        for k, wp in enumerate(wps):
-            row = _lonlat(wp, f"{path}.waypoints[{k}]", with_alt=True)
-            if row[2] < 0:
-                raise ScenarioError(
-                    _where(f"{path}.waypoints[{k}][2]", f"altitude_m must be >= 0, got {row[2]}")
-                )
-    elif kind == "from":
-        if "to" not in r:
-            raise ScenarioError(_where(f"{path}.to", "required with from"))
-        _lonlat(r["from"], f"{path}.from")
-        _lonlat(r["to"], f"{path}.to")
-    else:
-        _polygon_coords(r["area"], f"{path}.area")
-        lo = _number(r.get("lower_m", 0.0), f"{path}.lower_m", minimum=0.0)
-        hi = _number(r.get("upper_m"), f"{path}.upper_m")
-        if hi <= lo:
-            raise ScenarioError(
-                _where(f"{path}.upper_m", f"must be above lower_m ({lo:g}), got {hi:g}")
-            )
-        _number(r.get("duration_s"), f"{path}.duration_s", positive=True)
-
-
-def _check_request(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
-    _string(e.get("flight"), "flight")
-    drone = _string(e.get("drone"), "drone")
-    if drone not in drones:
-        raise ScenarioError(f"drone: {drone!r} is not in the scenario's drones list")
-    if "priority" in e and (isinstance(e["priority"], bool) or not isinstance(e["priority"], int)):
-        raise ScenarioError(f"priority: expected an integer, got {e['priority']!r}")
-    dep = _mapping(e.get("departure"), "departure")
-    earliest = _number(dep.get("earliest"), "departure.earliest", minimum=0.0)
-    latest = _number(dep.get("latest", earliest), "departure.latest")
-    if latest < earliest:
-        raise ScenarioError(
-            f"departure.latest: {latest:g} is before departure.earliest ({earliest:g})"
-        )
-    if e.get("speed_mps") is not None:
-        _number(e["speed_mps"], "speed_mps", positive=True)
-    if "route" not in e:
-        raise ScenarioError("route: required (waypoints, from/to or area)")
-    _check_route(e["route"], "route")
-
-
-def _check_event(e: dict[str, Any], drones: Mapping[str, Drone]) -> None:
-    kind = e["type"]
-    if kind == "request":
-        _check_request(e, drones)
-    elif kind == "zone":
-        z = _mapping(e.get("zone"), "zone")
-        _string(z.get("id"), "zone.id")
-    elif kind == "withdraw":
-        _string(e.get("zone"), "zone")
-    elif kind == "telemetry":
-        _check_telemetry(e)
-    elif kind == "review":
-        _string(e.get("flight"), "flight")
-        if e.get("verdict") not in ("approve", "deny"):
-            raise ScenarioError(f"verdict: expected 'approve' or 'deny', got {e.get('verdict')!r}")
-    else:  # cancel, activate, end
-        _string(e.get("flight"), "flight")
-
-
-def _check_telemetry(e: dict[str, Any]) -> None:
-    """``positions``: ``{drone, lon, lat, altitude_m}`` (AGL), optional ``t`` (default: the
-    event's) and ``operator`` (who publishes it; default: the drone's)."""
-    positions = e.get("positions")
-    if not isinstance(positions, list) or not positions:
-        raise ScenarioError("positions: expected a non-empty list")
-    for k, p in enumerate(positions):
-        p = _mapping(p, f"positions[{k}]")
-        _string(p.get("drone"), f"positions[{k}].drone")
-        _lonlat([p.get("lon"), p.get("lat")], f"positions[{k}]")
-        _number(p.get("altitude_m"), f"positions[{k}].altitude_m")
-        if "t" in p:
-            _number(p["t"], f"positions[{k}].t", minimum=0.0)
-
-
 def _events(
     raw: Any, drones: Mapping[str, Drone], start: datetime, deployment: Deployment
 ) -> list[Event]:
@@ -386,8 +229,8 @@ def _events(
             label = f"event {i} (request {e['flight']})"
         request = zone = None
         try:
-            t_s = _number(e.get("t"), "t", minimum=0.0)
-            _check_event(e, drones)
+            t_s = number(e.get("t"), "t", minimum=0.0)
+            check_event(e, drones)
             if kind == "request":
                 request = request_from_dict(e, drones[str(e["drone"])])
             elif kind == "zone":
@@ -409,31 +252,31 @@ def _events(
 def _airspace(raw: Any, base_dir: Path) -> tuple[list[ZoneSource], Path | None, float | None]:
     if raw is None:
         return [], None, None
-    a = _mapping(raw, "airspace")
+    a = mapping(raw, "airspace")
     ceiling = (
         None
         if a.get("ceiling_m") is None
-        else _number(a["ceiling_m"], "airspace.ceiling_m", positive=True)
+        else number(a["ceiling_m"], "airspace.ceiling_m", positive=True)
     )
     sources: list[ZoneSource] = []
     zones = a.get("zones") or []
     if not isinstance(zones, list):
         raise ScenarioError("airspace.zones: expected a list of {file: ...} or inline zones")
     for k, z in enumerate(zones):
-        z = _mapping(z, f"airspace.zones[{k}]")
+        z = mapping(z, f"airspace.zones[{k}]")
         if "file" in z:
-            p = (base_dir / _string(z["file"], f"airspace.zones[{k}].file")).resolve()
+            p = (base_dir / string(z["file"], f"airspace.zones[{k}].file")).resolve()
             if not p.is_file():
                 raise ScenarioError(f"airspace.zones[{k}].file: {p} does not exist")
             sources.append(ZoneSource(file=p))
         else:
-            _string(z.get("id"), f"airspace.zones[{k}].id")
+            string(z.get("id"), f"airspace.zones[{k}].id")
             sources.append(ZoneSource(inline=z))
     corridors = a.get("corridors")
     cpath: Path | None = None
     if corridors is not None:
-        c = _mapping(corridors, "airspace.corridors")
-        cpath = (base_dir / _string(c.get("file"), "airspace.corridors.file")).resolve()
+        c = mapping(corridors, "airspace.corridors")
+        cpath = (base_dir / string(c.get("file"), "airspace.corridors.file")).resolve()
         if not cpath.is_file():
             raise ScenarioError(f"airspace.corridors.file: {cpath} does not exist")
     return sources, cpath, ceiling
@@ -455,23 +298,23 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         Naming the field (and event index) to fix.
     """
     base = Path(base_dir)
-    d = _mapping(doc, "scenario")
+    d = mapping(doc, "scenario")
     version = d.get("qingkong_scenario")
     if version != FORMAT_VERSION:
         raise ScenarioError(f"qingkong_scenario: expected {FORMAT_VERSION}, got {version!r}")
     shape_problems = problems(d)  # unknown keys, with their path (scenarios.schema)
     if shape_problems:
         raise ScenarioError("; ".join(shape_problems[:5]))
-    name = _string(d.get("name", "scenario"), "name")
+    name = string(d.get("name", "scenario"), "name")
     start = parse_start(d.get("start"))
-    deployment = _deployment(d.get("deployment"))
-    sep = _mapping(d.get("separation") or {}, "separation")
-    sep_h = _number(
+    deployment = _with_terrain(_deployment(d.get("deployment")), d.get("terrain"), base)
+    sep = mapping(d.get("separation") or {}, "separation")
+    sep_h = number(
         sep.get("horizontal_m", deployment.separation_horizontal_m),
         "separation.horizontal_m",
         positive=True,
     )
-    sep_v = _number(
+    sep_v = number(
         sep.get("vertical_m", deployment.separation_vertical_m),
         "separation.vertical_m",
         positive=True,
@@ -493,6 +336,7 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         "description",
         "start",
         "deployment",
+        "terrain",
         "separation",
         "airspace",
         "drones",
@@ -513,6 +357,17 @@ def scenario_from_dict(doc: Any, *, base_dir: Path | str = ".") -> Scenario:
         description=str(d.get("description", "")),
         extra={k: v for k, v in d.items() if k not in known},
     )
+
+
+def _with_terrain(deployment: Deployment, value: Any, base: Path) -> Deployment:
+    """``terrain:``: a named model (``qingdao-illustrative``) or a GeoTIFF DEM relative to the
+    scenario file (:mod:`airspace.terrain`); ``none`` / absent for flat ground."""
+    if value is None or (isinstance(value, str) and value.lower() in ("none", "flat")):
+        return deployment
+    path = named_or_path(string(value, "terrain"), base)
+    if not path.is_file():
+        raise ScenarioError(f"terrain: {value!r} is not a file (a GeoTIFF DEM)")
+    return deployment.with_(terrain=str(path))
 
 
 def read_document(path: Path | str) -> Any:

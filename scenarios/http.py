@@ -170,7 +170,7 @@ class HttpBackend:
             last = int(page[-1]["id"])
 
     def _changes(self, subject: str | None) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         while True:
             page = self._call(
                 "GET", "/v1/notifications", params={"after": self.last_note, "limit": 1000}
@@ -272,6 +272,7 @@ class HttpBackend:
 
     # -- the Backend protocol ------------------------------------------------------------------
     def request(self, event: Event) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """File the request through ``POST /v1/flights``."""
         self._tick(event.t_s)
         d = event.data
         drone = self.scenario.drones[str(d["drone"])]
@@ -301,6 +302,7 @@ class HttpBackend:
     def review(
         self, flight: str, approve: bool, t_s: float, comment: str
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Decide a pending request through ``POST /v1/reviews/{flight}``."""
         self._tick(t_s)
         resp = self.client.post(
             f"/v1/reviews/{flight}",
@@ -312,6 +314,7 @@ class HttpBackend:
         return self._decision(resp.json()), self._changes(flight)
 
     def publish_zone(self, zone: Zone, raw: dict[str, Any], t_s: float) -> list[dict[str, Any]]:
+        """Publish a zone through ``PUT /v1/zones/{id}``."""
         self._tick(t_s)
         try:
             self._put_zone(raw)
@@ -320,6 +323,7 @@ class HttpBackend:
         return self._changes(None)
 
     def withdraw_zone(self, zone_id: str, t_s: float) -> None:
+        """Withdraw a zone through ``DELETE /v1/zones/{id}``."""
         self._tick(t_s)
         resp = self.client.delete(f"/v1/zones/{zone_id}", headers=self.admin)
         if resp.status_code != 200:
@@ -327,6 +331,7 @@ class HttpBackend:
         self._changes(None)
 
     def transition(self, op: str, flight: str, t_s: float) -> None:
+        """Move a flight through its lifecycle (or the workflow's gate) on the server."""
         self._tick(t_s)
         if op == "ready":  # the operator reports; the expected take-off is the approved one
             departure = self._call("GET", f"/v1/flights/{flight}").get("departure_time")
@@ -344,11 +349,13 @@ class HttpBackend:
         self._changes(flight)
 
     def final_states(self) -> dict[str, str]:
+        """Every flight's state as the server holds it."""
         out = {}
         for fid in self.flights:
             out[fid] = str(self._call("GET", f"/v1/flights/{fid}")["state"])
         return out
 
     def close(self) -> None:
+        """Close the HTTP client if this backend opened it."""
         if self._own_client:
             self.client.close()

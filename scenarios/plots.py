@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -118,7 +119,7 @@ def map_figure(
             )
             extent.append(ring[:, :2])
             n_areas += 1
-    style = {
+    style: dict[str, dict[str, Any]] = {
         "accepted": {"colors": "#111111", "linewidths": 0.5},
         "replanned": {"colors": "#9467bd", "linewidths": 1.0},
         "revoked": {"colors": "#d62728", "linewidths": 1.0, "linestyles": "dashed"},
@@ -130,7 +131,7 @@ def map_figure(
     for group in ("replanned", "revoked"):
         if tracks[group]:
             ax.add_collection(LineCollection(tracks[group], alpha=0.8, **style[group]))
-    handles = [
+    handles: list[Artist] = [
         Patch(fc=ZONE_COLOURS[r], alpha=0.4, label=str(r))
         for r in ZONE_COLOURS
         if any(z.restriction == r for z in zones)

@@ -195,6 +195,11 @@ class ScenarioDocument(_Closed):
     description: str | None = None
     start: str | datetime = Field(description="RFC 3339 instant with an offset: t = 0")
     deployment: str | DeploymentSpec | None = Field(default=None, description="qingdao (default)")
+    terrain: str | None = Field(
+        default=None,
+        description="terrain model: a name (qingdao-illustrative) or a GeoTIFF relative to the "
+        "file; absent: flat ground",
+    )
     separation: Separation | None = None
     airspace: Airspace | None = None
     drones: list[DroneSpec] | None = None

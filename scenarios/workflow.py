@@ -144,6 +144,7 @@ class ReplayWorkflow:
 
     @classmethod
     def for_scenario(cls, scenario: Scenario) -> ReplayWorkflow | None:
+        """The workflow a scenario's deployment runs under (``None``: none)."""
         wf = scenario_workflow(scenario)
         if wf is None:
             return None
@@ -204,6 +205,7 @@ class ReplayWorkflow:
         decision.update(decision_extras(gate, str(decision.get("status"))))
 
     def ready(self, flight: str, t_s: float, departure_s: float | None) -> None:
+        """The operator reports readiness (and the expected take-off)."""
         f = self._flight(flight)
         if not f.gate:
             raise ValueError(f"{flight} needs no readiness report (it is exempt)")
@@ -218,6 +220,7 @@ class ReplayWorkflow:
         f.ready_s, f.confirmed_s = t_s, None
 
     def confirm(self, flight: str, t_s: float) -> None:
+        """A regulator confirms the readiness report."""
         f = self._flight(flight)
         if f.ready_s is None:
             raise ValueError(f"{flight} has not reported readiness yet")
@@ -226,6 +229,7 @@ class ReplayWorkflow:
     def check_activation(
         self, flight: str, t_s: float, departure_s: float, latest_s: float
     ) -> None:
+        """Refuse an activation the gate does not allow yet (or too late)."""
         f = self.flights.get(flight, _Flight())
         found = activation_findings(
             self.workflow,
@@ -239,6 +243,7 @@ class ReplayWorkflow:
             raise ValueError(f"{found[0].code}: {found[0].message} ({found[0].rule})")
 
     def check_zone(self, zone: Zone, raw: Mapping[str, Any], t_s: float) -> None:
+        """Refuse a temporary restriction published later than its lead time."""
         if zone.is_permanent:
             return
         now = self._dt(t_s)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from airspace.deployment import QINGDAO, Deployment
+from airspace.deployment import Deployment
+from airspace.projection import Projection
+from tests.builders import CITY, EPOCH, PROJECTION
 
 # Property tests explore new random cases on every developer run; in CI (CI=true) they replay a
 # fixed derivation so that a landing is judged on the same cases it was tested with. No test
@@ -30,4 +33,17 @@ def interop() -> Path:
 
 @pytest.fixture(scope="session")
 def qingdao() -> Deployment:
-    return QINGDAO
+    """The one small city of the tests (:data:`tests.builders.CITY`)."""
+    return CITY
+
+
+@pytest.fixture(scope="session")
+def epoch() -> datetime:
+    """The tests' day (:data:`tests.builders.EPOCH`)."""
+    return EPOCH
+
+
+@pytest.fixture(scope="session")
+def projection() -> Projection:
+    """The city's metric frame (:data:`tests.builders.PROJECTION`)."""
+    return PROJECTION

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["airspace", "planner", "api", "scenarios", "tests", "bench"]
+PACKAGES = ["airspace", "planner", "api", "scenarios", "cli", "tests", "bench"]
 
 
 def _ruff() -> list[str]:

@@ -11,6 +11,7 @@ a ``horizontalProjection`` that is a GeoJSON Polygon or a ``Circle`` (``center``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from airspace.formats.applicability import applicability_to_json, parse_applicability
 from airspace.formats.fields import (
@@ -161,6 +162,7 @@ def zone_from_ed269(ctx: Context, d: object, index: int) -> Zone:
 
 def read_ed269(ctx: Context, doc: dict | list) -> list[Zone]:
     """All zones of an ED-269 document in either layout (or a bare list of zones)."""
+    items: Any
     if isinstance(doc, list):
         items = doc
     else:

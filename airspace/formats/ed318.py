@@ -14,6 +14,7 @@ Properties: ``identifier``, ``country``, ``name`` (multilingual ``[{text, lang}]
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from airspace.formats.applicability import applicability_to_json, parse_applicability
 from airspace.formats.ed269 import (
@@ -135,7 +136,7 @@ def _volume_geometry(v: ZoneVolume) -> dict:
     else:
         g = {"type": "Polygon", "coordinates": polygon_coordinates(v.horizontal)}
     # ED-318 limits are numbers: 99999 is "no upper limit", and an open lower limit is the ground
-    upper = UNBOUNDED_SENTINEL if v.upper_m is None else limit_in_uom(v.upper_m, v.uom)
+    upper = UNBOUNDED_SENTINEL if v.upper_m is None else cast(float, limit_in_uom(v.upper_m, v.uom))
     lower = 0 if v.lower_m is None else limit_in_uom(v.lower_m, v.uom)
     g["layer"] = {
         "upper": int(upper) if upper == int(upper) else upper,

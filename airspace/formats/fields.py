@@ -50,9 +50,11 @@ class Context:
         return Context(tz=self.tz, zone=zone, warnings=self.warnings)
 
     def warn(self, field_name: str | None, message: str) -> None:
+        """Record a warning about ``field_name`` of the current zone."""
         self.warnings.append(ZoneWarning(message, self.zone, field_name))
 
     def error(self, field_name: str | None, message: str) -> ZoneFormatError:
+        """A format error about ``field_name`` of the current zone (to raise)."""
         return ZoneFormatError(message, zone=self.zone, field=field_name)
 
 

@@ -115,7 +115,7 @@ def zone_from_dict(d: dict, *, start: datetime, tz: tzinfo, warnings: list | Non
             volumes.extend(_volume(ctx, {"reference": d.get("reference")} | v, f"volumes[{i}]."))
     else:
         volumes = _volume(ctx, d, "")
-    applicability = []
+    applicability: list[Applicability] = []
     schedule = d.get("schedule")
     if schedule is not None:
         if not isinstance(schedule, list):

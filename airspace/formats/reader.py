@@ -88,7 +88,8 @@ def parse_zone_document(
     if fmt in (ED269_UASZONELIST, ED269_FEATURES):
         zones = read_ed269(ctx, doc)  # type: ignore[arg-type]
     elif fmt == ED318:
-        zones = read_ed318(ctx, doc if doc.get("type") != "Feature" else {"features": [doc]})  # type: ignore[union-attr]
+        assert isinstance(doc, dict)  # detect_format says ED-318 of JSON objects only
+        zones = read_ed318(ctx, doc if doc.get("type") != "Feature" else {"features": [doc]})
     else:
         zones = read_geojson(ctx, doc)  # type: ignore[arg-type]
     _warn_duplicates(ctx, zones)

@@ -29,21 +29,23 @@ from types import MappingProxyType
 
 from airspace.rules import Rule
 from airspace.workflow.checks import (
-    activation_findings,
     decision_due,
-    document_findings,
     filing_findings,
     grant_findings,
-    interval_before_findings,
-    long_term_findings,
     missing_items,
-    readiness_deadline,
-    readiness_due,
     who_must_apply,
-    zone_lead_findings,
 )
 from airspace.workflow.cn import CN_APPLICATION_ITEMS, CN_WORKFLOW
 from airspace.workflow.eu import EU_WORKFLOW
+from airspace.workflow.flight_checks import (
+    activation_findings,
+    document_findings,
+    interval_before_findings,
+    long_term_findings,
+    readiness_deadline,
+    readiness_due,
+    zone_lead_findings,
+)
 from airspace.workflow.model import (
     EMERGENCY,
     ESPECIALLY_URGENT,

@@ -53,6 +53,7 @@ class Deadline:
         return None
 
     def describe(self) -> str:
+        """When the request is due, in words (``18:00 the day before``)."""
         if self.days_before is not None and self.local_time is not None:
             when = "the day before" if self.days_before == 1 else f"{self.days_before} days before"
             return f"{self.local_time:%H:%M} {when}"

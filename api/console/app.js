@@ -224,6 +224,10 @@
       .setView([c[1] + 0.05, c[0] - 0.02], 11);
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution('qingkong · outline: illustrative, hand-drawn');
+    if (qk.cfg.terrain && qk.cfg.terrain.illustrative) {
+      map.attributionControl.addAttribution('terrain: ILLUSTRATIVE (synthetic Laoshan)');
+      document.body.setAttribute('data-terrain', 'illustrative');
+    }
     L.control.scale({ metric: true, imperial: false }).addTo(map);
     map.createPane('outline').style.zIndex = 250;
     map.createPane('zones').style.zIndex = 400;
@@ -641,6 +645,7 @@
       schedule: [{ start: msToS(localToMs($('r-start').value)), end: msToS(localToMs($('r-end').value)) }]
     };
     if ($('r-name').value.trim()) body.name = $('r-name').value.trim();
+    if ($('r-emergency').value.trim()) body.emergency_reason = $('r-emergency').value.trim();
     return body;
   }
   function highlightFlights(ids) {
@@ -822,6 +827,7 @@
       route: route
     };
     if (d.kind === 'route') body.speed_mps = Number($('f-speed').value);
+    workflowFields(body);
     var out = $('file-result');
     out.innerHTML = '';
     api('POST', '/flights', body).then(function (f) {
@@ -841,6 +847,56 @@
       qk.selected = f.flight;
       return loadFlights().then(function () { select(f.flight, true); });
     }, fail);
+  }
+
+  // -- the flight-activity workflow's fields (GET /v1/workflow: task types, operations, Art. 27)
+  function loadWorkflow() {
+    return api('GET', '/workflow').then(function (wf) {
+      qk.workflow = wf && wf.workflow ? wf : null;
+      renderWorkflowFields();
+    }, function () { qk.workflow = null; renderWorkflowFields(); });
+  }
+  function renderWorkflowFields() {
+    var wf = qk.workflow;
+    document.querySelectorAll('[data-workflow]').forEach(function (e) { e.hidden = !wf; });
+    if (!wf) return;
+    var sel = $('f-task');
+    while (sel.options.length > 1) sel.remove(1);
+    wf.tasks.forEach(function (tk) {
+      if (tk.name === 'routine') return;
+      sel.appendChild(el('option', { value: tk.name, 'data-i18n': 'task.' + tk.name, text: t('task.' + tk.name) }));
+    });
+    var ops = $('f-ops');
+    ops.querySelectorAll('label').forEach(function (e) { e.remove(); });
+    Object.keys(wf.operations).forEach(function (name) {
+      ops.appendChild(el('label', { class: 'check' }, [
+        el('input', { type: 'checkbox', id: 'f-op-' + name, value: name }),
+        el('span', { 'data-i18n': 'op.' + name, text: ' ' + t('op.' + name) })
+      ]));
+    });
+    var items = $('f-app-items');
+    items.innerHTML = '';
+    wf.application_items.forEach(function (name) {
+      items.appendChild(el('label', {}, [
+        el('span', { 'data-i18n': 'app.' + name, text: t('app.' + name) }),
+        el('input', { id: 'f-app-' + name, 'data-item': name })
+      ]));
+    });
+  }
+  function workflowFields(body) {
+    if (!qk.workflow) return;
+    if ($('f-task').value) body.task = $('f-task').value;
+    if ($('f-longterm').value.trim()) body.long_term = $('f-longterm').value.trim();
+    var ops = [];
+    document.querySelectorAll('#f-ops input[type=checkbox]').forEach(function (c) {
+      if (c.checked) ops.push(c.value);
+    });
+    if (ops.length) body.operations = ops;
+    var app = {};
+    document.querySelectorAll('#f-app-items input').forEach(function (i) {
+      if (i.value.trim()) app[i.getAttribute('data-item')] = i.value.trim();
+    });
+    if (Object.keys(app).length) body.application = app;
   }
 
   // -- notifications --------------------------------------------------------------------------
@@ -893,6 +949,7 @@
     loadCorridors();
     loadReviews();
     loadDrones();
+    loadWorkflow();
     pollNotifications();
     setInterval(pollNotifications, 5000);
     applyLanguage();

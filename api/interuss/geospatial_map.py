@@ -71,6 +71,7 @@ def put_source(
 def get_source(
     geospatial_data_source_id: Annotated[str, SOURCE_ID], _user: TestDirector
 ) -> dict[str, Any]:
+    """A geospatial data source's status: sources cannot be uploaded here."""
     return _unsupported(geospatial_data_source_id)
 
 
@@ -82,6 +83,7 @@ def get_source(
 def delete_source(
     geospatial_data_source_id: Annotated[str, SOURCE_ID], _user: TestDirector
 ) -> dict[str, Any]:
+    """Deactivate a geospatial data source (nothing was uploaded, so nothing to remove)."""
     return {"data_source": {"id": geospatial_data_source_id, "status": "Deactivated"}}
 
 

@@ -43,8 +43,8 @@ from api.interuss.plans import (
     uas_serial,
     wanted_state,
 )
-from api.lifecycle import STATE_OF_STATUS, _record_json, _set_decision, apply_changes, body_hash
 from api.models import DroneRow, FlightRow, Notification
+from api.services.records import STATE_OF_STATUS, apply_changes, body_hash, set_decision
 from api.store import utcnow
 from planner.interuss import IntentFormatError
 from planner.modify import modify, set_airborne_state
@@ -128,7 +128,7 @@ def _advance(state: AirspaceState, fid: str, wanted: State, now_s: float) -> Non
 
 def _store_state(s: Session, state: AirspaceState, row: FlightRow) -> None:
     row.state = str(state.planner.record(row.id).state)
-    row.record = _record_json(state, row.id)
+    row.record = state.record_json(row.id)
     row.updated_at = utcnow()
     state.log_event(s, "flight", row.id, {"state": row.state})
 
@@ -239,7 +239,7 @@ def _create(
         row = FlightRow(id=fid, operator_id=op, review_comment="", created_at=utcnow())
         s.add(row)
     _fill(row, raw, digest, request_id, request)
-    _set_decision(row, dj, _record_json(state, fid))
+    set_decision(row, dj, state.record_json(fid))
     row.state = STATE_OF_STATUS[dj["status"]]
     if decision.status == Status.REJECTED:
         return answer("Rejected", "NotPlanned", [*notes, *reasons])
@@ -299,7 +299,7 @@ def _modify(
                 )
             pending = [PENDING_NOTE] if m.decision.status == Status.PENDING else []
             return answer("Rejected", flight_plan_status(row.state), [*pending, *reasons, kept])
-        _set_decision(row, dj, _record_json(state, fid))
+        set_decision(row, dj, state.record_json(fid))
     _fill(row, raw, digest, request_id, request)
     if isinstance(wanted, State):
         _advance(state, fid, wanted, now_s)

@@ -86,6 +86,7 @@ class TokenVerifier:
 
     @property
     def configured(self) -> bool:
+        """Whether audiences and keys are configured (else no token is accepted)."""
         return bool(self.audiences) and (self._jwks is not None or bool(self._keys))
 
     def _candidate_keys(self, token: str) -> list[Any]:

@@ -20,15 +20,17 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
+from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
+from airspace.terrain import describe, terrain_for
 from airspace.zones import Zone
-from api import lifecycle
+from api import wire
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
 from api.errors import ApiError, bad_field
 from api.models import FlightRow
-from api.schemas import ZoneCreate
+from api.zone_schemas import ZoneCreate
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 """The console's static files (HTML, JavaScript, translations, the vendored Leaflet)."""
@@ -210,7 +212,7 @@ def flight_feature(row: FlightRow) -> dict[str, Any]:
         geometry = {"type": "LineString", "coordinates": [[r[0], r[1]] for r in rows]}
     else:
         props.update(lower_m=d.get("lower_m"), upper_m=d.get("upper_m"))
-        geometry = d.get("area")
+        geometry = d.get("area")  # type: ignore[assignment]  # GeoJSON Polygon or None
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
@@ -225,7 +227,7 @@ def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> lis
             traj = np.ascontiguousarray(d["trajectory"], dtype=np.float64)
             hits = index.along_route(traj, airspace.epoch)
         elif d.get("area") and d.get("start") is not None:
-            poly = lifecycle.polygon_from_geojson(d["area"], "area")
+            poly = wire.polygon_from_geojson(d["area"], "area")
             hits = index.over_area(
                 poly,
                 float(d["lower_m"]),
@@ -251,6 +253,16 @@ def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> lis
     return out
 
 
+def _terrain_json(dep: Deployment) -> dict[str, Any]:
+    """Which ground true heights are measured from, labelled when it is illustrative."""
+    terrain = terrain_for(dep)
+    return {
+        "model": "flat" if terrain.flat else Path(terrain.source).name,
+        "illustrative": terrain.illustrative,
+        "description": describe(terrain),
+    }
+
+
 # -- routes ------------------------------------------------------------------------------------
 @router.get("/config", operation_id="map-config")
 def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
@@ -272,6 +284,7 @@ def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
             "vertical_m": airspace.separation_v_m or dep.separation_vertical_m,
         },
         "basemap": {"url": settings.basemap_url, "attribution": settings.basemap_attribution},
+        "terrain": _terrain_json(dep),
         "traffic": {
             "max_area_km2": settings.traffic_max_area_km2,
             "max_area_full_km2": settings.traffic_max_area_full_km2,
@@ -367,7 +380,7 @@ def zone_preview(
     from airspace.formats import zone_from_dict
 
     d = body.model_dump(exclude_none=True)
-    n = lifecycle.count_vertices(d["geometry"])
+    n = wire.count_vertices(d["geometry"])
     if n > settings.max_vertices:
         raise bad_field(
             "geometry", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413

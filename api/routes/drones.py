@@ -5,134 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from airspace.drones import Drone
-from airspace.rules import RULESETS, classify, classify_explained
-from api.auth import Principal
 from api.deps import CurrentUser, PlannerDep, SessionDep, StoreDep
-from api.errors import ApiError, bad_field, not_found
-from api.lifecycle import drone_from_row
-from api.models import DroneRow, FlightRow, Notification, Operator
 from api.schemas import DroneCreate, DronePublic
-from api.scoped_ids import find_visible, new_key, ref_of
-from api.store import utcnow
-from api.workflow.audit import record as audit
+from api.services import drones
 
 router = APIRouter(prefix="/drones", tags=["drones"])
-
-
-def class_reason(row: DroneRow, deployment_rules: str) -> str:
-    """Why the rules give ``row`` its class, in words (what kept it out of each smaller one)."""
-    try:
-        c = classify_explained(drone_from_row(replace_class(row)), RULESETS[deployment_rules])
-    except (KeyError, ValueError):
-        return ""
-    if c.declared:
-        return f"{c.name}: declared"
-    why = "; ".join(f"not {name}: {', '.join(unmet)}" for name, unmet in c.skipped)
-    why = why.replace("(drone: None)", "(not given)")
-    return f"{c.name} (rule {c.rule})" + (f" because {why}" if why else "")
-
-
-def replace_class(row: DroneRow) -> DroneRow:
-    """A detached copy of ``row`` without its stored class, to classify it again."""
-    return DroneRow(
-        id=row.id,
-        operator_id=row.operator_id,
-        serial=row.serial,
-        empty_weight_kg=row.empty_weight_kg,
-        max_takeoff_weight_kg=row.max_takeoff_weight_kg,
-        max_speed_mps=row.max_speed_mps,
-        max_altitude_m=row.max_altitude_m,
-        vertical_rate_mps=row.vertical_rate_mps,
-        capabilities=list(row.capabilities or []),
-        drone_class=None,
-    )
-
-
-def drone_public(row: DroneRow, deployment_rules: str, user: Principal) -> dict[str, Any]:
-    """The drone as answered to ``user``: its stored fields and why it has its class (an
-    operator sees its own id for it, see :mod:`api.scoped_ids`)."""
-    out = {c: getattr(row, c) for c in DronePublic.model_fields if c != "class_reason"}
-    out["class_reason"] = class_reason(row, deployment_rules)
-    if not user.is_regulator:
-        out["id"] = ref_of(row.operator_id, row.id)
-    return out
-
-
-def serial_conflict(
-    s: Session, user: Principal, operator_id: str, body: DroneCreate
-) -> dict[str, Any] | None:
-    """Whether ``body.serial`` is registered to another operator already (its details).
-
-    A serial is physically unique, so a second registration is a real conflict, but an
-    operator must not learn whose drone holds it: it is only told that the serial cannot be
-    registered and that the regulator will look into it (:func:`report_serial_conflict`).
-    Its own serial, and any serial for a regulator, is named plainly (409 ``serial_exists``).
-    """
-    held = s.execute(select(DroneRow).where(DroneRow.serial == body.serial)).scalar_one_or_none()
-    if held is None:
-        return None
-    if user.is_regulator or held.operator_id == operator_id:
-        name = held.id if user.is_regulator else ref_of(operator_id, held.id)
-        raise ApiError(
-            409,
-            "serial_exists",
-            f"serial {body.serial!r} is registered already, as drone {name} of "
-            f"operator {held.operator_id}",
-            field="serial",
-        )
-    return {
-        "serial": body.serial,
-        "drone": body.id,
-        "operator": operator_id,
-        "registered_drone": held.id,
-        "registered_operator": held.operator_id,
-    }
-
-
-def report_serial_conflict(s: Session, user: Principal, detail: dict[str, Any]) -> ApiError:
-    """Tell the regulators (a notification no operator sees, and the audit log) that
-    ``detail["operator"]`` tried to register a serial another operator holds; returns the
-    operator's answer, which names nobody."""
-    s.add(
-        Notification(
-            operator_id="",
-            flight_id="",
-            kind="serial_conflict",
-            payload=detail,
-            created_at=utcnow(),
-        )
-    )
-    audit(s, user, "serial_conflict", "drone", detail["drone"], reason="serial held", **detail)
-    return ApiError(
-        409,
-        "serial_unavailable",
-        f"serial {detail['serial']!r} cannot be registered to you; if this drone is yours, "
-        "the regulator has been told and will resolve its registration",
-        field="serial",
-    )
-
-
-def derive_class(body: DroneCreate, operator_id: str, deployment_rules: str) -> str:
-    """The drone class the national rules give these properties."""
-    drone = Drone(
-        id=body.id,
-        operator_id=operator_id,
-        serial=body.serial,
-        empty_weight_kg=body.empty_weight_kg,
-        max_takeoff_weight_kg=body.max_takeoff_weight_kg,
-        max_speed_mps=body.max_speed_mps,
-        max_altitude_m=body.max_altitude_m,
-        vertical_rate_mps=body.vertical_rate_mps,
-        capabilities=frozenset(body.capabilities),
-    )
-    try:
-        return classify(drone, RULESETS[deployment_rules])
-    except ValueError as e:
-        raise ApiError(422, "invalid_field", str(e), field="max_takeoff_weight_kg") from None
 
 
 @router.post("", operation_id="drones-create", status_code=201, response_model=DronePublic)
@@ -140,85 +18,22 @@ def register_drone(
     body: DroneCreate, user: CurrentUser, store: StoreDep, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Register a drone (operators: for themselves; regulators: for ``operator_id``)."""
-    if user.is_regulator:
-        if not body.operator_id:
-            raise bad_field("operator_id", "a regulator registering a drone must name its operator")
-        operator_id = body.operator_id
-    else:
-        if body.operator_id not in (None, user.operator_id):
-            raise ApiError(
-                403,
-                "forbidden",
-                "operators register drones for themselves only",
-                field="operator_id",
-            )
-        operator_id = user.operator_id or ""
-    drone_class = derive_class(body, operator_id, airspace.deployment.rules)
-    with store.write() as s:
-        if s.get(Operator, operator_id) is None:
-            raise bad_field("operator_id", f"operator {operator_id!r} is not registered")
-        # Drone ids are the operator's own: one held by another operator is as good as free.
-        key = new_key(s, DroneRow, operator_id, body.id)
-        if key is None:
-            raise ApiError(
-                409,
-                "drone_exists",
-                f"operator {operator_id} already has a drone with id {body.id!r}",
-                field="id",
-            )
-        conflict = serial_conflict(s, user, operator_id, body)
-        if conflict is None:
-            row = DroneRow(
-                id=key,
-                operator_id=operator_id,
-                serial=body.serial,
-                model=body.model,
-                empty_weight_kg=body.empty_weight_kg,
-                max_takeoff_weight_kg=body.max_takeoff_weight_kg,
-                max_speed_mps=body.max_speed_mps,
-                max_altitude_m=body.max_altitude_m,
-                vertical_rate_mps=body.vertical_rate_mps,
-                capabilities=list(body.capabilities),
-                drone_class=drone_class,
-                created_at=utcnow(),
-            )
-            s.add(row)
-            audit(s, user, "register", "drone", key, reason="registered", drone_class=drone_class)
-    if conflict is not None:
-        with store.write() as s:
-            refusal = report_serial_conflict(s, user, conflict)
-        raise refusal
-    return drone_public(row, airspace.deployment.rules, user)
+    return drones.register_drone(store, user=user, body=body, rules=airspace.deployment.rules)
 
 
 @router.get("", operation_id="drones-list", response_model=list[DronePublic])
 def list_drones(user: CurrentUser, session: SessionDep, airspace: PlannerDep) -> list[dict]:
     """Your drones (regulators: all)."""
-    q = select(DroneRow).order_by(DroneRow.id)
-    if not user.is_regulator:
-        q = q.where(DroneRow.operator_id == user.operator_id)
-    rules = airspace.deployment.rules
-    return [drone_public(r, rules, user) for r in session.execute(q).scalars()]
+    return drones.list_drones(session, user=user, rules=airspace.deployment.rules)
 
 
 @router.get("/{drone_id}", operation_id="drones-get", response_model=DronePublic)
 def get_drone(drone_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep) -> dict:
-    row = find_visible(session, DroneRow, user, drone_id)
-    if row is None:
-        raise not_found("drone", drone_id)
-    return drone_public(row, airspace.deployment.rules, user)
+    """One of your drones (regulators: any)."""
+    return drones.get_drone(session, user=user, drone_id=drone_id, rules=airspace.deployment.rules)
 
 
 @router.delete("/{drone_id}", operation_id="drones-delete", status_code=204)
 def delete_drone(drone_id: str, user: CurrentUser, store: StoreDep) -> None:
     """Deregister a drone that has no flights."""
-    with store.write() as s:
-        row = find_visible(s, DroneRow, user, drone_id)
-        if row is None:
-            raise not_found("drone", drone_id)
-        if s.execute(select(FlightRow.id).where(FlightRow.drone_id == row.id).limit(1)).first():
-            raise ApiError(
-                409, "drone_has_flights", f"drone {drone_id} has flights; it stays registered"
-            )
-        s.delete(row)
-        audit(s, user, "deregister", "drone", row.id, reason="deregistered")
+    drones.delete_drone(store, user=user, drone_id=drone_id)

@@ -6,16 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from api import lifecycle
-from api.auth import Principal
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
-from api.models import FlightRow
 from api.modify import modify_job
 from api.schemas import FlightCreate, FlightList, FlightPublic
-from api.scoped_ids import for_operator
+from api.services import flights
+from api.services.flights import flight_public
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 
@@ -27,17 +24,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "payload or vertex count too large"},
     422: {"description": "a field is wrong; the body names it"},
 }
-
-
-def flight_public(row: FlightRow, airspace: Any, user: Principal) -> dict[str, Any]:
-    """The decision object of the replay plus the flight's lifecycle facts, in the ids
-    ``user`` knows (see :mod:`api.scoped_ids`)."""
-    return for_user(lifecycle.flight_json(row, airspace), user)
-
-
-def for_user(out: Any, user: Principal) -> Any:
-    """``out`` with an operator's own flights and drones named by its own ids."""
-    return out if user.is_regulator else for_operator(out, user.operator_id or "")
 
 
 @router.post(
@@ -61,13 +47,13 @@ async def create_flight(
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
     raw = await request.json()
-    flight, created = await lifecycle.file_flight_async(
+    flight, created = await flights.file_flight_async(
         airspace, user, body, raw, max_vertices=settings.max_vertices
     )
     # Built here rather than re-validated against FlightPublic: this is the hot path.
     if flight.get("departure_time") is not None:
         flight["departure_time"] = flight["departure_time"].isoformat()
-    return JSONResponse(for_user(flight, user), status_code=201 if created else 200)
+    return JSONResponse(flight, status_code=201 if created else 200)
 
 
 @router.get("", operation_id="flights-list", response_model=FlightList, responses=ERRORS)
@@ -88,23 +74,17 @@ def list_flights(
     offset: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
 ) -> dict[str, Any]:
     """Your flights (regulators: everyone's), newest first."""
-    q = select(FlightRow)
-    if not user.is_regulator:
-        q = q.where(FlightRow.operator_id == user.operator_id)
-    elif operator:
-        q = q.where(FlightRow.operator_id == operator)
-    if state:
-        q = q.where(FlightRow.state.in_(state))
-    if start is not None:
-        q = q.where(FlightRow.end_s >= start)
-    if end is not None:
-        q = q.where(FlightRow.departure_s <= end)
-    q = (
-        q.order_by(FlightRow.created_at.desc(), FlightRow.id)
-        .offset(offset)
-        .limit(min(limit, settings.max_list))
+    rows = flights.list_flights(
+        session,
+        user=user,
+        states=state,
+        start_s=start,
+        end_s=end,
+        operator=operator,
+        limit=min(limit, settings.max_list),
+        offset=offset,
     )
-    items = [flight_public(r, airspace, user) for r in session.execute(q).scalars()]
+    items = [flight_public(r, airspace, user) for r in rows]
     return {"items": items, "count": len(items)}
 
 
@@ -114,7 +94,7 @@ def list_flights(
 def get_flight(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
-    return flight_public(lifecycle.own_flight(session, user, flight_id), airspace, user)
+    return flight_public(flights.own_flight(session, user, flight_id), airspace, user)
 
 
 @router.put(
@@ -137,12 +117,12 @@ async def modify_flight(
     ``modification.decision``) the old plan stays in force unchanged."""
     raw = await request.json()
     job = modify_job(airspace, user, flight_id, body, raw, max_vertices=settings.max_vertices)
-    return JSONResponse(for_user(await airspace.run_async(job), user))
+    return JSONResponse(await airspace.run_async(job))
 
 
 def _transition(op: Literal["cancel", "activate", "end"]):
     def handler(flight_id: str, user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
-        row = lifecycle.transition(airspace, user, flight_id, op)
+        row = flights.transition(airspace, user, flight_id, op)
         return flight_public(row, airspace, user)
 
     handler.__doc__ = {
@@ -164,4 +144,4 @@ for _op in ("cancel", "activate", "end"):
         responses=ERRORS,
     )
 
-__all__ = ["router", "error_body"]
+__all__ = ["router", "error_body", "flight_public"]

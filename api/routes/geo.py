@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Query
 
-from api import lifecycle
+from api import wire
 from api.deps import CurrentUser, PlannerDep, SettingsDep
 from api.errors import bad_field
-from api.schemas import RouteQuery, Time, VolumeQuery, ZoneHitPublic, _check_time
+from api.schemas import Time, check_time
+from api.zone_schemas import RouteQuery, VolumeQuery, ZoneHitPublic
 
 router = APIRouter(prefix="/geo", tags=["geo-awareness"])
 
@@ -37,8 +38,8 @@ def _hits(hits: list[Any]) -> list[dict[str, Any]]:
 def _window(
     airspace: Any, start: Time, end: Time, max_s: float, fields: tuple[str, str] = ("start", "end")
 ) -> tuple[Any, Any]:
-    s0 = lifecycle.seconds(airspace, start, fields[0])
-    s1 = lifecycle.seconds(airspace, end, fields[1])
+    s0 = wire.seconds(airspace, start, fields[0])
+    s1 = wire.seconds(airspace, end, fields[1])
     if s1 < s0:
         raise bad_field(fields[1], "is before start")
     if s1 - s0 > max_s:
@@ -74,7 +75,7 @@ def _num(v: str, field: str) -> Time:
     except ValueError:
         value = v
     try:
-        return _check_time(value)
+        return check_time(value)
     except ValueError as e:
         raise bad_field(field, str(e)) from None
 
@@ -108,12 +109,12 @@ def over_area(
     body: VolumeQuery, _user: CurrentUser, airspace: PlannerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """Zones intersecting a polygon x altitude band during a window."""
-    n = lifecycle.count_vertices(body.area)
+    n = wire.count_vertices(body.area)
     if n > settings.max_vertices:
         raise bad_field(
             "area", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
         )
-    poly = lifecycle.polygon_from_geojson(body.area, "area")
+    poly = wire.polygon_from_geojson(body.area, "area")
     if not body.lower_m < body.upper_m:
         raise bad_field("upper_m", "must be above lower_m")
     t0, t1 = _window(airspace, body.start, body.end, settings.max_query_window_s)

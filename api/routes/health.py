@@ -58,7 +58,7 @@ def ready(request: Request, airspace: PlannerDep, session: SessionDep) -> Ready 
         ).scalar_one()
     except Exception:
         raise ApiError(503, "not_ready", "the database does not answer") from None
-    if airspace.planner is None:
+    if not airspace.loaded:
         raise ApiError(503, "not_ready", "the planner is still loading")
     return Ready(
         ready=True,

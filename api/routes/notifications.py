@@ -11,30 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
-from api.auth import Principal
-from api.deps import CurrentUser, SessionDep
-from api.models import Notification
+from api.deps import CurrentUser, SessionDep, StoreDep
 from api.schemas import NotificationPublic
-from api.scoped_ids import for_operator
+from api.services.notifications import notifications_after
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-
-
-def _query(user: Principal, after: int, limit: int):
-    q = select(Notification).where(Notification.id > after)
-    if not user.is_regulator:
-        q = q.where(Notification.operator_id == user.operator_id)
-    return q.order_by(Notification.id).limit(limit)
-
-
-def _public(n: Notification, user: Principal) -> dict[str, Any]:
-    """The notification as ``user`` is shown it (an operator: in its own flight ids)."""
-    out = {"flight": n.flight_id, "payload": n.payload}
-    if not user.is_regulator:
-        out = for_operator(out, user.operator_id or "")
-    return {"id": n.id, "kind": n.kind, "created_at": n.created_at, **out}
 
 
 @router.get("", operation_id="notifications-list", response_model=list[NotificationPublic])
@@ -45,7 +27,7 @@ def poll(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Notifications newer than ``after`` (operators: their own flights)."""
-    return [_public(n, user) for n in session.execute(_query(user, after, limit)).scalars()]
+    return notifications_after(session, user=user, after=after, limit=limit)
 
 
 @router.get(
@@ -57,6 +39,7 @@ def poll(
 async def stream(
     request: Request,
     user: CurrentUser,
+    store: StoreDep,
     after: Annotated[int, Query(ge=0, le=2**53 - 1, description="last id already seen")] = 0,
     timeout_s: Annotated[
         float, Query(gt=0, le=3600, description="close the stream after this long")
@@ -64,11 +47,10 @@ async def stream(
 ) -> StreamingResponse:
     """Server-sent events: one ``event: <kind>`` per notification, ``id`` = notification id
     (reconnect with ``after`` = the last id)."""
-    store = request.app.state.store
 
     def fetch(last: int) -> list[dict[str, Any]]:
         with store.session() as s:
-            return [_public(n, user) for n in s.execute(_query(user, last, 100)).scalars()]
+            return notifications_after(s, user=user, after=last, limit=100)
 
     async def events() -> AsyncIterator[str]:
         last = after

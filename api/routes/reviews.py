@@ -7,14 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from api import lifecycle
 from api.deps import PlannerDep, RegulatorUser, SessionDep
-from api.errors import ApiError
-from api.models import FlightRow
-from api.routes.flights import ERRORS, flight_public
+from api.routes.flights import ERRORS
 from api.schemas import FlightList, FlightPublic, ReviewVerdict
+from api.services import reviews
+from api.services.flights import flight_public
 from api.workflow.clock import aware
 from api.workflow.clock import now as service_now
 from api.workflow.service import review_deadlines
@@ -31,11 +29,7 @@ def queue(user: RegulatorUser, session: SessionDep, airspace: PlannerDep) -> dic
     zone, or ``null``), ``overdue`` (the deadline has passed) and ``unit`` (the competent unit).
     A regulator key bound to a unit sees that unit's queue only."""
     mine = unit_of_key(session, user)
-    rows = list(
-        session.execute(
-            select(FlightRow).where(FlightRow.state == "pending").order_by(FlightRow.created_at)
-        ).scalars()
-    )
+    rows = reviews.pending_flights(session)
     deadlines = review_deadlines(session, [r.id for r in rows])
     now = service_now(airspace)
     tz = airspace.deployment.tz
@@ -64,17 +58,8 @@ def decide(
 ) -> dict[str, Any]:
     """Approve or deny a pending request; the operator is notified. A key bound to a unit
     decides that unit's requests only."""
-    with airspace.store.session() as s:
-        mine = unit_of_key(s, user)
-        wf = review_deadlines(s, [flight_id]).get(flight_id)
-    if mine is not None and (wf is None or wf.unit != mine):
-        raise ApiError(
-            403,
-            "other_unit",
-            f"flight {flight_id} is reviewed by unit {wf.unit if wf else 'none'}, not {mine} "
-            "(CN-2024-ART26-COMPETENT-UNIT)",
-        )
-    row, _changes = lifecycle.review(
+    reviews.check_unit(airspace, user, flight_id)
+    row, _changes = reviews.review(
         airspace, flight_id, approve=verdict.approve, comment=verdict.comment, actor=user
     )
     return flight_public(row, airspace, user)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from api import lifecycle
+from api import wire
 from api.auth import Principal, Role
 from api.deps import CurrentUser, PlannerDep, RegulatorUser
 from api.errors import ApiError
@@ -27,6 +27,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def sensor_user(user: CurrentUser) -> Principal:
+    """The caller, if their key is a sensor's, a regulator's or an admin's (403 otherwise)."""
     if user.role != Role.SENSOR and not user.is_regulator:
         raise ApiError(403, "forbidden", "this needs a sensor, regulator or admin key")
     return user
@@ -54,7 +55,7 @@ def report(
         body.tracks,
         source=user.name,
         now_s=airspace.now_s(),
-        to_seconds=lambda value, field: lifecycle.seconds(airspace, value, field),
+        to_seconds=lambda value, field: wire.seconds(airspace, value, field),
     )
     request.app.state.tactical.ensure_running()
     return {

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
-from sqlalchemy import select
 
 from airspace.errors import AirspaceError
 from airspace.formats import (
@@ -17,13 +16,16 @@ from airspace.formats import (
     zones_to_ed318,
     zones_to_geojson,
 )
-from api import lifecycle
-from api.airspace_state import AirspaceState, zone_from_row
+from api.airspace_state import AirspaceState
+from api.auth import Principal
+from api.config import Settings
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
 from api.errors import ApiError, bad_field, not_found
 from api.models import ZoneRow
-from api.schemas import ZoneCreate, ZonePublic, ZonePublished
+from api.services import zones as zone_service
+from api.wire import count_vertices
 from api.workflow import zone_versions
+from api.zone_schemas import ZoneCreate, ZonePublic, ZonePublished
 
 router = APIRouter(prefix="/zones", tags=["zones"])
 
@@ -72,7 +74,7 @@ def _public(row: ZoneRow) -> dict[str, Any]:
 
 def _inline(airspace: AirspaceState, body: ZoneCreate, max_vertices: int, repairs: list):
     d = body.model_dump(exclude_none=True, exclude={"emergency_reason"})
-    n = lifecycle.count_vertices(d["geometry"])
+    n = count_vertices(d["geometry"])
     if n > max_vertices:
         raise bad_field("geometry", f"{n} vertices exceed the limit of {max_vertices}", status=413)
     try:
@@ -94,6 +96,26 @@ def _result(
     }
 
 
+def _publish_inline(
+    airspace: AirspaceState,
+    body: ZoneCreate,
+    user: Principal,
+    settings: Settings,
+    *,
+    replace_existing: bool,
+) -> dict[str, Any]:
+    repairs: list = []
+    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
+    rows, changes = zone_service.publish_zones(
+        airspace,
+        [(zone, "inline", d)],
+        replace_existing=replace_existing,
+        actor=user,
+        emergency_reason=body.emergency_reason,
+    )
+    return _result(rows, changes, repairs)
+
+
 @router.post(
     "", operation_id="zones-create", status_code=201, response_model=ZonePublished, responses=ERRORS
 )
@@ -102,16 +124,7 @@ def create_zone(
 ) -> dict[str, Any]:
     """Publish a zone (a temporary restriction gets a ``schedule``). Accepted flights it
     affects are re-planned or revoked, and their operators notified."""
-    repairs: list = []
-    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
-    rows, changes = lifecycle.publish_zones(
-        airspace,
-        [(zone, "inline", d)],
-        replace_existing=False,
-        actor=user,
-        emergency_reason=body.emergency_reason,
-    )
-    return _result(rows, changes, repairs)
+    return _publish_inline(airspace, body, user, settings, replace_existing=False)
 
 
 @router.put(
@@ -127,16 +140,7 @@ def update_zone(
     """Replace a zone (same id) and re-check the flights it now affects."""
     if body.id != zone_id:
         raise bad_field("id", f"must equal the zone id in the path ({zone_id!r})")
-    repairs: list = []
-    zone, d = _inline(airspace, body, settings.max_vertices, repairs)
-    rows, changes = lifecycle.publish_zones(
-        airspace,
-        [(zone, "inline", d)],
-        replace_existing=True,
-        actor=user,
-        emergency_reason=body.emergency_reason,
-    )
-    return _result(rows, changes, repairs)
+    return _publish_inline(airspace, body, user, settings, replace_existing=True)
 
 
 @router.post(
@@ -156,7 +160,7 @@ def upload_zones(
     replace: Annotated[bool, Query(description="replace zones with the same id")] = False,
 ) -> dict[str, Any]:
     """Upload a zone file; every zone in it is published."""
-    n = lifecycle.count_vertices(document)
+    n = count_vertices(document)
     if n > settings.max_vertices:
         raise bad_field(
             "body", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
@@ -175,7 +179,9 @@ def upload_zones(
     if dup:
         raise bad_field("body", f"zone ids repeat in the document: {sorted(dup)}")
     items = [(z, "file", zones_to_ed269([z])) for z in zones]
-    rows, changes = lifecycle.publish_zones(airspace, items, replace_existing=replace, actor=user)
+    rows, changes = zone_service.publish_zones(
+        airspace, items, replace_existing=replace, actor=user
+    )
     return _result(rows, changes, repairs)
 
 
@@ -184,7 +190,7 @@ def upload_zones(
 )
 def withdraw_zone(zone_id: str, user: RegulatorUser, airspace: PlannerDep) -> dict[str, Any]:
     """Withdraw a zone: it no longer constrains new decisions (kept for the record)."""
-    return _public(lifecycle.withdraw_zone(airspace, zone_id, actor=user))
+    return _public(zone_service.withdraw_zone(airspace, zone_id, actor=user))
 
 
 @router.get("", operation_id="zones-list", response_model=list[ZonePublic], responses=ERRORS)
@@ -206,10 +212,7 @@ def list_zones(
         if when.tzinfo is None:
             raise bad_field("at", "an RFC 3339 time needs an offset or Z")
         return [_named(v) for v in zone_versions.in_force(session, when)]
-    q = select(ZoneRow).order_by(ZoneRow.id)
-    if not withdrawn:
-        q = q.where(ZoneRow.withdrawn.is_(False))
-    return [_public(r) for r in session.execute(q).scalars()]
+    return [_public(r) for r in zone_service.stored_zones(session, withdrawn=withdrawn)]
 
 
 @router.get("/export", operation_id="zones-export")
@@ -220,10 +223,7 @@ def export_zones(
     format: Annotated[Literal["geojson", "ed269", "ed318"], Query()] = "geojson",
 ) -> dict[str, Any]:
     """The active zones as one GeoJSON, ED-269 or ED-318 document."""
-    rows = session.execute(
-        select(ZoneRow).where(ZoneRow.withdrawn.is_(False)).order_by(ZoneRow.id)
-    ).scalars()
-    zones = [zone_from_row(r, epoch=airspace.epoch, deployment=airspace.deployment) for r in rows]
+    zones = zone_service.active_zones(session, airspace)
     if format == "ed269":
         return zones_to_ed269(zones)
     if format == "ed318":
@@ -233,6 +233,7 @@ def export_zones(
 
 @router.get("/{zone_id}", operation_id="zones-get", response_model=ZonePublic, responses=ERRORS)
 def get_zone(zone_id: str, _user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """One zone as stored."""
     row = session.get(ZoneRow, zone_id)
     if row is None:
         raise not_found("zone", zone_id)

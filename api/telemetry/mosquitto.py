@@ -39,6 +39,7 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
 
 
 def check_password(entry: str, password: str) -> bool:
+    """Whether ``password`` matches a mosquitto password-file entry (PBKDF2-SHA512)."""
     _, kind, iterations, salt, digest = entry.split("$")
     if kind != "7":
         return False
@@ -47,6 +48,7 @@ def check_password(entry: str, password: str) -> bool:
 
 
 def acl_text(service_user: str = SERVICE_USER) -> str:
+    """The broker's ACL: the service reads everything, operators publish under their prefix."""
     return (
         "# qingkong telemetry: operators publish under their own prefix only.\n"
         f"user {service_user}\n"
@@ -70,6 +72,7 @@ def config_text(directory: Path, *, port: int, bind: str = "127.0.0.1") -> str:
 
 
 def read_passwd(path: Path) -> dict[str, str]:
+    """The logins of a mosquitto password file (``user -> entry``)."""
     out = {}
     if path.exists():
         for line in path.read_text().splitlines():

@@ -102,6 +102,7 @@ class MqttSubscriber:
         self.client.loop_start()
 
     def stop(self) -> None:
+        """Disconnect and stop the ingest thread."""
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()

@@ -5,7 +5,7 @@ The volume is a stadium of ``offnominal_radius_m`` around the path from the last
 along the drone's velocity (reported, or from its last two positions) over
 ``offnominal_horizon_s``, with the band the drone sweeps ± the vertical conformance threshold,
 in force from the last report to ``offnominal_horizon_s`` after now. It is published through
-:func:`api.lifecycle.publish_zones`, the path of a regulator's temporary restriction, so new
+:func:`api.services.zones.publish_zones`, the path of a regulator's temporary restriction, so new
 requests avoid it and accepted flights that cross it are re-planned or revoked with their
 operators notified (reason ``OFF_NOMINAL_VOLUME`` naming ``OFFNOM-<flight>``); the flight it
 protects is left alone. It is stored as a zone of kind ``offnominal``, republished at most every
@@ -23,9 +23,9 @@ import numpy as np
 from sqlalchemy import select
 
 from airspace.formats.inline import zone_from_dict
-from api import lifecycle
 from api.errors import ApiError
 from api.models import DroneRow, ZoneRow
+from api.services import zones as zone_service
 from planner.conformance import Event
 from planner.offnominal import ZONE_KIND, owner_flight, stadium_xy, volume_id
 
@@ -65,6 +65,7 @@ class OffNominalVolumes:
         self._loaded = True
 
     def update(self, events: list[Event], now_s: float) -> None:
+        """Publish or withdraw off-nominal volumes for the flights these events concern."""
         if not self.settings.offnominal_volumes:
             return
         if not self._loaded:
@@ -121,7 +122,7 @@ class OffNominalVolumes:
         }
         airspace = svc.airspace
         zone = zone_from_dict(source, start=airspace.epoch, tz=airspace.deployment.tz)
-        _, changes = lifecycle.publish_zones(
+        _, changes = zone_service.publish_zones(
             airspace, [(zone, ZONE_KIND, source)], replace_existing=True
         )
         first = flight not in self.published_s
@@ -177,7 +178,7 @@ class OffNominalVolumes:
         if self.published_s.pop(flight, None) is None:
             return
         try:
-            lifecycle.withdraw_zone(self.svc.airspace, volume_id(flight))
+            zone_service.withdraw_zone(self.svc.airspace, volume_id(flight))
         except ApiError:
             return  # already withdrawn (by a regulator, or another replica)
         log.warning("off-nominal volume %s withdrawn", volume_id(flight))

@@ -38,6 +38,8 @@ _KNOWN = {"drone", "time", "lon", "lat", "altitude_m", "reference", "flight", *_
 
 
 class Position(NamedTuple):
+    """One position report, checked (times in planner seconds, altitude in m AGL)."""
+
     drone: str
     flight: str | None
     t_s: float
@@ -50,6 +52,8 @@ class Position(NamedTuple):
 
 
 class Refusal(NamedTuple):
+    """A position report refused, and why."""
+
     code: str  # TELEMETRY_INVALID | TELEMETRY_TIME (TELEMETRY_MISMATCH is decided by the owner)
     message: str
     drone: str | None

@@ -13,10 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from api import lifecycle
 from api.deps import CurrentOperator, CurrentUser, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.scoped_ids import ref_of
+from api.services.flights import own_flight
 from api.telemetry.models import TrackPoint
 
 router = APIRouter(tags=["telemetry"])
@@ -112,7 +112,7 @@ def get_track(
     """The positions received for a flight, oldest first: ``[lon, lat, altitude_m AGL, time]``."""
     # Points still queued for the batch writer are written first (before this session reads).
     request.app.state.telemetry.writer.flush(timeout_s=5.0)
-    row = lifecycle.own_flight(session, user, flight_id)
+    row = own_flight(session, user, flight_id)
     q = select(TrackPoint.lon, TrackPoint.lat, TrackPoint.altitude_m, TrackPoint.t_s).where(
         TrackPoint.flight_id == row.id
     )

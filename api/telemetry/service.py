@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +35,8 @@ from api.config import Settings
 from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
 from api.scoped_ids import for_operator, qualified
 from api.store import utcnow
+from api.telemetry.alerts import alert_notifications
+from api.telemetry.latest import Latest
 from api.telemetry.offnominal import OffNominalVolumes
 from api.telemetry.positions import Position, PositionReader, Refusal
 from api.telemetry.tracks import TrackWriter
@@ -48,7 +49,6 @@ from planner.conformance import (
     deviations,
 )
 from planner.offnominal import owner_flight
-from planner.requests import State
 from planner.trajectory import AreaOp, Trajectory4D
 
 
@@ -65,35 +65,6 @@ log = logging.getLogger("qingkong.telemetry")
 WATCHED = ("accepted", *AIRBORNE)
 
 
-@dataclass
-class Latest:
-    """Latest position per drone as columns (row ``row_of[drone]``); x, y in metres."""
-
-    row_of: dict[str, int] = field(default_factory=dict)
-    drones: list[str] = field(default_factory=list)
-    xyzt: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
-    """Ground speed (m/s), track (deg) and vertical speed (m/s); ``nan`` when not reported."""
-    previous: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    """The xyzt the row held before its latest update (motion when velocity is not reported)."""
-
-    def update(self, p: Position, x: float, y: float) -> None:
-        row = self.row_of.get(p.drone)
-        if row is None:
-            row = self.row_of[p.drone] = len(self.drones)
-            self.drones.append(p.drone)
-            if row >= len(self.xyzt):
-                grow = max(64, 2 * len(self.xyzt))
-                self.xyzt = np.vstack([self.xyzt, np.full((grow, 4), np.nan)])
-                self.velocity = np.vstack([self.velocity, np.full((grow, 3), np.nan)])
-                self.previous = np.vstack([self.previous, np.full((grow, 4), np.nan)])
-        elif self.xyzt[row, 3] > p.t_s:
-            return
-        self.previous[row] = self.xyzt[row]
-        self.xyzt[row] = (x, y, p.altitude_m, p.t_s)
-        self.velocity[row] = [np.nan if v is None else v for v in p[6:9]]
-
-
 def _none(v: float | None) -> float | None:
     return None if v is None or v != v else float(v)
 
@@ -106,7 +77,7 @@ class TelemetryService:
         self.store = airspace.store
         self.settings = settings
         dep = airspace.deployment
-        self.projection = airspace.planner.projection
+        self.projection = airspace.projection
         self.thresholds = Thresholds(
             lateral_m=settings.conformance_lateral_m,
             vertical_m=settings.conformance_vertical_m,
@@ -155,6 +126,7 @@ class TelemetryService:
             deviations(plans, [which], zero, zero, zero, zero, self.thresholds)
 
     def start(self, every_s: float = 0.2) -> None:
+        """Start the lost-link timer (one tick every ``every_s``)."""
         if self._timer is None:
             self._timer = threading.Thread(
                 target=self._tick_loop, args=(every_s,), name="qingkong-lost-link", daemon=True
@@ -162,6 +134,7 @@ class TelemetryService:
             self._timer.start()
 
     def stop(self) -> None:
+        """Stop the timer and flush the track writer."""
         self._stop.set()
         self.writer.flush()
 
@@ -334,6 +307,17 @@ class TelemetryService:
             events = self.monitor.refused(drone, "TELEMETRY_INVALID", drone, now_s, detail)
             self._persist(events, t0)
 
+    def _notified_operator(self, e: Event) -> str:
+        """Whose feed an alert goes to: ``""`` (regulators only) for one flagged
+        :data:`REGULATORS_ONLY`, else the operator of its flight or drone."""
+        if e.deviation.get(REGULATORS_ONLY):
+            return ""
+        return (
+            e.deviation.get("operator")
+            or self.flight_owner.get(e.flight or "")
+            or self.owners.get(e.drone, "")
+        )
+
     def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
         # The operator names its drone and flight by its own ids (see api.scoped_ids).
         mine = qualified(operator, p.drone)
@@ -405,54 +389,14 @@ class TelemetryService:
         states = [e for e in events if e.kind == "state"]
         if states:
             self._write_states(states)
-        xyz = np.array([e.xyz if e.xyz is not None else (np.nan,) * 3 for e in events])
-        ok = np.isfinite(xyz[:, 0])
-        lon = np.full(len(events), np.nan)
-        lat = np.full(len(events), np.nan)
-        if ok.any():
-            lon[ok], lat[ok] = self.projection.to_lonlat(xyz[ok, 0], xyz[ok, 1])
-        now = utcnow()
+        notes = alert_notifications(
+            [e for e in events if e.kind != "state"],
+            projection=self.projection,
+            operator_of=self._notified_operator,
+            to_datetime=self.airspace.to_datetime,
+        )
         with self.store.write() as s:
-            for i, e in enumerate(events):
-                if e.kind == "state":
-                    continue
-                operator = (
-                    ""
-                    if e.deviation.get(REGULATORS_ONLY)
-                    else (
-                        e.deviation.get("operator")
-                        or self.flight_owner.get(e.flight or "")
-                        or self.owners.get(e.drone, "")
-                    )
-                )
-                position = None
-                if ok[i]:
-                    position = {  # 1e-7 degrees is about a centimetre
-                        "lon": round(float(lon[i]), 7),
-                        "lat": round(float(lat[i]), 7),
-                        "altitude_m": float(xyz[i, 2]),
-                    }
-                s.add(
-                    Notification(
-                        operator_id=operator,
-                        flight_id=e.flight or "",
-                        kind="alert",
-                        payload={
-                            "episode": e.kind,
-                            "code": e.code,
-                            "flight": e.flight,
-                            "drone": e.drone,
-                            "time": self.airspace.to_datetime(e.t_s).isoformat(),
-                            "position": position,
-                            "deviation": {
-                                k: _json_number(v)
-                                for k, v in e.deviation.items()
-                                if k != "operator"
-                            },
-                        },
-                        created_at=now,
-                    )
-                )
+            s.add_all(notes)
         if t0 is not None:
             delay = time.perf_counter() - t0
             self.alert_delays_s.extend(delay for e in events if e.kind == "raised")
@@ -468,15 +412,8 @@ class TelemetryService:
                 row = s.get(FlightRow, e.flight)
                 if row is None or row.state == e.code:
                     continue
-                planner = self.airspace.planner
                 try:
-                    if e.code == "ended":
-                        planner.end(row.id, now_s)
-                    elif e.code == "activated" and row.state == "accepted":
-                        planner.activate(row.id, now_s)
-                    else:
-                        planner.record(row.id).state = State(e.code)
-                    row.record = planner.record(row.id).to_json()
+                    row.record = self.airspace.report_state(row.id, e.code, row.state, now_s)
                 except (KeyError, ValueError) as err:
                     log.warning("flight %s: cannot record state %s (%s)", row.id, e.code, err)
                     continue
@@ -497,9 +434,3 @@ class TelemetryService:
                     )
                 )
                 self.airspace.log_event(s, "flight", row.id, {"state": row.state})
-
-
-def _json_number(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        return None if not np.isfinite(v) else float(v)
-    return v

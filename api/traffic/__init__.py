@@ -35,7 +35,7 @@ def install(app: Any) -> TrafficService:
     sky = LiveSky(
         app.state.telemetry,
         app.state.surveillance,
-        airspace.planner.projection,
+        airspace.projection,
         max_age_s=settings.traffic_max_age_s,
     )
     tactical = app.state.tactical

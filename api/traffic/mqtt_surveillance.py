@@ -18,7 +18,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from api import lifecycle
+from api import wire
 from api.auth import Role
 from api.errors import ApiError
 from api.models import ApiUser
@@ -60,7 +60,7 @@ def handler(app: Any) -> Callable[[str, bytes], None]:
                 report.tracks,
                 source=source,
                 now_s=airspace.now_s(),
-                to_seconds=lambda value, field: lifecycle.seconds(airspace, value, field),
+                to_seconds=lambda value, field: wire.seconds(airspace, value, field),
             )
         except (orjson.JSONDecodeError, ValidationError, ApiError) as e:
             log.warning("MQTT surveillance from %r refused: %s", source, e)

@@ -68,6 +68,7 @@ class RateLimit:
         self._lock = threading.Lock()
 
     def check(self, user_id: int) -> None:
+        """Count one call of ``user_id`` (429 above the rate limit)."""
         now = time.monotonic()
         with self._lock:
             seen = self._seen.setdefault(user_id, deque())

@@ -20,6 +20,15 @@ def aware(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=UTC)
 
 
+def stored_instant(dt: datetime) -> datetime:
+    """A non-null instant read back from the store, aware (naive from SQLite means UTC).
+
+    >>> stored_instant(datetime(2026, 12, 1, 7)).isoformat()
+    '2026-12-01T07:00:00+00:00'
+    """
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
 def now(state: AirspaceState) -> datetime:
     """The service clock (the planner's: replays and tests move it) as an aware instant."""
     return state.to_datetime(state.now_s())

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from airspace.drones import Drone
 from airspace.rules import RULESETS, classify
 from api.airspace_state import AirspaceState
 from api.auth import Principal
 from api.errors import bad_field, not_found
 from api.models import DroneRow
 from api.scoped_ids import find_own, find_visible
+from api.services.records import drone_from_row
 from api.store import utcnow
 from api.workflow.audit import record
 from api.workflow.clock import aware, stored, workflow_of
@@ -135,17 +135,7 @@ def modify_drone(
             and row.empty_weight_kg > row.max_takeoff_weight_kg
         ):
             raise bad_field("empty_weight_kg", "is larger than max_takeoff_weight_kg")
-        drone = Drone(
-            id=row.id,
-            operator_id=row.operator_id,
-            serial=row.serial,
-            empty_weight_kg=row.empty_weight_kg,
-            max_takeoff_weight_kg=row.max_takeoff_weight_kg,
-            max_speed_mps=row.max_speed_mps,
-            max_altitude_m=row.max_altitude_m,
-            vertical_rate_mps=row.vertical_rate_mps,
-            capabilities=frozenset(row.capabilities or ()),
-        )
+        drone = drone_from_row(row, classified=False)
         row.drone_class = classify(drone, RULESETS[state.deployment.rules])
         record(
             s,

@@ -4,14 +4,10 @@ report, confirmation), reports after landing and the audit log. They only transl
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
 
-from api.auth import Principal
 from api.deps import (
     AdminUser,
     CurrentOperator,
@@ -21,84 +17,36 @@ from api.deps import (
     SessionDep,
 )
 from api.errors import ApiError
-from api.lifecycle import own_flight, polygon_from_geojson
 from api.routes.flights import ERRORS
-from api.schemas import Strict
-from api.scoped_ids import ref_of
+from api.services.flights import own_flight
+from api.services.lists import visible_rows
+from api.wire import polygon_from_geojson
 from api.workflow import audit, clock, long_term, registry, service, units
 from api.workflow.models import (
-    FlightWorkflow,
     LongTermApplication,
     RegistryDocument,
     TaskGrant,
 )
+from api.workflow.schemas import (
+    Confirmation,
+    DocumentCreate,
+    DroneModification,
+    DroneStatusUpdate,
+    GrantCreate,
+    LongTermCreate,
+    LongTermVerdict,
+    ReadyReport,
+    ReportCreate,
+    UnitAssignment,
+    WorkflowState,
+    document_json,
+    long_term_json,
+    parse_instant,
+    rfc3339,
+    workflow_state_json,
+)
 
 router = APIRouter(tags=["workflow"])
-
-
-def _instant(v: str) -> str:
-    try:
-        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
-    if dt.tzinfo is None:
-        raise ValueError("an RFC 3339 time needs an offset or Z")
-    return v
-
-
-def _parse(v: str) -> datetime:
-    return datetime.fromisoformat(v.replace("Z", "+00:00"))
-
-
-class ReadyReport(Strict):
-    expected_takeoff: str = Field(description="RFC 3339, e.g. 2026-12-01T09:00:00+08:00")
-
-    _t = field_validator("expected_takeoff")(classmethod(lambda cls, v: _instant(v)))
-
-
-class Confirmation(Strict):
-    comment: str = Field(default="", max_length=2000)
-
-
-class ReportCreate(Strict):
-    kind: Literal["completion", "abnormal"]
-    text: str = Field(default="", max_length=10_000)
-
-
-class GrantCreate(Strict):
-    operator: str = Field(min_length=1, max_length=64)
-    task: str = Field(min_length=1, max_length=32)
-    reason: str = Field(default="", max_length=2000)
-
-
-class WorkflowState(BaseModel):
-    flight: str
-    task: str
-    must_apply: bool
-    exemption: str | None
-    gate: bool
-    decide_by: datetime | None
-    ready_at: datetime | None
-    expected_takeoff: datetime | None
-    confirmed_at: datetime | None
-
-
-def _state(r: FlightWorkflow, tz: Any) -> dict[str, Any]:
-    def local(dt: datetime | None) -> datetime | None:
-        dt = clock.aware(dt)
-        return None if dt is None else dt.astimezone(tz)
-
-    return {
-        "flight": r.flight_id,
-        "task": r.task,
-        "must_apply": r.must_apply,
-        "exemption": r.exemption,
-        "gate": r.gate,
-        "decide_by": local(r.decide_by),
-        "ready_at": local(r.ready_at),
-        "expected_takeoff": local(r.expected_takeoff),
-        "confirmed_at": local(r.confirmed_at),
-    }
 
 
 @router.get("/workflow", operation_id="workflow-get")
@@ -146,7 +94,7 @@ def flight_workflow(
     r = service.flight_workflow(session, own_flight(session, user, flight_id).id)
     if r is None:
         raise ApiError(404, "not_found", f"flight {flight_id!r} was filed without a workflow")
-    return _state(r, airspace.deployment.tz) | {"flight": flight_id}
+    return workflow_state_json(r, airspace.deployment.tz) | {"flight": flight_id}
 
 
 @router.post(
@@ -159,8 +107,8 @@ def ready(
     flight_id: str, body: ReadyReport, user: CurrentOperator, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Report readiness and the expected take-off time (China: at least 1 h before it)."""
-    return _state(
-        service.report_ready(airspace, user, flight_id, _parse(body.expected_takeoff)),
+    return workflow_state_json(
+        service.report_ready(airspace, user, flight_id, parse_instant(body.expected_takeoff)),
         airspace.deployment.tz,
     ) | {"flight": flight_id}
 
@@ -175,7 +123,9 @@ def confirm(
     flight_id: str, body: Confirmation, user: RegulatorUser, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Confirm a readiness report: the flight may now be activated."""
-    return _state(service.confirm(airspace, user, flight_id, body.comment), airspace.deployment.tz)
+    return workflow_state_json(
+        service.confirm(airspace, user, flight_id, body.comment), airspace.deployment.tz
+    )
 
 
 @router.post(
@@ -208,44 +158,10 @@ def create_grant(body: GrantCreate, user: RegulatorUser, airspace: PlannerDep) -
 @router.get("/grants", operation_id="grants-list", responses=ERRORS)
 def list_grants(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     """Task grants (operators: their own)."""
-    q = select(TaskGrant).order_by(TaskGrant.id)
-    if not user.is_regulator:
-        q = q.where(TaskGrant.operator_id == user.operator_id)
     return [
         {"id": g.id, "operator": g.operator_id, "task": g.task, "reason": g.reason}
-        for g in session.execute(q).scalars()
+        for g in visible_rows(session, TaskGrant, user)
     ]
-
-
-class LongTermCreate(Strict):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    corridors: list[str] = Field(default_factory=list, max_length=10_000)
-    area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon")
-    upper_m: float = Field(gt=0, le=10_000)
-    valid_from: str
-    valid_until: str
-    application: dict[str, Any]
-
-    _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: _instant(v)))
-
-
-class LongTermVerdict(Strict):
-    approve: bool
-    comment: str = Field(default="", max_length=2000)
-
-
-def _long_term(r: Any, tz: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "operator": r.operator_id,
-        "corridors": r.corridors,
-        "area": r.area,
-        "upper_m": r.upper_m,
-        "valid_from": clock.aware(r.valid_from).astimezone(tz).isoformat(),
-        "valid_until": clock.aware(r.valid_until).astimezone(tz).isoformat(),
-        "status": r.status,
-        "comment": r.comment,
-    }
 
 
 @router.post("/long-term", operation_id="long-term-create", status_code=201, responses=ERRORS)
@@ -255,11 +171,14 @@ def create_long_term(
     """Apply for routine flights in fixed airspace for months (approved once by a regulator;
     each day's flights then name it in ``long_term`` and are filed by 12:00 the day before)."""
     data = body.model_dump()
-    data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
+    data["valid_from"], data["valid_until"] = (
+        parse_instant(body.valid_from),
+        parse_instant(body.valid_until),
+    )
     if body.area is not None:
         polygon_from_geojson(body.area, "area")
     row = long_term.apply_long_term(airspace, user, data)
-    return _long_term(row, airspace.deployment.tz)
+    return long_term_json(row, airspace.deployment.tz)
 
 
 @router.get("/long-term", operation_id="long-term-list", responses=ERRORS)
@@ -267,10 +186,8 @@ def list_long_term(
     user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> list[dict[str, Any]]:
     """Long-term applications (operators: their own)."""
-    q = select(LongTermApplication).order_by(LongTermApplication.id)
-    if not user.is_regulator:
-        q = q.where(LongTermApplication.operator_id == user.operator_id)
-    return [_long_term(r, airspace.deployment.tz) for r in session.execute(q).scalars()]
+    rows = visible_rows(session, LongTermApplication, user)
+    return [long_term_json(r, airspace.deployment.tz) for r in rows]
 
 
 @router.post("/long-term/{lt_id}/review", operation_id="long-term-review", responses=ERRORS)
@@ -279,35 +196,7 @@ def review_long_term(
 ) -> dict[str, Any]:
     """Approve or deny a long-term application."""
     row = long_term.decide_long_term(airspace, user, lt_id, body.approve, body.comment)
-    return _long_term(row, airspace.deployment.tz)
-
-
-class DocumentCreate(Strict):
-    kind: str = Field(
-        description="drone_registration, operator_certificate, insurance, pilot_licence"
-    )
-    number: str = Field(min_length=1, max_length=100)
-    valid_from: str
-    valid_until: str
-    drone: str | None = Field(default=None, max_length=64, description="drone registrations only")
-    operator: str | None = Field(default=None, max_length=64, description="regulators only")
-
-    _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: _instant(v)))
-
-
-def _document(d: Any, tz: Any, user: Principal) -> dict[str, Any]:
-    drone = d.drone_id
-    if drone is not None and not user.is_regulator:
-        drone = ref_of(d.operator_id, drone)  # the operator's own id for it
-    return {
-        "id": d.id,
-        "operator": d.operator_id,
-        "drone": drone,
-        "kind": d.kind,
-        "number": d.number,
-        "valid_from": clock.aware(d.valid_from).astimezone(tz).isoformat(),
-        "valid_until": clock.aware(d.valid_until).astimezone(tz).isoformat(),
-    }
+    return long_term_json(row, airspace.deployment.tz)
 
 
 @router.post("/documents", operation_id="documents-create", status_code=201, responses=ERRORS)
@@ -317,8 +206,12 @@ def create_document(
     """Register a certificate, insurance, pilot licence or drone registration with its validity;
     an expired one refuses filing, a missing one refuses a flight that must apply."""
     data = body.model_dump()
-    data["valid_from"], data["valid_until"] = _parse(body.valid_from), _parse(body.valid_until)
-    return _document(registry.add_document(airspace, user, data), airspace.deployment.tz, user)
+    data["valid_from"], data["valid_until"] = (
+        parse_instant(body.valid_from),
+        parse_instant(body.valid_until),
+    )
+    doc = registry.add_document(airspace, user, data)
+    return document_json(doc, airspace.deployment.tz, user)
 
 
 @router.get("/documents", operation_id="documents-list", responses=ERRORS)
@@ -326,15 +219,8 @@ def list_documents(
     user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> list[dict[str, Any]]:
     """Registry documents (operators: their own)."""
-    q = select(RegistryDocument).order_by(RegistryDocument.id)
-    if not user.is_regulator:
-        q = q.where(RegistryDocument.operator_id == user.operator_id)
-    return [_document(d, airspace.deployment.tz, user) for d in session.execute(q).scalars()]
-
-
-class UnitAssignment(Strict):
-    user_id: int = Field(ge=1)
-    unit: str = Field(min_length=1, max_length=32)
+    rows = visible_rows(session, RegistryDocument, user)
+    return [document_json(d, airspace.deployment.tz, user) for d in rows]
 
 
 @router.get("/units", operation_id="units-list", responses=ERRORS)
@@ -355,20 +241,6 @@ def assign_unit(body: UnitAssignment, user: AdminUser, airspace: PlannerDep) -> 
     """Bind a regulator key to a unit (admins): it then sees and decides that unit's queue."""
     row = units.assign_unit(airspace, user, body.user_id, body.unit)
     return {"user_id": row.user_id, "unit": row.unit}
-
-
-class DroneStatusUpdate(Strict):
-    active: bool
-    reason: str = Field(default="", max_length=2000)
-
-
-class DroneModification(Strict):
-    empty_weight_kg: float | None = Field(default=None, ge=0, le=10_000)
-    max_takeoff_weight_kg: float | None = Field(default=None, gt=0, le=10_000)
-    max_speed_mps: float | None = Field(default=None, gt=0, le=150)
-    max_altitude_m: float | None = Field(default=None, gt=0, le=10_000)
-    capabilities: list[str] | None = Field(default=None, max_length=32)
-    reason: str = Field(min_length=1, max_length=2000, description="what was modified and why")
 
 
 @router.post("/drones/{drone_id}/status", operation_id="drones-status", responses=ERRORS)
@@ -412,10 +284,10 @@ def audit_log(
     for name, v in (("since", since), ("until", until)):
         if v is not None:
             try:
-                _instant(v)
+                rfc3339(v)
             except ValueError as e:
                 raise ApiError(422, "invalid_field", f"{name}: {e}", field=name) from None
-            bounds[name] = _parse(v)
+            bounds[name] = parse_instant(v)
     entries = audit.query(
         session, flight=flight, zone=zone, actor=actor, limit=limit, offset=offset, **bounds
     )

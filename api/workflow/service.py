@@ -130,6 +130,7 @@ def record_filing(
 
 
 def flight_workflow(s: Session, flight_id: str) -> FlightWorkflow | None:
+    """The workflow record of a flight (``None``: filed without a workflow)."""
     return s.get(FlightWorkflow, flight_id)
 
 

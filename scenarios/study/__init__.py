@@ -8,5 +8,5 @@ corridor utilisation, and paired comparisons of settings.
 - :mod:`scenarios.study.results`: the results folder (Parquet, CSV, ``study.json``);
 - :mod:`scenarios.study.curves`, :mod:`~scenarios.study.compare`, :mod:`~scenarios.study.figures`,
   :mod:`~scenarios.study.report`: what people look at;
-- :mod:`scenarios.study.cli`: ``qingkong study run|report|compare|schema``.
+- :mod:`cli.study`: ``qingkong study run|report|compare|schema``.
 """

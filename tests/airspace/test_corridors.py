@@ -368,7 +368,7 @@ def test_shipped_qingdao_file_is_what_the_generator_makes():
 def test_cli_corridors_check_reports_issues_and_exit_codes(tmp_path):
     from click.testing import CliRunner
 
-    from scenarios.cli import main
+    from cli.main import main
 
     runner = CliRunner()
     ok = runner.invoke(

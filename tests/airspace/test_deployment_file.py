@@ -81,3 +81,24 @@ def test_unknown_names_and_missing_files(tmp_path):
         load_deployment("atlantis")
     with pytest.raises(ValueError, match="QINGKONG_DEPLOYMENT: .*cannot read"):
         Settings(deployment=str(tmp_path / "missing.toml")).deployment_obj()
+
+
+def test_a_terrain_model_is_named_relative_to_the_file_and_by_setting(tmp_path):
+    from airspace.terrain import QINGDAO_ILLUSTRATIVE_TIF, terrain_for
+
+    f = tmp_path / "laoshan.toml"
+    f.write_text('[ground]\nterrain = "dem/laoshan.tif"\n')
+    assert load_deployment(f).terrain == str(tmp_path / "dem" / "laoshan.tif")
+    f.write_text('[ground]\nterrain = "qingdao-illustrative"\n')
+    assert load_deployment(f).terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
+    # QINGKONG_TERRAIN: the service's setting; the demo's Qingdao gets the illustrative model
+    assert Settings(deployment="qingdao").deployment_obj().terrain is None
+    demo = Settings(deployment="qingdao", demo=True).deployment_obj()
+    assert demo.terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
+    assert terrain_for(demo).illustrative
+    assert Settings(demo=True, terrain="none").deployment_obj().terrain is None
+    chosen = Settings(terrain=str(QINGDAO_ILLUSTRATIVE_TIF)).deployment_obj()
+    assert chosen.terrain == str(QINGDAO_ILLUSTRATIVE_TIF)
+    assert Settings(terrain="qingdao-illustrative").deployment_obj().terrain == chosen.terrain
+    with pytest.raises(ValueError, match="QINGKONG_TERRAIN: '/nowhere.tif' is not a file"):
+        Settings(terrain="/nowhere.tif").deployment_obj()

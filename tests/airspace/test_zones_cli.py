@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from airspace.cli import zones_group
 from airspace.formats import QINGDAO_ZONES_PATH, load_zones
+from cli.zones import zones_group
 
 ED269 = "interuss_uas_standards/test_eurocae_ed269.json"
 CANONICAL = {"PROHIBITED", "REQ_AUTHORISATION", "CONDITIONAL", "NO_RESTRICTION"}
@@ -124,7 +124,7 @@ def test_convert_round_trips(tmp_path, target):
 
 
 def test_qingkong_entry_point_has_zones_check(interop):
-    from scenarios.cli import main
+    from cli.main import main
 
     r = CliRunner().invoke(main, ["zones", "check", str(interop / ED269), "--json"])
     assert r.exit_code == 0 and len(json.loads(r.stdout)["features"]) == 10

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from api.models import ApiUser
-from scenarios.cli import main as qingkong
+from cli.main import main as qingkong
 
 
 def test_requests_without_a_valid_key_are_refused(service):

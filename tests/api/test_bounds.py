@@ -153,16 +153,13 @@ def test_oversized_stored_flights_are_revoked_not_restored(db_url):
         svc.app.state.store.dispose()
     # ... and a restart with the default 12 h bound revokes it and tells the operator why.
     from api.config import Settings
-    from api.lifecycle import has_record
     from api.main import create_app
 
     app = create_app(Settings(database_url=db_url))
     try:
         assert app.state.airspace.oversized == [fid]
         planner = app.state.airspace.planner
-        assert (
-            not has_record(app.state.airspace, fid) or str(planner.record(fid).state) == "revoked"
-        )
+        assert not app.state.airspace.has_record(fid) or str(planner.record(fid).state) == "revoked"
         from api.models import FlightRow, Notification
 
         with app.state.store.session() as s:

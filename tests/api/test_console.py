@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import shape
 
 from airspace.schedule import WEEKDAYS
+from airspace.workflow import workflow_for
 from airspace.zones import Restriction
 from api.airspace_state import LIVE_STATES
 from api.routes.console import CONSOLE_DIR
@@ -25,6 +26,7 @@ I18N = json.loads((CONSOLE_DIR / "i18n.json").read_text(encoding="utf-8"))
 INDEX = (CONSOLE_DIR / "index.html").read_text(encoding="utf-8")
 APP_JS = (CONSOLE_DIR / "app.js").read_text(encoding="utf-8")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+WORKFLOWS = (workflow_for("cn"), workflow_for("eu"))
 
 # Clear of every demo zone; the second one runs parallel 2 km further north.
 TAIDONG = [[120.36, 36.10, 0.0], [120.36, 36.10, 60.0], [120.40, 36.10, 60.0], [120.40, 36.10, 0.0]]
@@ -121,6 +123,10 @@ def test_every_key_the_page_and_script_use_is_translated() -> None:
         | {f"change.{k}" for k in ("replanned", "revoked", "approved")}
         | {f"role.{r}" for r in ("operator", "regulator", "admin")}
         | {f"tab.{t}" for t in re.findall(r'data-tab="(\w+)"', INDEX)}
+        # the workflow's fields in the filing form (GET /v1/workflow)
+        | {f"task.{t}" for wf in WORKFLOWS for t in wf.tasks}
+        | {f"op.{o}" for wf in WORKFLOWS for o in wf.triggers}
+        | {f"app.{i}" for wf in WORKFLOWS for i in wf.application_items}
     )
     assert dynamic - keys == set()
     # notif.*, reason.* and apierror.* fall back to a generic string for codes not listed.

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from api.process import free_port, spawn_server, wait_ready
+from tests.process import free_port, spawn_server, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,9 +113,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     tmp = tmp_path_factory.mktemp("console")
     port = free_port()
     log = tmp / "server.log"
-    # The console's filing and restriction forms do not carry the workflow's fields yet (an
-    # application, an emergency reason): this walk-through runs without the workflow
-    # (tests/api/test_console_workflow_browser.py shows the review deadlines under it).
+    # This walk-through runs without the workflow (flights filed for today, a restriction
+    # effective at once); tests/api/test_console_forms_browser.py files an application and an
+    # emergency restriction under it, test_console_workflow_browser.py shows review deadlines.
     before = os.environ.get("QINGKONG_WORKFLOW")
     os.environ["QINGKONG_WORKFLOW"] = "none"
     try:

@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from api.process import free_port, spawn_server, wait_ready
 from tests.api.test_console_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -31,6 +30,7 @@ from tests.api.test_console_browser import (
     _sign_in,
     sync_api,
 )
+from tests.process import free_port, spawn_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from airspace.workflow import CN_APPLICATION_ITEMS
-from api.process import free_port, spawn_server, wait_ready
 from tests.api.test_console_browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -21,6 +20,7 @@ from tests.api.test_console_browser import (
     SHANGHAI,
     sync_api,
 )
+from tests.process import free_port, spawn_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ import time
 
 from click.testing import CliRunner
 
-from api.process import free_port, spawn_server, wait_ready
-from scenarios.cli import main as cli
+from cli.main import main as cli
 from tests.api.conftest import make_service
+from tests.process import free_port, spawn_server, wait_ready
 
 
 def test_serve_without_demo_prints_no_key_and_demo_replaces_old_keys(tmp_path):

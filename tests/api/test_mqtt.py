@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.telemetry.mosquitto import check_password, read_passwd
-from scenarios.cli import main
+from cli.main import main
 from tests.api.conftest import EAST, Service, make_service
 from tests.api.mqtt_broker import Broker
 from tests.api.test_telemetry import airborne, alerts, positions

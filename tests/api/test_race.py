@@ -15,10 +15,10 @@ import pytest
 
 from airspace.deployment import QINGDAO
 from api.auth import create_user
-from api.process import free_port, spawn_server, wait_ready
 from api.store import Store
 from tests.api.conftest import EAST, NORTH
 from tests.checker import check_accepted
+from tests.process import free_port, spawn_server, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -373,7 +373,7 @@ def test_cli_route_prints_geojson_with_altitude_and_time_per_point():
 
     from click.testing import CliRunner
 
-    from scenarios.cli import main
+    from cli.main import main
 
     runner = CliRunner()
     args = [
@@ -440,7 +440,7 @@ def slow_td_dijkstra(
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), n=st.integers(2, 12), n_slots=st.integers(1, 3))
 def test_kernel_matches_its_slow_twin_on_random_graphs(data, n, n_slots):
-    from planner.routing_kernels import td_dijkstra
+    from planner.routing.kernels import td_dijkstra
 
     m = data.draw(st.integers(1, 4 * n))
     tails = np.array(
@@ -599,7 +599,7 @@ def test_bidirectional_kernel_is_networkx_spur_search_step_for_step(data, n):
     from networkx.algorithms.simple_paths import _bidirectional_dijkstra
 
     from planner.routing import graph_adjacency
-    from planner.routing_kernels import bidirectional_dijkstra
+    from planner.routing.kernels import bidirectional_dijkstra
 
     g = _random_digraph(data, n)
     index = {uv: i for i, uv in enumerate(sorted(g.edges))}

@@ -12,7 +12,7 @@ from shapely.geometry import Polygon
 import planner.index as index_module
 from planner.deconflict import ZoneBlock, earliest_slot
 from planner.index import SpaceTimeIndex
-from planner.kernels_index import segment_boxes
+from planner.kernels.index import segment_boxes
 from planner.trajectory import AreaOp, Trajectory4D
 from tests import naive
 

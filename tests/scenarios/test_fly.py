@@ -13,7 +13,7 @@ from functools import cache
 import yaml
 from click.testing import CliRunner
 
-from scenarios.cli import main
+from cli.main import main
 from scenarios.fly import fly
 from scenarios.format import QINGDAO_SCENARIOS, load_scenario, scenario_from_dict
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scenarios.cli import main
+from cli.main import main
 from scenarios.format import QINGDAO_SCENARIOS, load_scenario, scenario_from_dict
 from scenarios.replay import replay
 
@@ -214,7 +214,7 @@ def test_unmanaged_baseline_fails_the_safety_check_and_exits_1(tmp_path):
 
 
 def test_unmanaged_sailing_week_flies_into_the_restriction():
-    from scenarios.replay import UnmanagedBackend
+    from scenarios.backends import UnmanagedBackend
 
     sc = load_scenario(QINGDAO_SCENARIOS / "sailing-week.yaml")
     result = replay(sc, backend=UnmanagedBackend(sc), progress=False)

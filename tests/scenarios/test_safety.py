@@ -3,16 +3,12 @@ zone and area checks."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from airspace.deployment import QINGDAO
-from airspace.projection import Projection
 from airspace.zones import Applicability, Restriction, Zone, ZoneVolume
 from scenarios.safety import (
     AreaVolume,
@@ -21,10 +17,11 @@ from scenarios.safety import (
     closest_approach,
     zone_windows,
 )
+from tests.builders import EPOCH, PROJECTION
 
-PROJ = Projection.for_deployment(QINGDAO)
+PROJ = PROJECTION
 X0, Y0 = (float(v[0]) for v in PROJ.to_xy([120.38], [36.07]))
-START = datetime(2026, 12, 1, 7, tzinfo=ZoneInfo("Asia/Shanghai"))
+START = EPOCH
 
 
 def route(fid: str, rows_m) -> RouteVolume:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scenarios.cli import main as cli
+from cli.main import main as cli
 from scenarios.format import QINGDAO_SCENARIOS, ScenarioError, load_scenario
 
 SAMPLE = QINGDAO_SCENARIOS / "emergency-priority.yaml"

@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from airspace.deployment import QINGDAO
-from airspace.projection import Projection
-from scenarios.cli import main
+from cli.main import main
 from scenarios.tactical import tactical_metrics
+from tests.builders import PROJECTION
 
 QINGDAO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "qingdao"
-PROJECTION = Projection.for_deployment(QINGDAO)
 
 
 def _doc(*flights: tuple[str, list[list[float]]], final: str = "accepted") -> dict:

@@ -8,9 +8,9 @@ import json
 import pytest
 import yaml
 
-from scenarios.bluesky import BlueSkyError, bluesky_to_scenario, read_bluesky_traffic
 from scenarios.format import load_scenario
-from scenarios.openutm import TrajectoryFileError, openutm_to_scenario, read_tracks
+from scenarios.readers.bluesky import BlueSkyError, bluesky_to_scenario, read_bluesky_traffic
+from scenarios.readers.openutm import TrajectoryFileError, openutm_to_scenario, read_tracks
 
 
 def test_manhattan_drone_route_becomes_a_request(interop, tmp_path):
@@ -75,7 +75,7 @@ def test_bern_tracks_become_requests(interop, tmp_path):
 def test_import_bluesky_cli_then_replay(interop, tmp_path):
     from click.testing import CliRunner
 
-    from scenarios.cli import main
+    from cli.main import main
 
     out = tmp_path / "nyc.yaml"
     files = [str(interop / "bluesky" / "M2AP1.scn"), str(interop / "bluesky" / "nycGrid_test.scn")]

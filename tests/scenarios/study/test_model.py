@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scenarios.cli import main
+from cli.main import main
 from scenarios.study.model import SCHEMA_PATH, StudyError, load_study, study_from_dict, study_schema
 from scenarios.study.runs import expand
 

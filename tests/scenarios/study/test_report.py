@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from airspace.corridor_gen import grid_network_geojson
-from scenarios.cli import main
+from cli.main import main
 from scenarios.study.model import study_from_dict
 from scenarios.study.results import ResultsFolder, save_study
 from scenarios.study.runs import expand
