@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from airspace.errors import AirspaceError
+from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field
@@ -39,7 +40,8 @@ def modify_job(
     max_vertices: int,
 ) -> Callable[[Session], dict[str, Any]]:
     """The job (for :meth:`AirspaceState.run`) deciding a modification of ``flight_id``; it
-    returns the flight as it now stands plus ``modification: {applied, decision}``."""
+    returns the flight as it now stands plus ``modification: {applied, decision}``, in the
+    ids ``user`` knows (:mod:`api.scoped_ids`)."""
     if body.flight is not None and body.flight != flight_id:
         raise bad_field("flight", f"is {body.flight!r} but the URL names {flight_id!r}")
     departure = departure_window(state, body, raw, max_vertices=max_vertices)
@@ -47,7 +49,7 @@ def modify_job(
     def decide(s: Session) -> dict[str, Any]:
         with s.no_autoflush:
             row = own_flight(s, user, flight_id)
-            drone_row = s.get(DroneRow, body.drone)
+        drone_row = scoped_ids.find_own(s, DroneRow, row.operator_id, body.drone)
         if row.state not in LIVE_STATES:
             raise ApiError(
                 409,
@@ -55,11 +57,11 @@ def modify_job(
                 f"flight {flight_id} is {row.state}; only a pending, accepted or flying flight "
                 "can be modified (file a new one instead)",
             )
-        if drone_row is None or drone_row.operator_id != row.operator_id:
+        if drone_row is None:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to {row.operator_id}")
         event = {
-            "flight": flight_id,
-            "drone": body.drone,
+            "flight": row.id,
+            "drone": drone_row.id,
             "priority": body.priority,
             "departure": departure,
             "route": raw["route"],
@@ -82,16 +84,16 @@ def modify_job(
             row.request = raw
             row.body_hash = body_hash(raw)
             row.request_id = body.request_id or row.request_id
-            row.drone_id = body.drone
+            row.drone_id = drone_row.id
             row.priority = body.priority
-            set_decision(row, dj, state.record_json(flight_id))
-            row.state = str(state.planner.record(flight_id).state)
-            state.log_event(s, "flight", flight_id, {"state": row.state})
+            set_decision(row, dj, state.record_json(row.id))
+            row.state = str(state.planner.record(row.id).state)
+            state.log_event(s, "flight", row.id, {"state": row.state})
         apply_changes(s, state, m.changes)
         out = flight_json(row, state)
         if out.get("departure_time") is not None:
             out["departure_time"] = out["departure_time"].isoformat()
         out["modification"] = {"applied": m.applied, "decision": dj}
-        return out
+        return scoped_ids.for_user(out, user)
 
     return decide

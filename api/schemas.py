@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.scoped_ids import MAX_REF_CHARS
+
 Time = float | str
 Capability = Literal["manual_takeover", "geofencing", "remote_id", "micro_power_radio"]
 MAX_TIME_S = 1e10
@@ -141,7 +143,12 @@ class DroneCreate(Strict):
             ]
         },
     )
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str = Field(
+        min_length=1,
+        max_length=MAX_REF_CHARS,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="your name for the drone (yours alone: other operators may use it too)",
+    )
     serial: str = Field(min_length=4, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
     model: str = Field(default="", max_length=200)
     operator_id: str | None = Field(
@@ -280,7 +287,11 @@ class FlightCreate(Strict):
     )
     request_id: str | None = Field(default=None, min_length=1, max_length=100)
     flight: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
+        default=None,
+        min_length=1,
+        max_length=MAX_REF_CHARS,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="your name for the flight (yours alone: other operators may use it too)",
     )
     drone: str = Field(min_length=1, max_length=64)
     priority: int = Field(default=0, ge=0, le=1000)

@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
-from api.models import FlightRow
 from api.modify import modify_job
 from api.schemas import FlightCreate, FlightList, FlightPublic
 from api.services import flights
-from api.services.records import flight_json
+from api.services.flights import flight_public
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 
@@ -26,11 +25,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "payload or vertex count too large"},
     422: {"description": "a field is wrong; the body names it"},
 }
-
-
-def flight_public(row: FlightRow, airspace: Any) -> dict[str, Any]:
-    """The decision object of the replay plus the flight's lifecycle facts."""
-    return flight_json(row, airspace)
 
 
 @router.post(
@@ -96,7 +90,7 @@ def list_flights(
         limit=min(limit, settings.max_list),
         offset=offset,
     )
-    items = [flight_public(r, airspace) for r in rows]
+    items = [flight_public(r, airspace, user) for r in rows]
     return {"items": items, "count": len(items)}
 
 
@@ -106,7 +100,7 @@ def list_flights(
 def get_flight(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
-    return flight_public(flights.own_flight(session, user, flight_id), airspace)
+    return flight_public(flights.own_flight(session, user, flight_id), airspace, user)
 
 
 @router.put(
@@ -134,7 +128,8 @@ async def modify_flight(
 
 def _transition(op: Literal["cancel", "activate", "end"]):
     def handler(flight_id: str, user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
-        return flight_public(flights.transition(airspace, user, flight_id, op), airspace)
+        row = flights.transition(airspace, user, flight_id, op)
+        return flight_public(row, airspace, user)
 
     handler.__doc__ = {
         "cancel": "Cancel a pending or accepted flight; its airspace is released.",
@@ -155,4 +150,4 @@ for _op in ("cancel", "activate", "end"):
         responses=ERRORS,
     )
 
-__all__ = ["router", "error_body"]
+__all__ = ["router", "error_body", "flight_public"]

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import PlannerDep, RegulatorUser, SessionDep
-from api.routes.flights import ERRORS, flight_public
+from api.routes.flights import ERRORS
 from api.schemas import FlightList, FlightPublic, ReviewVerdict
 from api.services import reviews
+from api.services.flights import flight_public
 from api.workflow.clock import aware
 from api.workflow.clock import now as service_now
 from api.workflow.service import review_deadlines
@@ -34,7 +35,7 @@ def queue(user: RegulatorUser, session: SessionDep, airspace: PlannerDep) -> dic
     tz = airspace.deployment.tz
     items = []
     for r in rows:
-        item = flight_public(r, airspace)
+        item = flight_public(r, airspace, user)
         wf = deadlines.get(r.id)
         if mine is not None and (wf is None or wf.unit != mine):
             continue
@@ -61,4 +62,4 @@ def decide(
     row, _changes = reviews.review(
         airspace, flight_id, approve=verdict.approve, comment=verdict.comment, actor=user
     )
-    return flight_public(row, airspace)
+    return flight_public(row, airspace, user)

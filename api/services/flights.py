@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.errors import AirspaceError
+from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
@@ -76,10 +77,17 @@ def _replay(row: FlightRow, digest: str, state: AirspaceState) -> tuple[dict[str
         raise ApiError(
             409,
             "request_id_reused",
-            f"request_id {row.request_id!r} was already used for a different request (flight {row.id})",
+            f"request_id {row.request_id!r} was already used for a different request "
+            f"(flight {scoped_ids.ref_of(row.operator_id, row.id)})",
             field="request_id",
         )
     return flight_json(row, state), False
+
+
+def flight_public(row: FlightRow, state: AirspaceState, user: Principal) -> dict[str, Any]:
+    """The flight as ``user`` is shown it (:func:`flight_json`, in the ids ``user`` knows:
+    see :mod:`api.scoped_ids`)."""
+    return scoped_ids.for_user(flight_json(row, state), user)
 
 
 def file_flight(
@@ -94,8 +102,10 @@ def file_flight(
     it is new. The decision is committed before this returns.
 
     A repeated ``request_id`` with the same body returns the stored answer (idempotent retry).
+    The flight is named in the caller's own ids (:mod:`api.scoped_ids`).
     """
-    return state.run(flight_job(state, user, body, raw, max_vertices=max_vertices))
+    flight, created = state.run(flight_job(state, user, body, raw, max_vertices=max_vertices))
+    return scoped_ids.for_user(flight, user), created
 
 
 async def file_flight_async(
@@ -107,7 +117,9 @@ async def file_flight_async(
     max_vertices: int,
 ) -> tuple[dict[str, Any], bool]:
     """:func:`file_flight` for the event loop: awaits the decision worker without a thread."""
-    return await state.run_async(flight_job(state, user, body, raw, max_vertices=max_vertices))
+    job = flight_job(state, user, body, raw, max_vertices=max_vertices)
+    flight, created = await state.run_async(job)
+    return scoped_ids.for_user(flight, user), created
 
 
 def flight_job(
@@ -135,20 +147,24 @@ def flight_job(
             if prev is not None:
                 return _replay(prev, digest, state)
         # No autoflush here: earlier jobs' rows are written together when the batch commits.
-        with s.no_autoflush:
-            drone_row = s.get(DroneRow, body.drone)
-        if drone_row is None or drone_row.operator_id != op:
+        drone_row = scoped_ids.find_own(s, DroneRow, op, body.drone)
+        if drone_row is None:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to operator {op}")
-        flight_id = body.flight or f"F-{uuid.uuid4().hex[:16]}"
+        # Ids are the operator's own: one held by another operator is as good as a free one.
+        flight_id = f"F-{uuid.uuid4().hex[:16]}"
         if body.flight:
-            s.flush()
-        if body.flight and s.get(FlightRow, flight_id) is not None:
-            raise ApiError(
-                409, "flight_exists", f"flight {flight_id!r} already exists", field="flight"
-            )
+            key = scoped_ids.new_key(s, FlightRow, op, body.flight)
+            if key is None:
+                raise ApiError(
+                    409,
+                    "flight_exists",
+                    f"you already have a flight {body.flight!r}",
+                    field="flight",
+                )
+            flight_id = key
         event = {
             "flight": flight_id,
-            "drone": body.drone,
+            "drone": drone_row.id,
             "priority": priority,
             "departure": departure,
             "route": raw["route"],
@@ -159,7 +175,7 @@ def flight_job(
             req = replace(request_from_dict(event, drone_from_row(drone_row)), operator_id=op)
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None
-        gate = None if facts is None else workflow.gate_for(state, s, op, facts, body.drone)
+        gate = None if facts is None else workflow.gate_for(state, s, op, facts, drone_row.id)
         try:
             decision, changes = state.planner.decide(req, state.now_s(), gate=gate)
         except ApplicationIncomplete as e:  # raised before the planner changed anything
@@ -173,7 +189,7 @@ def flight_job(
         row = FlightRow(
             id=flight_id,
             operator_id=op,
-            drone_id=body.drone,
+            drone_id=drone_row.id,
             request_id=body.request_id,
             body_hash=digest,
             request=raw,
@@ -199,9 +215,10 @@ def flight_job(
 
 
 def own_flight(s: Session, user: Principal, flight_id: str) -> FlightRow:
-    """The flight, if the caller may see it (operators: their own only)."""
-    row = s.get(FlightRow, flight_id)
-    if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+    """The flight, if the caller may see it (operators: their own only, by their own id;
+    regulators: by its global key, see :mod:`api.scoped_ids`)."""
+    row = scoped_ids.find_visible(s, FlightRow, user, flight_id)
+    if row is None:
         raise not_found("flight", flight_id)
     return row
 
@@ -220,14 +237,15 @@ def transition(state: AirspaceState, user: Principal, flight_id: str, op: str) -
         if op == "activate":
             workflow.check_activation(state, s, row)
         try:
-            getattr(state.planner, op)(flight_id, state.now_s())
+            getattr(state.planner, op)(row.id, state.now_s())
         except (ValueError, KeyError) as e:
-            raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {e}") from None
+            why = str(e) if user.is_regulator else scoped_ids.for_operator(str(e), row.operator_id)
+            raise ApiError(409, "bad_state", f"cannot {op} flight {flight_id}: {why}") from None
         row.state = new_state
-        row.record = state.record_json(flight_id)
+        row.record = state.record_json(row.id)
         row.updated_at = utcnow()
-        state.log_event(s, "flight", flight_id, {"state": row.state})
-        audit(s, user, op, "flight", flight_id, reason=op, state=row.state)
+        state.log_event(s, "flight", row.id, {"state": row.state})
+        audit(s, user, op, "flight", row.id, reason=op, state=row.state)
     return row
 
 

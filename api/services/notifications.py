@@ -9,17 +9,14 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.models import Notification
+from api.scoped_ids import for_user
 
 
-def notification_public(n: Notification) -> dict[str, Any]:
-    """A notification as answered."""
-    return {
-        "id": n.id,
-        "flight": n.flight_id,
-        "kind": n.kind,
-        "created_at": n.created_at,
-        "payload": n.payload,
-    }
+def notification_public(n: Notification, user: Principal) -> dict[str, Any]:
+    """A notification as ``user`` is shown it (an operator: in its own flight ids, see
+    :mod:`api.scoped_ids`)."""
+    out = for_user({"flight": n.flight_id, "payload": n.payload}, user)
+    return {"id": n.id, "kind": n.kind, "created_at": n.created_at, **out}
 
 
 def notifications_after(
@@ -30,4 +27,4 @@ def notifications_after(
     if not user.is_regulator:
         q = q.where(Notification.operator_id == user.operator_id)
     q = q.order_by(Notification.id).limit(limit)
-    return [notification_public(n) for n in session.execute(q).scalars()]
+    return [notification_public(n, user) for n in session.execute(q).scalars()]

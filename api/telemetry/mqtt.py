@@ -8,7 +8,7 @@ idempotent on (drone, time).
 The payload is one position object or a list of them; ``drone`` may be left out (the topic
 names it). The broker's ACL binds each operator's credentials to its own prefix
 (:mod:`api.telemetry.mosquitto`); the service still checks that the drone is the topic
-operator's (``TELEMETRY_MISMATCH``). Unreadable payloads are logged and alerted
+operator's (``TELEMETRY_MISMATCH``, alerted to regulators only). Unreadable payloads are logged and alerted
 (``TELEMETRY_INVALID``); nothing a publisher sends stops the subscriber.
 """
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.deps import CurrentOperator, CurrentUser, SessionDep, SettingsDep
 from api.errors import ApiError
+from api.scoped_ids import ref_of
 from api.services.flights import own_flight
 from api.telemetry.models import TrackPoint
 
@@ -113,7 +114,7 @@ def get_track(
     request.app.state.telemetry.writer.flush(timeout_s=5.0)
     row = own_flight(session, user, flight_id)
     q = select(TrackPoint.lon, TrackPoint.lat, TrackPoint.altitude_m, TrackPoint.t_s).where(
-        TrackPoint.flight_id == flight_id
+        TrackPoint.flight_id == row.id
     )
     if after_s is not None:
         q = q.where(TrackPoint.t_s > after_s)
@@ -122,4 +123,5 @@ def get_track(
         [lon, lat, alt, airspace.to_datetime(t).isoformat()]
         for lon, lat, alt, t in session.execute(q.order_by(TrackPoint.t_s).limit(limit))
     ]
-    return {"flight": flight_id, "drone": row.drone_id, "state": row.state, "points": points}
+    drone = row.drone_id if user.is_regulator else ref_of(row.operator_id, row.drone_id)
+    return {"flight": flight_id, "drone": drone, "state": row.state, "points": points}

@@ -33,6 +33,7 @@ from airspace.zones import Zone
 from api.airspace_state import AirspaceState
 from api.config import Settings
 from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
+from api.scoped_ids import for_operator, qualified
 from api.store import utcnow
 from api.telemetry.alerts import alert_notifications
 from api.telemetry.latest import Latest
@@ -50,6 +51,15 @@ from planner.conformance import (
 from planner.offnominal import owner_flight
 from planner.trajectory import AreaOp, Trajectory4D
 
+
+def unknown_drone(drone: str) -> Refusal:
+    """The refusal of a position of a drone the sender has not registered (whether or not
+    another operator has a drone of that id: the sender cannot tell)."""
+    return Refusal("TELEMETRY_INVALID", f"drone: {drone!r} is not registered", drone)
+
+
+REGULATORS_ONLY = "regulators_only"
+"""An alert detail flag: the alert is notified to regulators only (no operator sees it)."""
 log = logging.getLogger("qingkong.telemetry")
 
 WATCHED = ("accepted", *AIRBORNE)
@@ -256,11 +266,22 @@ class TelemetryService:
                 p = self.reader.read(item, now_s=now_s)
                 if isinstance(p, Position):
                     p = self._check_owner(p, operator)
+                if isinstance(p, Refusal) and p.code == "TELEMETRY_MISMATCH":
+                    # Another operator's drone id: the regulators are alerted, and the sender
+                    # is answered as for an unknown id (ids are per operator, api.scoped_ids).
+                    detail = {"message": p.message, "operator": operator, REGULATORS_ONLY: True}
+                    # (its own episode: the owner's next good position does not clear it)
+                    key = f"{operator}>{p.drone}"
+                    events += self.monitor.refused(key, p.code, p.drone or "", now_s, detail)
+                    p = unknown_drone(p.drone or "")
                 if isinstance(p, Refusal):
-                    refused.append({"index": i, "code": p.code, "message": p.message})
+                    message = for_operator(p.message, operator)
+                    refused.append({"index": i, "code": p.code, "message": message})
                     if p.code != "TELEMETRY_INVALID" or alert_invalid:
+                        # an unknown drone's episode is the sender's (nobody else clears it)
+                        foreign = p == unknown_drone(p.drone or "")
                         events += self.monitor.refused(
-                            p.drone or f"{operator}/?",
+                            f"{operator}>{p.drone}" if foreign else p.drone or f"{operator}/?",
                             p.code,
                             p.drone or "",
                             now_s,
@@ -286,14 +307,33 @@ class TelemetryService:
             events = self.monitor.refused(drone, "TELEMETRY_INVALID", drone, now_s, detail)
             self._persist(events, t0)
 
+    def _notified_operator(self, e: Event) -> str:
+        """Whose feed an alert goes to: ``""`` (regulators only) for one flagged
+        :data:`REGULATORS_ONLY`, else the operator of its flight or drone."""
+        if e.deviation.get(REGULATORS_ONLY):
+            return ""
+        return (
+            e.deviation.get("operator")
+            or self.flight_owner.get(e.flight or "")
+            or self.owners.get(e.drone, "")
+        )
+
     def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
+        # The operator names its drone and flight by its own ids (see api.scoped_ids).
+        mine = qualified(operator, p.drone)
+        if self.owner_of(p.drone) != operator and self.owner_of(mine) == operator:
+            p = p._replace(drone=mine)
+        if p.flight is not None and self.flight_owner.get(p.flight) != operator:
+            mine = qualified(operator, p.flight)
+            if self.flight_owner.get(mine) == operator:
+                p = p._replace(flight=mine)
         owner = self.owner_of(p.drone)
         if owner is None:
-            return Refusal("TELEMETRY_INVALID", f"drone: {p.drone!r} is not registered", p.drone)
+            return unknown_drone(p.drone)
         if owner != operator:
             return Refusal(
                 "TELEMETRY_MISMATCH",
-                f"drone: {p.drone!r} is not registered to operator {operator}",
+                f"operator {operator} sent a position of drone {p.drone!r} of operator {owner}",
                 p.drone,
             )
         if p.flight is not None and self.flight_owner.get(p.flight) != operator:
@@ -352,11 +392,7 @@ class TelemetryService:
         notes = alert_notifications(
             [e for e in events if e.kind != "state"],
             projection=self.projection,
-            operator_of=lambda e: (
-                e.deviation.get("operator")
-                or self.flight_owner.get(e.flight or "")
-                or self.owners.get(e.drone, "")
-            ),
+            operator_of=self._notified_operator,
             to_datetime=self.airspace.to_datetime,
         )
         with self.store.write() as s:

@@ -16,6 +16,7 @@ from api.airspace_state import AirspaceState
 from api.auth import Principal, Role
 from api.errors import ApiError, bad_field
 from api.models import DroneRow, FlightRow
+from api.scoped_ids import for_operator
 from api.store import Store
 from api.traffic.live import LiveSky, LiveTrack
 from api.traffic.views import details_view, public_view, sees_in_full, session_id
@@ -153,6 +154,8 @@ class TrafficService:
             )
             if sees_in_full(user, t):
                 view["details"] = details_view(t, ident=ident, serial=serial)
+                if user.role == Role.OPERATOR:  # its own flight, in its own ids
+                    view["details"] = for_operator(view["details"], user.operator_id or "")
             out.append(view)
         return out
 
@@ -190,6 +193,8 @@ class TrafficService:
                 (view,) = self._show(user, [t], now_s)
                 if "details" in view:
                     view["plan"] = self._plan(t.flight)
+                    if user.role == Role.OPERATOR:
+                        view["plan"] = for_operator(view["plan"], user.operator_id or "")
                 return view
         raise ApiError(
             404,

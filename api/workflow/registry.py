@@ -15,6 +15,7 @@ from api.airspace_state import AirspaceState
 from api.auth import Principal
 from api.errors import bad_field, not_found
 from api.models import DroneRow
+from api.scoped_ids import find_own, find_visible
 from api.services.records import drone_from_row
 from api.store import utcnow
 from api.workflow.audit import record
@@ -68,9 +69,10 @@ def add_document(state: AirspaceState, user: Principal, body: dict[str, Any]) ->
         if (body["kind"] == "drone_registration") != (drone is not None):
             raise bad_field("drone", "a drone registration names its drone; other documents do not")
         if drone is not None:
-            row = s.get(DroneRow, drone)
-            if row is None or row.operator_id != operator:
+            row = find_own(s, DroneRow, operator, drone)  # the operator's own id for it
+            if row is None:
                 raise not_found("drone", drone)
+            drone = row.id
         doc = RegistryDocument(
             operator_id=operator,
             drone_id=drone,
@@ -104,8 +106,8 @@ def inactive_drones(s: Session, operator_id: str) -> frozenset[str]:
 
 
 def _own_drone(s: Session, user: Principal, drone_id: str) -> DroneRow:
-    row = s.get(DroneRow, drone_id)
-    if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+    row = find_visible(s, DroneRow, user, drone_id)
+    if row is None:
         raise not_found("drone", drone_id)
     return row
 
@@ -115,7 +117,7 @@ def set_drone_status(
 ) -> DroneStatus:
     """Activate or deactivate a drone's registration (its operator or a regulator)."""
     with state.store.write() as s:
-        _own_drone(s, user, drone_id)
+        drone_id = _own_drone(s, user, drone_id).id
         row = s.get(DroneStatus, drone_id)
         if row is None:
             row = DroneStatus(

@@ -91,11 +91,10 @@ def flight_workflow(
     flight_id: str, user: CurrentUser, session: SessionDep, airspace: PlannerDep
 ) -> dict[str, Any]:
     """Where a flight stands in the workflow (exemption, deadline, readiness, confirmation)."""
-    own_flight(session, user, flight_id)
-    r = service.flight_workflow(session, flight_id)
+    r = service.flight_workflow(session, own_flight(session, user, flight_id).id)
     if r is None:
         raise ApiError(404, "not_found", f"flight {flight_id!r} was filed without a workflow")
-    return workflow_state_json(r, airspace.deployment.tz)
+    return workflow_state_json(r, airspace.deployment.tz) | {"flight": flight_id}
 
 
 @router.post(
@@ -111,7 +110,7 @@ def ready(
     return workflow_state_json(
         service.report_ready(airspace, user, flight_id, parse_instant(body.expected_takeoff)),
         airspace.deployment.tz,
-    )
+    ) | {"flight": flight_id}
 
 
 @router.post(
@@ -142,7 +141,7 @@ def report(
     rep = service.add_report(airspace, user, flight_id, body.kind, body.text)
     return {
         "id": rep.id,
-        "flight": rep.flight_id,
+        "flight": flight_id,  # as the caller names it (api.scoped_ids)
         "kind": rep.kind,
         "late": rep.late,
         "created_at": rep.created_at.isoformat(),
@@ -211,7 +210,8 @@ def create_document(
         parse_instant(body.valid_from),
         parse_instant(body.valid_until),
     )
-    return document_json(registry.add_document(airspace, user, data), airspace.deployment.tz)
+    doc = registry.add_document(airspace, user, data)
+    return document_json(doc, airspace.deployment.tz, user)
 
 
 @router.get("/documents", operation_id="documents-list", responses=ERRORS)
@@ -220,7 +220,7 @@ def list_documents(
 ) -> list[dict[str, Any]]:
     """Registry documents (operators: their own)."""
     rows = visible_rows(session, RegistryDocument, user)
-    return [document_json(d, airspace.deployment.tz) for d in rows]
+    return [document_json(d, airspace.deployment.tz, user) for d in rows]
 
 
 @router.get("/units", operation_id="units-list", responses=ERRORS)
@@ -250,7 +250,7 @@ def drone_status(
     """Activate or deactivate a drone's real-name registration (a deactivated drone files
     nothing under the workflow: ``DRONE_NOT_ACTIVE``)."""
     row = registry.set_drone_status(airspace, user, drone_id, body.active, body.reason)
-    return {"drone": row.drone_id, "active": row.active, "reason": row.reason}
+    return {"drone": drone_id, "active": row.active, "reason": row.reason}
 
 
 @router.post("/drones/{drone_id}/modification", operation_id="drones-modify", responses=ERRORS)
@@ -261,7 +261,7 @@ def drone_modification(
     row, before = registry.modify_drone(
         airspace, user, drone_id, body.model_dump(exclude={"reason"}), body.reason
     )
-    return {"drone": row.id, "drone_class_before": before, "drone_class": row.drone_class}
+    return {"drone": drone_id, "drone_class_before": before, "drone_class": row.drone_class}
 
 
 @router.get("/audit", operation_id="audit-list", responses=ERRORS)
@@ -271,11 +271,13 @@ def audit_log(
     airspace: PlannerDep,
     flight: Annotated[str | None, Query(description="one flight's entries")] = None,
     zone: Annotated[str | None, Query(description="one zone's entries")] = None,
-    actor: Annotated[int | None, Query(description="one key's entries (its id)")] = None,
+    actor: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="one key's entries (its id)")
+    ] = None,
     since: Annotated[str | None, Query(description="RFC 3339")] = None,
     until: Annotated[str | None, Query(description="RFC 3339")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
 ) -> dict[str, Any]:
     """Who changed what, when and why (regulators). Nothing is ever deleted from it."""
     bounds = {}

@@ -8,7 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.auth import Principal
 from api.schemas import Strict
+from api.scoped_ids import ref_of
 from api.workflow import clock
 from api.workflow.models import FlightWorkflow
 
@@ -147,12 +149,16 @@ class DocumentCreate(Strict):
     _t = field_validator("valid_from", "valid_until")(classmethod(lambda cls, v: rfc3339(v)))
 
 
-def document_json(d: Any, tz: Any) -> dict[str, Any]:
-    """A registry document as answered."""
+def document_json(d: Any, tz: Any, user: Principal) -> dict[str, Any]:
+    """A registry document as answered to ``user`` (an operator sees its own id for the drone,
+    see :mod:`api.scoped_ids`)."""
+    drone = d.drone_id
+    if drone is not None and not user.is_regulator:
+        drone = ref_of(d.operator_id, drone)
     return {
         "id": d.id,
         "operator": d.operator_id,
-        "drone": d.drone_id,
+        "drone": drone,
         "kind": d.kind,
         "number": d.number,
         "valid_from": clock.stored_instant(d.valid_from).astimezone(tz).isoformat(),

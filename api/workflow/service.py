@@ -21,6 +21,7 @@ from airspace.workflow import (
     zone_lead_findings,
 )
 from airspace.zones import Zone
+from api import scoped_ids
 from api.airspace_state import AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
@@ -192,10 +193,10 @@ def report_ready(
     if wf is None or wf.readiness is None:
         raise ApiError(409, "no_gate", "this deployment has no pre-departure gate")
     with state.store.write() as s:
-        row = s.get(FlightRow, flight_id)
-        if row is None or row.operator_id != user.operator_id:
+        row = scoped_ids.find_own(s, FlightRow, user.operator_id or "", flight_id)
+        if row is None:
             raise not_found("flight", flight_id)
-        wf_row = s.get(FlightWorkflow, flight_id)
+        wf_row = s.get(FlightWorkflow, row.id)
         if wf_row is None or not wf_row.gate:
             raise ApiError(
                 409, "no_gate", f"flight {flight_id} needs no readiness report (it is exempt)"
@@ -220,7 +221,7 @@ def report_ready(
             user,
             "ready",
             "flight",
-            flight_id,
+            row.id,
             reason="readiness reported",
             expected_takeoff=expected_takeoff.isoformat(),
         )
@@ -246,8 +247,8 @@ def add_report(
     """A completion report (after landing) or an abnormal-event report (flagged ``late`` when
     more than the workflow's limit after the flight's end)."""
     with state.store.write() as s:
-        row = s.get(FlightRow, flight_id)
-        if row is None or (not user.is_regulator and row.operator_id != user.operator_id):
+        row = scoped_ids.find_visible(s, FlightRow, user, flight_id)
+        if row is None:
             raise not_found("flight", flight_id)
         if kind == "completion" and row.state != "ended":
             raise ApiError(
@@ -261,7 +262,7 @@ def add_report(
         if wf is not None and kind == "abnormal" and row.end_s is not None:
             late = t > state.to_datetime(row.end_s) + timedelta(seconds=wf.report_within_s)
         rep = FlightReport(
-            flight_id=flight_id,
+            flight_id=row.id,
             kind=kind,
             text=text,
             late=late,
@@ -269,7 +270,7 @@ def add_report(
             created_at=stored(t),
         )
         s.add(rep)
-        record(s, user, "report", "flight", flight_id, reason=kind, late=late)
+        record(s, user, "report", "flight", row.id, reason=kind, late=late)
         s.flush()
         return rep
 

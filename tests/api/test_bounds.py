@@ -59,13 +59,16 @@ def test_pathological_requests_are_refused_quickly_with_bounded_memory(service):
     before = _peak_rss_mb()
     for extra, expected in cases:
         body = {"drone": "DR-A1", "departure": window} | extra
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         r = c.post("/v1/flights", json=body, headers=h)
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         assert r.status_code == 201, r.text
         assert r.json()["status"] == "rejected", r.json()
         assert expected in _codes(r), r.json()["reasons"]
-        assert took < 0.5, f"{extra} took {took:.2f} s"
+        # The work is the process's CPU time (all its threads: client, app, decision worker),
+        # which a loaded machine does not stretch; the wall clock only has to show no stall.
+        assert cpu < 0.5, f"{extra} took {cpu:.2f} s of CPU"
+        assert took < 5.0, f"{extra} took {took:.2f} s"
     # Far-away and non-finite times never reach the planner.
     for departure in (
         {"earliest": 1e300, "latest": 1e301},

@@ -18,5 +18,7 @@ def test_docs_pages_load_their_assets_from_this_server(service):
         for u in urls:
             got = c.get(u)
             assert got.status_code == 200, u
+    # nor the badge Swagger UI fetches from validator.swagger.io by default
+    assert '"validatorUrl": null' in c.get("/docs").text
     js = c.get("/docs-assets/swagger-ui-bundle.js")
     assert len(js.content) > 500_000 and "javascript" in js.headers["content-type"]

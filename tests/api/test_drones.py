@@ -31,13 +31,15 @@ def test_duplicate_ids_and_serials_are_conflicts(service):
         json={"id": "DR-A9", "serial": "SN-DR-A1", "max_speed_mps": 10.0},
         headers=service.h("a"),
     )
-    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "serial"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "serial_exists"
+    assert r.json()["error"]["fields"][0]["field"] == "serial"
+    assert "DR-A1" in r.json()["error"]["message"]  # its own drone is named
     r = c.post(
         "/v1/drones",
         json={"id": "DR-A1", "serial": "OTHER-1", "max_speed_mps": 10.0},
-        headers=service.h("b"),
+        headers=service.h("a"),
     )
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["error"]["code"] == "drone_exists"
 
 
 def test_bad_drone_fields_are_named(service):

@@ -142,3 +142,12 @@ def test_non_finite_numbers_are_named_as_such(service):
     )
     assert r.status_code == 422, r.text
     assert r.json()["error"]["fields"][0]["message"] == "must be a finite number"
+
+
+def test_audit_filters_out_of_the_columns_range_are_a_422(service):
+    """PostgreSQL keeps key ids as 32-bit integers: a larger ``actor`` was a 500 there."""
+    c, reg = service.client, service.h("regulator")
+    for params in ({"actor": -4398046511104}, {"actor": 2**31}, {"offset": 2**63}):
+        r = c.get("/v1/audit", params=params, headers=reg)
+        assert r.status_code == 422, (params, r.text)
+    assert c.get("/v1/audit", params={"actor": 2**31 - 1}, headers=reg).status_code == 200

@@ -129,13 +129,15 @@ def test_bad_positions_are_refused_one_by_one(live: Service):
     assert msgs[1] == ("TELEMETRY_INVALID", "lon: must be a number, got str")
     assert "swapped" in msgs[2][1]
     assert msgs[3] == ("TELEMETRY_INVALID", "drone: 'NOPE' is not registered")
-    assert msgs[4][0] == "TELEMETRY_MISMATCH"
+    # another operator's drone id is answered like an unknown one; regulators are alerted
+    assert msgs[4] == ("TELEMETRY_INVALID", "drone: 'DR-B' is not registered")
     assert msgs[5][0] == "TELEMETRY_TIME" and "old" in msgs[5][1]
     assert "offset" in msgs[6][1] or "RFC 3339" in msgs[6][1]
     assert "below the ground" in msgs[7][1]
     assert "AGL, AMSL, WGS84" in msgs[8][1]
     assert msgs[9][1] == "a position must be a JSON object"
-    assert ("raised", "TELEMETRY_MISMATCH") in alerts(live, "a")
+    assert ("raised", "TELEMETRY_MISMATCH") in alerts(live, "regulator")
+    assert ("raised", "TELEMETRY_MISMATCH") not in alerts(live, "a") + alerts(live, "b")
     assert ("raised", "TELEMETRY_TIME") in alerts(live, "regulator")
 
 
