@@ -46,9 +46,9 @@ from api.interuss.plans import (
 from api.models import DroneRow, FlightRow, Notification
 from api.services.records import STATE_OF_STATUS, apply_changes, body_hash, set_decision
 from api.store import utcnow
-from planner.interuss import IntentFormatError
 from planner.modify import modify, set_airborne_state
 from planner.requests import FlightRequest, State, Status
+from planner.volume4d import IntentFormatError
 
 log = logging.getLogger("qingkong.api")
 
