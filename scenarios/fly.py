@@ -39,7 +39,7 @@ from shapely.geometry import shape
 
 from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from airspace.schedule import is_active
 from planner.conformance import ConformanceMonitor, Event, Thresholds, ZoneVolumeXY
 from planner.trajectory import AreaOp, Trajectory4D

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError
