@@ -133,6 +133,32 @@ def _band_gap_m(lo1: float, hi1: float, lo2: float, hi2: float) -> float:
     return max(lo1 - hi2, lo2 - hi1, 0.0)
 
 
+def join_pieces(
+    los: list[np.ndarray],
+    his: list[np.ndarray],
+    owners: list[np.ndarray],
+    excluded: Sequence[int],
+    slack_s: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forbidden interval pieces as ``lo, hi, owner`` arrays: the owners in ``excluded`` (index
+    slots) dropped, every interval widened by ``slack_s`` on both sides.
+
+    >>> lo, hi, ow = join_pieces([np.array([1.0, 5.0])], [np.array([2.0, 6.0])],
+    ...                          [np.array([0, 3])], [3], 0.5)
+    >>> lo.tolist(), hi.tolist(), ow.tolist()
+    ([0.5], [2.5], [0])
+    """
+    if not los:
+        return np.empty(0), np.empty(0), np.empty(0, dtype=np.int64)
+    lo = np.concatenate(los)
+    hi = np.concatenate(his)
+    owner = np.concatenate(owners)
+    if excluded:
+        keep = ~np.isin(owner, excluded)
+        lo, hi, owner = lo[keep], hi[keep], owner[keep]
+    return lo - slack_s, hi + slack_s, owner
+
+
 def forbidden_delays(
     flight: Trajectory4D | AreaOp | np.ndarray,
     delay_min_s: float,
@@ -233,19 +259,8 @@ def forbidden_delays(
             )
             add(iv, -1 - k)
 
-    excluded = {index.slot(f) for f in exclude if f in index}
-    if los:
-        lo = np.concatenate(los)
-        hi = np.concatenate(his)
-        owner = np.concatenate(owners)
-        if excluded:
-            keep = ~np.isin(owner, list(excluded))
-            lo, hi, owner = lo[keep], hi[keep], owner[keep]
-        lo = lo - slack
-        hi = hi + slack
-    else:
-        lo = hi = np.empty(0)
-        owner = np.empty(0, dtype=np.int64)
+    excluded = [index.slot(f) for f in exclude if f in index]
+    lo, hi, owner = join_pieces(los, his, owners, excluded, slack)
     n_cand = int(cand.seg.shape[0] + len(cand.areas))
     n_pairs = int(cand.seg.shape[0]) * (
         flight.xyzt.shape[0] - 1 if isinstance(flight, Trajectory4D) else 1
