@@ -39,7 +39,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from airspace.deployment import QINGDAO, Deployment
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from airspace.terrain import named_or_path
 
 NAMED: dict[str, Deployment] = {"qingdao": QINGDAO}

@@ -54,7 +54,8 @@ from bench.dense import SEP_H_M as DENSE_SEP_H_M  # noqa: E402
 from bench.dense import SEP_V_M as DENSE_SEP_V_M  # noqa: E402
 from bench.dense import WINDOW_S as DENSE_WINDOW_S  # noqa: E402
 from bench.dense import dense_hour  # noqa: E402
-from planner.deconflict import conflicts_at, earliest_slot, warmup  # noqa: E402
+from planner.deconflict import earliest_slot, warmup  # noqa: E402
+from planner.forbidden import conflicts_at  # noqa: E402
 from planner.index import SpaceTimeIndex  # noqa: E402
 from planner.trajectory import Trajectory4D  # noqa: E402
 

@@ -7,14 +7,12 @@ Exit status: 0 with at least one route, 1 when every route is blocked, 2 on bad 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from airspace.corridors import QINGDAO_CORRIDORS_PATH
 from airspace.deployment import QINGDAO
 from airspace.geoawareness import ZoneIndex
-from cli.common import BadInput, emit_json
+from cli.common import BadInput, emit_json, parse_at
 from cli.corridors import load_network, load_zone_file
 from planner.routing import Router, RoutingError
 
@@ -29,20 +27,6 @@ def _lonlat(text: str, option: str) -> tuple[float, float]:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise BadInput(f"{option} {text!r} is out of range; give LON,LAT (longitude first)")
     return lon, lat
-
-
-def _at(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(
-            f"--at {text!r} is not an RFC 3339 date-time (e.g. 2026-12-01T09:00:00+08:00)"
-        ) from None
-    if t.tzinfo is None:
-        raise BadInput(f"--at {text!r} needs a time zone offset or Z")
-    return t
 
 
 @click.command(name="route")
@@ -87,7 +71,7 @@ def route_command(
 ) -> None:
     """Fastest corridor routes from --from to --to around the active zones."""
     a, b = _lonlat(origin, "--from"), _lonlat(destination, "--to")
-    epoch = _at(at)
+    epoch = parse_at(at, whole_seconds=True, example_for_zone=False)
     net = load_network(corridors_file or QINGDAO_CORRIDORS_PATH)
     zones = load_zone_file(zones_file)
     router = Router(net, ZoneIndex(zones, QINGDAO) if zones else None, QINGDAO)

@@ -327,7 +327,8 @@ def import_bluesky_command(
     files: tuple[Path, ...], out: Path, start: str, window_s: float, include_crewed: bool
 ) -> None:
     """Turn BlueSky .scn drone routes into a scenario; report what is not understood."""
-    from scenarios.readers.bluesky import BlueSkyError, bluesky_to_scenario
+    from scenarios.readers.bluesky import BlueSkyError
+    from scenarios.readers.bluesky_scenario import bluesky_to_scenario
 
     try:
         doc, report = bluesky_to_scenario(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -26,28 +26,12 @@ from airspace.formats import (
 )
 from airspace.schedule import is_active
 from airspace.zones import Restriction, Zone, ZoneVolume
-from cli.common import BadInput, emit_json
+from cli.common import BadInput, emit_json, parse_at
 
 
 @click.group(name="zones")
 def zones_group() -> None:
     """Read, check and convert zone files (ED-269, ED-318, GeoJSON)."""
-
-
-def _parse_at(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(
-            f"--at {text!r} is not an RFC 3339 date-time (e.g. 2026-12-01T09:00:00+08:00)"
-        ) from None
-    if t.tzinfo is None:
-        raise BadInput(
-            f"--at {text!r} needs a time zone offset or Z (e.g. 2026-12-01T09:00:00+08:00)"
-        )
-    return t
 
 
 def _read(file: str | None, demo: bool) -> ZoneFile:
@@ -114,7 +98,7 @@ def check_command(file: str | None, at_text: str | None, as_json: bool, demo: bo
     Prints the format, zone and volume counts, zones by restriction, which are active, and
     the repairs made. Exits 2 with a one-line message when the file cannot be read.
     """
-    at = _parse_at(at_text)
+    at = parse_at(at_text)
     zf = _read(file, demo)
     if demo:
         zf.source = str(QINGDAO_ZONES_PATH)

@@ -30,7 +30,8 @@ import numpy as np
 from airspace.clock import Clock, require_aware
 from airspace.deployment import Deployment
 from airspace.projection import Projection
-from airspace.rules import RULESETS, RuleSet
+from airspace.rules import RuleSet
+from airspace.rulesets import RULESETS
 from airspace.terrain import terrain_for
 from airspace.zones import Restriction, Zone
 from planner import offnominal

@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
+from planner.forbidden import join_pieces
 from planner.index import SpaceTimeIndex, swept_boxes
 from planner.kernels import (
     SEPARATION_MARGIN_M,
@@ -166,18 +167,7 @@ def stepped_route_slot_python(
                 los.append(iv[:, 0])
                 his.append(iv[:, 1])
                 owners.append(np.full(iv.shape[0], slot, dtype=np.int64))
-        if los:
-            lo = np.concatenate(los)
-            hi = np.concatenate(his)
-            owner = np.concatenate(owners)
-            if excluded:
-                keep = ~np.isin(owner, excluded)
-                lo, hi, owner = lo[keep], hi[keep], owner[keep]
-            lo = lo - slack_s
-            hi = hi + slack_s
-        else:
-            lo = hi = np.empty(0)
-            owner = np.empty(0, dtype=np.int64)
+        lo, hi, owner = join_pieces(los, his, owners, excluded, slack_s)
         hard = np.ones(owner.shape[0], dtype=bool)
         if ignore_priority_below is not None and owner.size:
             flights = owner >= 0

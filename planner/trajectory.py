@@ -3,7 +3,8 @@
 A route flight is a :class:`Trajectory4D`: waypoints ``x, y, z, t`` (metres east/north in the
 deployment projection, metres above ground, planner seconds) with linear motion between them.
 An area operation is an :class:`AreaOp`: a polygon (rings in metres) x an altitude band x a
-time window. Both are what :mod:`planner.deconflict` and :mod:`planner.index` work on.
+time window. Both are what :mod:`planner.forbidden`, :mod:`planner.deconflict` and
+:mod:`planner.index` work on.
 """
 
 from __future__ import annotations

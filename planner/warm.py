@@ -15,7 +15,8 @@ from collections.abc import Callable
 import numpy as np
 from shapely.geometry import Polygon
 
-from planner.deconflict import ZoneBlock, earliest_slot
+from planner.deconflict import earliest_slot
+from planner.forbidden import ZoneBlock
 from planner.index import SpaceTimeIndex
 from planner.trajectory import AreaOp
 

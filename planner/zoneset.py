@@ -2,7 +2,7 @@
 publication and shared by the planner's slot search, the corridor router and geo-awareness
 queries.
 
-Each zone volume becomes a :class:`planner.deconflict.ZoneBlock` (polygon in the deployment
+Each zone volume becomes a :class:`planner.forbidden.ZoneBlock` (polygon in the deployment
 projection, band in metres above ground) in one STR-tree; scheduled zones get their active
 intervals, in planner seconds, for the times a query asks about. The geo-awareness index
 (:class:`airspace.geoawareness.ZoneIndex`, which the router also reads) is built from the
@@ -38,7 +38,7 @@ from airspace.errors import AirspaceError
 from airspace.projection import Projection
 from airspace.schedule import active_seconds
 from airspace.zones import Restriction, Zone
-from planner.deconflict import ZoneBlock, conflicts_at
+from planner.forbidden import ZoneBlock, conflicts_at
 from planner.index import SpaceTimeIndex
 from planner.trajectory import AreaOp, Trajectory4D
 

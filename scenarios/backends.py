@@ -54,7 +54,7 @@ class InProcessBackend:
     name = "in-process"
 
     def __init__(self, scenario: Scenario, airspace: Airspace):
-        from airspace.rules import RULESETS
+        from airspace.rulesets import RULESETS
         from planner.decision import Planner
 
         ruleset = RULESETS.get(scenario.deployment.rules)

@@ -21,83 +21,46 @@ simulated: a position is received at its own time, lost links are checked every 
 The document: ``{"qingkong_fly": 1, "scenario", "seed", "faults": [...], "alerts": [...],
 "metrics": {...}}`` with ``metrics``: flights flown, conforming share (flights with no alert),
 alerts by code, detection latency per fault (fault start -> first matching alert), faults
-missed and alerts on nominal flights (both should be empty).
+missed and alerts on nominal flights (both should be empty). The faults themselves and the
+scoring are :mod:`scenarios.faults`.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
-import shapely
 from shapely.geometry import shape
 
 from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from airspace.schedule import is_active
 from planner.conformance import ConformanceMonitor, Event, Thresholds, ZoneVolumeXY
 from planner.trajectory import AreaOp, Trajectory4D
+from scenarios.faults import (
+    FAULT_KINDS,
+    LATE_S,
+    Fault,
+    FlownFlight,
+    cruise_start,
+    fly_metrics,
+    inject,
+    other_operator,
+    spare_drone,
+    track,
+)
 from scenarios.format import Scenario
 from scenarios.metrics import final_decisions
 from scenarios.replay import load_airspace, replay
 
 FLY_VERSION = 1
-FAULT_KINDS = ("drift", "altitude", "late", "lost_link", "stranger", "wrong_operator")
-DETECTED_BY = {
-    "drift": {"OFF_ROUTE", "OUTSIDE_AREA"},
-    "altitude": {"OFF_ALTITUDE", "CEILING_BREACH"},
-    "late": {"OFF_SCHEDULE"},
-    "lost_link": {"LOST_LINK"},
-    "stranger": {"UNAUTHORISED_FLIGHT"},
-    "wrong_operator": {"TELEMETRY_MISMATCH"},
-}
-"""Alert codes that count as detecting each fault kind (others on that flight are false)."""
-ALSO_ALLOWED = {"stranger": {"CEILING_BREACH", "ZONE_BREACH"}, "altitude": {"OFF_ALTITUDE"}}
-STEP_S = 1.0
 
 
-def LATE_S(th: Thresholds) -> float:  # noqa: N802 - reads like the constant it nearly is
-    """How late a ``late`` fault departs."""
-    return 2 * th.time_s + 30
-
-
-FAULT_S = 30.0
-
-
-@dataclass
-class _Flight:
-    flight: str
-    drone: str
-    operator: str
-    plan: Trajectory4D | AreaOp
-
-
-@dataclass
-class Fault:
-    """A fault the flown day injected (lost link, deviation ...)."""
-
-    kind: str
-    flight: str
-    drone: str
-    start_s: float
-
-    def to_json(self) -> dict[str, Any]:
-        """The fault as plain data."""
-        return {
-            "kind": self.kind,
-            "flight": self.flight,
-            "drone": self.drone,
-            "start": self.start_s,
-        }
-
-
-def _flown(scenario: Scenario, projection: Projection) -> list[_Flight]:
+def _flown(scenario: Scenario, projection: Projection) -> list[FlownFlight]:
     result = replay(scenario, progress=False)
     final = result.document["final"]
     out = []
@@ -113,11 +76,11 @@ def _flown(scenario: Scenario, projection: Projection) -> list[_Flight]:
             plan = AreaOp.from_lonlat(
                 shape(d["area"]), d["lower_m"], d["upper_m"], d["start"], d["end"], projection
             )
-        out.append(_Flight(fid, drone.id, drone.operator_id or "", plan))
+        out.append(FlownFlight(fid, drone.id, drone.operator_id or "", plan))
     return out
 
 
-def _one_at_a_time(flights: list[_Flight], gap_s: float) -> tuple[list[_Flight], list[str]]:
+def _one_at_a_time(flights: list[FlownFlight], gap_s: float) -> tuple[list[FlownFlight], list[str]]:
     """A drone flies one flight at a time: flights starting less than ``gap_s`` after the end
     of an earlier one of the same drone are not flown (returned second)."""
     busy_until: dict[str, float] = {}
@@ -135,72 +98,6 @@ def _drone_of(scenario: Scenario, flight: str) -> str:
     return next(str(e.data["drone"]) for e in scenario.requests if e.flight == flight)
 
 
-def _track(f: _Flight) -> np.ndarray:
-    """Nominal positions ``x, y, z, t`` once a second from take-off to landing."""
-    p = f.plan
-    if isinstance(p, Trajectory4D):
-        ts = np.arange(p.start_s, p.end_s, STEP_S)
-        ts = np.append(ts, p.end_s)
-        xyzt = p.xyzt
-        return np.column_stack([np.interp(ts, xyzt[:, 3], xyzt[:, i]) for i in range(3)] + [ts])
-    c = p.polygon_xy.representative_point()
-    ts = np.arange(p.start_s, p.end_s + 1e-9, STEP_S)
-    z = np.full(len(ts), (p.lower_m + p.upper_m) / 2)
-    z[0] = z[-1] = 0.0 if p.lower_m <= 0 else z[0]
-    return np.column_stack([np.full(len(ts), c.x), np.full(len(ts), c.y), z, ts])
-
-
-def _cruise_start(
-    f: _Flight, track: np.ndarray, th: Thresholds, rng: random.Random
-) -> float | None:
-    """A start for a 30 s fault in level, moving flight (routes) or in the air (areas), with
-    5 s of margin each side; ``None`` when the flight has no such stretch."""
-    air = track[:, 2] > th.airborne_m
-    if isinstance(f.plan, Trajectory4D):
-        step = np.diff(track, axis=0)
-        ok = (
-            air[:-1]
-            & air[1:]
-            & (np.abs(step[:, 2]) < 1e-9)
-            & (np.hypot(step[:, 0], step[:, 1]) > 0)
-        )
-    else:
-        ok = air[:-1] & air[1:]
-    runs, start = [], None
-    for i, good in enumerate([*ok.tolist(), False]):
-        if good and start is None:
-            start = i
-        elif not good and start is not None:
-            runs.append((float(track[start, 3]), float(track[i, 3])))
-            start = None
-    runs = [(a, b) for a, b in runs if b - a >= FAULT_S + 10]
-    if not runs:
-        return None
-    a, b = rng.choice(runs)
-    return rng.uniform(a + 5, b - FAULT_S - 5)
-
-
-def _inject(kind: str, f: _Flight, track: np.ndarray, th: Thresholds, t0: float) -> np.ndarray:
-    out = track.copy()
-    win = (out[:, 3] >= t0) & (out[:, 3] < t0 + FAULT_S)
-    if kind == "drift":
-        if isinstance(f.plan, Trajectory4D):
-            i = int(np.searchsorted(out[:, 3], t0))
-            d = out[min(i + 1, len(out) - 1), :2] - out[max(i - 1, 0), :2]
-            n = np.array([-d[1], d[0]]) / (np.hypot(*d) or 1.0)
-            out[win, :2] += 4 * th.lateral_m * n
-        else:
-            x0, _y0, x1, _y1 = shapely.bounds(f.plan.polygon_xy)
-            out[win, 0] += (x1 - x0) + 4 * th.lateral_m
-    elif kind == "altitude":
-        out[win, 2] += 3 * th.vertical_m
-    elif kind == "late":
-        out[:, 3] += LATE_S(th)
-    elif kind == "lost_link":
-        out = out[out[:, 3] < t0]
-    return out
-
-
 def fly(
     scenario: Scenario,
     *,
@@ -216,8 +113,8 @@ def fly(
     # room for a late departure (the fault) before the drone's next flight
     flights, overlapping = _one_at_a_time(_flown(scenario, projection), LATE_S(th) + 30)
     rng = random.Random(seed)
-    tracks = {f.flight: _track(f) for f in flights}
-    eligible = [f for f in flights if _cruise_start(f, tracks[f.flight], th, rng) is not None]
+    tracks = {f.flight: track(f) for f in flights}
+    eligible = [f for f in flights if cruise_start(f, tracks[f.flight], th, rng) is not None]
     n_faults = min(len(eligible), round(faults * len(flights)))
     chosen = rng.sample(eligible, n_faults)
     injected: list[Fault] = []
@@ -229,9 +126,9 @@ def fly(
             FAULT_KINDS[k % len(FAULT_KINDS)] if k < len(FAULT_KINDS) else rng.choice(FAULT_KINDS)
         )
         tr = tracks[f.flight]
-        t0 = _cruise_start(f, tr, th, rng) or 0.0
+        t0 = cruise_start(f, tr, th, rng) or 0.0
         if kind == "stranger":
-            stranger = _spare_drone(scenario, f)
+            stranger = spare_drone(f)
             shifted = tr.copy()
             shifted[:, 3] += 600
             rows += [(r[3], f.operator, stranger, r[0], r[1], r[2]) for r in shifted]
@@ -240,11 +137,13 @@ def fly(
             continue
         if kind == "wrong_operator":
             r = tr[int(np.searchsorted(tr[:, 3], t0))]
-            other = _other_operator(scenario, f.operator)
+            other = other_operator(
+                {d.operator_id or "" for d in scenario.drones.values()}, f.operator
+            )
             rows.append((float(r[3]) + 0.5, other, f.drone, r[0], r[1], r[2]))
             injected.append(Fault(kind, f.flight, f.drone, float(r[3]) + 0.5))
             continue
-        tracks[f.flight] = _inject(kind, f, tr, th, t0)
+        tracks[f.flight] = inject(kind, f, tr, th, t0)
         start = {"late": float(tracks[f.flight][0, 3])}.get(kind, t0)
         if kind == "late":
             air = tracks[f.flight][tracks[f.flight][:, 2] > th.airborne_m, 3]
@@ -274,15 +173,6 @@ def fly(
         "alerts": alerts,
         "metrics": fly_metrics(flights, injected, alerts) | {"not_flown_overlapping": overlapping},
     }
-
-
-def _spare_drone(scenario: Scenario, f: _Flight) -> str:
-    return f"{f.drone}-UNAPPROVED"
-
-
-def _other_operator(scenario: Scenario, operator: str) -> str:
-    ops = sorted({d.operator_id or "" for d in scenario.drones.values()} - {operator})
-    return ops[0] if ops else "OP-ELSEWHERE"
 
 
 def _scenario_telemetry(scenario: Scenario, projection: Projection) -> list[tuple]:
@@ -345,7 +235,7 @@ def _run(scenario, flights, rows, th, projection, closes=()) -> list[dict[str, A
     m = ConformanceMonitor(th, ceiling_m=ceiling)
     m.set_zones(_zones(scenario, projection))
     owner = {d.id: d.operator_id or "" for d in scenario.drones.values()}
-    starts: dict[str, list[_Flight]] = {}
+    starts: dict[str, list[FlownFlight]] = {}
     for f in flights:
         starts.setdefault(f.drone, []).append(f)
     activated: set[str] = set()
@@ -393,44 +283,3 @@ def _run(scenario, flights, rows, th, projection, closes=()) -> list[dict[str, A
         for e in events
         if e.kind == "raised"
     ]
-
-
-def fly_metrics(
-    flights: list[_Flight], faults: list[Fault], alerts: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Detection per fault, false alerts, conforming share (see the module docstring)."""
-    by_subject: dict[str, list[dict[str, Any]]] = {}
-    for a in alerts:
-        by_subject.setdefault(a["flight"] or a["drone"], []).append(a)
-    latency, missed = [], []
-    faulty: set[str] = set()
-    for fault in faults:
-        subject = fault.flight or fault.drone
-        faulty.update({subject, fault.drone})
-        hits = [
-            a
-            for a in by_subject.get(subject, []) + by_subject.get(fault.drone, [])
-            if a["code"] in DETECTED_BY[fault.kind] and a["t"] >= fault.start_s
-        ]
-        if hits:
-            latency.append(min(a["t"] for a in hits) - fault.start_s)
-        else:
-            missed.append(fault.to_json())
-    false = [
-        a for a in alerts if (a["flight"] or a["drone"]) not in faulty and a["drone"] not in faulty
-    ]
-    alerted = {a["flight"] for a in alerts if a["flight"]}
-    n = len(flights)
-    lat = np.asarray(latency)
-    return {
-        "flights": n,
-        "faults": len(faults),
-        "alerts_by_code": dict(sorted(Counter(a["code"] for a in alerts).items())),
-        "conforming_share": round((n - len(alerted)) / n, 4) if n else 1.0,
-        "detection_latency_s": {
-            "p50": float(np.median(lat)) if lat.size else None,
-            "max": float(lat.max()) if lat.size else None,
-        },
-        "missed": missed,
-        "false_alerts": false,
-    }

@@ -202,7 +202,7 @@ def network_report(
 
 
 def _ceiling_m(net: CorridorNetwork) -> float:
-    from airspace.rules import RULESETS
+    from airspace.rulesets import RULESETS
 
     return float(RULESETS[net.deployment.rules].ceiling_m)
 

@@ -14,7 +14,7 @@ from api.auth import Principal
 from api.errors import ApiError
 from api.interuss.planning import close_flight
 from api.models import FlightRow
-from planner.interuss import volume4d_outline
+from planner.volume4d import volume4d_outline
 
 
 def _window(v4: dict[str, Any], key: str) -> datetime | None:

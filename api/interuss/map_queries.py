@@ -24,7 +24,7 @@ from typing import Any
 
 from airspace.geoawareness import ZoneHit, ZoneIndex
 from airspace.zones import FEET_M, Restriction
-from planner.interuss import IntentFormatError, volume4d_outline
+from planner.volume4d import IntentFormatError, volume4d_outline
 
 BLOCKING = frozenset({Restriction.PROHIBITED, Restriction.REQ_AUTHORISATION})
 ADVISING = frozenset({Restriction.CONDITIONAL})

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError
@@ -46,9 +46,9 @@ from api.interuss.plans import (
 from api.models import DroneRow, FlightRow, Notification
 from api.services.records import STATE_OF_STATUS, apply_changes, body_hash, set_decision
 from api.store import utcnow
-from planner.interuss import IntentFormatError
 from planner.modify import modify, set_airborne_state
 from planner.requests import FlightRequest, State, Status
+from planner.volume4d import IntentFormatError
 
 log = logging.getLogger("qingkong.api")
 

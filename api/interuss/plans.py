@@ -24,8 +24,8 @@ from shapely.geometry import Polygon
 
 from airspace.deployment import Deployment
 from airspace.drones import Drone
-from planner.interuss import IntentFormatError, volume4d_to_request
 from planner.requests import AreaRoute, FlightRequest, ReasonCode, State
+from planner.volume4d import IntentFormatError, volume4d_to_request
 
 CLOSED = "closed"
 """What a plan with ``usage_state: Closed`` asks for."""

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
-from airspace.rules import RULESETS, classify, classify_explained
+from airspace.rules import classify, classify_explained
+from airspace.rulesets import RULESETS
 from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
 from api.models import DroneRow, FlightRow, Notification, Operator

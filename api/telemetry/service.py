@@ -27,7 +27,7 @@ import numpy as np
 from shapely.geometry import box
 from sqlalchemy import func, select
 
-from airspace.rules import RULESETS
+from airspace.rulesets import RULESETS
 from airspace.schedule import is_active
 from airspace.zones import Zone
 from api.airspace_state import AirspaceState

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from airspace.rules import RULESETS, classify
+from airspace.rules import classify
+from airspace.rulesets import RULESETS
 from api.airspace_state import AirspaceState
 from api.auth import Principal
 from api.errors import bad_field, not_found

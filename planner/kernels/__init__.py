@@ -1,8 +1,8 @@
 """numba kernels of the exact deconfliction: forbidden departure delays in closed form.
 
 Every kernel takes contiguous float64 (or int64) arrays and scalars and returns arrays; the
-Python functions people call live in :mod:`planner.deconflict`, which validates inputs and
-converts geometry to metres first. Each kernel has a slow, obviously-correct twin in
+Python functions people call live in :mod:`planner.forbidden` and :mod:`planner.deconflict`,
+which validate inputs and convert geometry to metres first. Each kernel has a slow, obviously-correct twin in
 ``tests/naive.py``.
 
 Geometry of a delayed flight. The new flight is shifted in time by a delay ``delay_s``; one

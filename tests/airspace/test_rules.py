@@ -12,9 +12,6 @@ from hypothesis import strategies as st
 from airspace.deployment import QINGDAO
 from airspace.drones import Drone
 from airspace.rules import (
-    CN_2024,
-    EU_OPEN,
-    RULESETS,
     ClassLimits,
     DroneClass,
     Limit,
@@ -23,8 +20,8 @@ from airspace.rules import (
     authorisation_rules,
     classify,
     classify_explained,
-    ruleset_for,
 )
+from airspace.rulesets import CN_2024, EU_OPEN, RULESETS, ruleset_for
 
 ALL_CAPS = frozenset({"remote_id", "geofencing", "manual_takeover", "micro_power_radio"})
 LIGHT_CAPS = frozenset({"remote_id", "geofencing", "manual_takeover"})

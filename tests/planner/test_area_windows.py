@@ -17,7 +17,8 @@ from shapely.geometry import Point, Polygon
 from airspace.deployment import QINGDAO
 from airspace.drones import Drone
 from planner.decision import SEARCH_QUANTUM_S, Planner
-from planner.deconflict import ZoneBlock, conflicts_at, earliest_slot
+from planner.deconflict import earliest_slot
+from planner.forbidden import ZoneBlock, conflicts_at
 from planner.index import SpaceTimeIndex
 from planner.requests import AreaRoute, FlightRequest, Status, WaypointRoute
 from planner.trajectory import AreaOp, Trajectory4D

@@ -13,7 +13,8 @@ from shapely.geometry import LineString, Point, Polygon
 
 from airspace.deployment import QINGDAO, local_deployment
 from airspace.projection import Projection
-from planner.deconflict import ZoneBlock, conflicts_at, earliest_slot, forbidden_delays, warmup
+from planner.deconflict import earliest_slot, warmup
+from planner.forbidden import ZoneBlock, conflicts_at, forbidden_delays
 from planner.index import SpaceTimeIndex
 from planner.trajectory import AreaOp, Trajectory4D, build_waypoint_trajectory, to_lonlat_rows
 from tests import naive

@@ -19,19 +19,21 @@ from airspace.projection import Projection
 from planner.decision import Planner
 from planner.interuss import (
     TIME_EVENTS,
-    IntentFormatError,
-    area_to_volume4d,
     intent_drone,
     intent_state,
     intent_to_request,
     load_intents,
     merge_mutation,
     parse_duration_s,
-    translate_volume4d,
     volume4d_from_template,
-    volume4d_outline,
 )
 from planner.requests import ReasonCode, State, Status
+from planner.volume4d import (
+    IntentFormatError,
+    area_to_volume4d,
+    translate_volume4d,
+    volume4d_outline,
+)
 from tests.checker import check_accepted
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

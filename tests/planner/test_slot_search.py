@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 import planner.index as index_module
-from planner.deconflict import ZoneBlock, earliest_slot
+from planner.deconflict import earliest_slot
+from planner.forbidden import ZoneBlock
 from planner.index import SpaceTimeIndex
 from planner.kernels.index import segment_boxes
 from planner.trajectory import AreaOp, Trajectory4D

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from scenarios.format import load_scenario
-from scenarios.readers.bluesky import BlueSkyError, bluesky_to_scenario, read_bluesky_traffic
+from scenarios.readers.bluesky import BlueSkyError, read_bluesky_traffic
+from scenarios.readers.bluesky_scenario import bluesky_to_scenario
 from scenarios.readers.openutm import TrajectoryFileError, openutm_to_scenario, read_tracks
 
 

@@ -28,7 +28,8 @@ with warnings.catch_warnings():
 from airspace.zones import FEET_M
 from api.config import Settings
 from api.main import create_app
-from planner.interuss import TIME_EVENTS, load_intents, translate_volume4d, volume4d_from_template
+from planner.interuss import TIME_EVENTS, load_intents, volume4d_from_template
+from planner.volume4d import translate_volume4d
 
 ROOT = Path(__file__).resolve().parents[3]
 BERN_TOML = ROOT / "airspace" / "data" / "deployments" / "bern.toml"
