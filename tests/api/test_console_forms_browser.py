@@ -25,6 +25,7 @@ from tests.api.test_console_browser import (
     _local_input,
     sync_api,
 )
+from tests.api.test_console_workflow_browser import register_documented_drone
 from tests.process import free_port, spawn_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,26 +48,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             in log.read_text()
         )
         op = {"Authorization": f"Bearer {keys['operator']}"}
-        drone = {
-            "id": "DR-L1",
-            "serial": "SN-DR-L1",
-            "empty_weight_kg": 0.9,
-            "max_takeoff_weight_kg": 1.5,
-            "max_speed_mps": 20.0,
-            "capabilities": ["remote_id", "geofencing", "manual_takeover"],
-        }
-        assert httpx.post(f"{base}/v1/drones", json=drone, headers=op).status_code == 201
-        now = datetime.now(SHANGHAI)
-        for i, doc in enumerate(
-            [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
-            + [{"kind": "drone_registration", "drone": "DR-L1"}]
-        ):
-            doc |= {
-                "number": f"DOC-{i}",
-                "valid_from": (now - timedelta(days=30)).isoformat(),
-                "valid_until": (now + timedelta(days=365)).isoformat(),
-            }
-            assert httpx.post(f"{base}/v1/documents", json=doc, headers=op).status_code == 201
+        register_documented_drone(base, op, "DR-L1", empty_kg=0.9, mtow_kg=1.5, speed_mps=20.0)
         yield base, keys
     finally:
         proc.terminate()

@@ -25,6 +25,40 @@ from tests.process import free_port, spawn_server, wait_ready
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def register_documented_drone(
+    base: str,
+    op: dict[str, str],
+    drone_id: str,
+    *,
+    empty_kg: float,
+    mtow_kg: float,
+    speed_mps: float,
+) -> None:
+    """Register a drone for the operator behind ``op`` with every registry document it needs
+    (operator certificate, insurance, pilot licence, the drone's registration), valid from a
+    month ago to a year from now."""
+    drone = {
+        "id": drone_id,
+        "serial": f"SN-{drone_id}",
+        "empty_weight_kg": empty_kg,
+        "max_takeoff_weight_kg": mtow_kg,
+        "max_speed_mps": speed_mps,
+        "capabilities": ["remote_id", "geofencing", "manual_takeover"],
+    }
+    assert httpx.post(f"{base}/v1/drones", json=drone, headers=op).status_code == 201
+    now = datetime.now(SHANGHAI)
+    for i, doc in enumerate(
+        [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
+        + [{"kind": "drone_registration", "drone": drone_id}]
+    ):
+        doc |= {
+            "number": f"DOC-{i}",
+            "valid_from": (now - timedelta(days=30)).isoformat(),
+            "valid_until": (now + timedelta(days=365)).isoformat(),
+        }
+        assert httpx.post(f"{base}/v1/documents", json=doc, headers=op).status_code == 201
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict]]:
     """``qingkong serve --demo`` (workflow ``cn``, the Qingdao default) with one pending
@@ -38,26 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         wait_ready(base, proc, log)
         keys = dict(re.findall(r"demo (\w+) key: (\S+)", log.read_text()))
         op = {"Authorization": f"Bearer {keys['operator']}"}
-        drone = {
-            "id": "DR-M1",
-            "serial": "SN-DR-M1",
-            "empty_weight_kg": 30.0,
-            "max_takeoff_weight_kg": 60.0,
-            "max_speed_mps": 15.0,
-            "capabilities": ["remote_id", "geofencing", "manual_takeover"],
-        }
-        assert httpx.post(f"{base}/v1/drones", json=drone, headers=op).status_code == 201
-        now = datetime.now(SHANGHAI)
-        for i, doc in enumerate(
-            [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
-            + [{"kind": "drone_registration", "drone": "DR-M1"}]
-        ):
-            doc |= {
-                "number": f"DOC-{i}",
-                "valid_from": (now - timedelta(days=30)).isoformat(),
-                "valid_until": (now + timedelta(days=365)).isoformat(),
-            }
-            assert httpx.post(f"{base}/v1/documents", json=doc, headers=op).status_code == 201
+        register_documented_drone(base, op, "DR-M1", empty_kg=30.0, mtow_kg=60.0, speed_mps=15.0)
         day = datetime.now(SHANGHAI).date() + timedelta(days=2)
         dep = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
         body = {
