@@ -20,7 +20,6 @@ from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
 from airspace.projection import Projection
 from airspace.rules import RuleSet
-from airspace.terrain import FlatTerrain
 from planner.requests import (
     AreaRoute,
     CorridorRoute,
@@ -30,7 +29,7 @@ from planner.requests import (
     WaypointRoute,
 )
 from planner.trajectory import AreaOp, Trajectory4D, build_waypoint_trajectory
-from planner.true_height import TrueHeight, route_true_height
+from planner.true_height import TrueHeight
 from planner.validation import Checked, altitude_findings, below_ground
 from planner.zoneset import CompiledZones
 
@@ -71,6 +70,9 @@ class CandidateRoutes:
         The vertical separation between corridor layers.
     corridors : CorridorNetwork or None
         Needed for ``from``/``to`` requests.
+    heights : callable
+        True heights of ``[lon, lat, altitude_m]`` rows over the deployment's terrain
+        (:meth:`planner.decision.Planner.true_height`).
     """
 
     def __init__(
@@ -83,7 +85,7 @@ class CandidateRoutes:
         separation_v_m: float,
         corridors: Any = None,
         *,
-        heights: Callable[[np.ndarray], TrueHeight] | None = None,
+        heights: Callable[[np.ndarray], TrueHeight],
     ):
         self.deployment = deployment
         self.projection = projection
@@ -92,7 +94,7 @@ class CandidateRoutes:
         self.zones = zones
         self.separation_v_m = separation_v_m
         self.corridors = corridors
-        self.heights = heights or (lambda rows: route_true_height(rows, FlatTerrain(), projection))
+        self.heights = heights
         """True heights of ``[lon, lat, altitude_m]`` rows over the deployment's terrain."""
         self.router: Any = None
         """The corridor router, made on the first ``from``/``to`` request."""

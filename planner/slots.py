@@ -81,6 +81,9 @@ class SlotSearch:
         lon/lat of waypoint routes to planner metres.
     separation_h_m, separation_v_m : float
         Separation minima.
+    heights : callable
+        True heights of ``[lon, lat, altitude_m]`` rows over the deployment's terrain
+        (:meth:`planner.decision.Planner.true_height`).
     """
 
     def __init__(
