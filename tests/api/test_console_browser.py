@@ -251,7 +251,12 @@ def test_regulator_reviews_and_restricts_in_the_browser(console: Console, browse
     _shot(page, "02-map-zh")
 
     # The time slider plays the day: the clock and the slider move, the zones restyle.
+    # Start at noon: from "now" near local midnight, playing would wrap to the day's start.
+    page.eval_on_selector(
+        "#slider", "el => { el.value = '43200'; el.dispatchEvent(new Event('input')); }"
+    )
     before = (page.input_value("#slider"), page.inner_text("#clock"))
+    assert before[0] == "43200" and "12:00" in before[1]
     page.click("#play")
     assert page.inner_text("#play") == "暂停"
     page.wait_for_timeout(700)
