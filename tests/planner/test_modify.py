@@ -44,6 +44,14 @@ def snapshot(planner: Planner) -> dict[str, tuple[str, dict]]:
     return {fid: (str(r.state), r.decision.to_json()) for fid, r in planner.records().items()}
 
 
+def filing_rank(planner: Planner, flight_id: str, held) -> int:
+    """Where the index holds a flight in filing order (flights not in it first, as filed)."""
+    try:
+        return int(held[planner.index.slot(flight_id)])
+    except KeyError:
+        return -1
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     traffic=st.lists(cells, min_size=1, max_size=8),
@@ -62,11 +70,14 @@ def test_modify_matches_deciding_anew_without_the_old_plan(traffic, pick, new, a
     if airborne:
         planner.activate(fid, 0.0)
     before = snapshot(planner)
-    # the twin: everyone else as they stand, the request decided as a new one
+    # the twin: everyone else as they stand, the request decided as a new one. "As they
+    # stand" includes the order the index holds them in (a re-planned flight was re-filed
+    # after those it made way for), which is the order conflict reasons name them in.
     twin = Planner(QINGDAO, epoch=EPOCH, separation_h_m=0.01, separation_v_m=0.01)
-    for other, rec in planner.records().items():
-        if other != fid:
-            twin.restore(rec)
+    held = planner.index.filed_seq
+    others = [(f, r) for f, r in planner.records().items() if f != fid]
+    for _, rec in sorted(others, key=lambda fr: filing_rank(planner, fr[0], held)):
+        twin.restore(rec)
     request = area_request(fid, new)
     expected, expected_changes = twin.decide(request, 0.0)
 
