@@ -296,7 +296,12 @@ class Planner:
 
     # ------------------------------------------------------------------ deciding
     def decide(
-        self, request: FlightRequest, now_s: float, *, gate: Any = None
+        self,
+        request: FlightRequest,
+        now_s: float,
+        *,
+        gate: Any = None,
+        hold_pending: bool = True,
     ) -> tuple[Decision, list[Change]]:
         """Decide a request at planner time ``now_s``.
 
@@ -311,7 +316,9 @@ class Planner:
         -------
         (Decision, list of Change)
             Approved and pending requests are committed (pending holds its slot); the changes
-            list the lower-priority flights re-planned or revoked to make room.
+            list the lower-priority flights re-planned or revoked to make room. With
+            ``hold_pending=False`` a request that would wait for review is answered pending
+            but nothing is held: it is recorded cancelled and nobody makes room for it.
 
         Raises
         ------
@@ -345,6 +352,8 @@ class Planner:
                 return self._reject(request, now_s, reject), []
             checked.pending, plan.pending = [], list(pending)
             plan.notes = notes + plan.notes
+        if not hold_pending and (checked.pending or plan.pending):
+            return self._decline_pending(request, plan, checked, now_s), []
         decision = self._commit(request, plan, checked, now_s)
         reason = say.outranked(fid, request.priority)
         changes = self._displace(plan.overridden, now_s, lambda _f: reason)
@@ -363,6 +372,14 @@ class Planner:
         decision = self.slots.decision(request, plan, status, now_s, pending + plan.notes)
         self.book.put(FlightRecord(request, decision, State.PENDING if pending else State.ACCEPTED))
         self.book.file(request.flight_id, plan.flight, request.priority)
+        return decision
+
+    def _decline_pending(
+        self, request: FlightRequest, plan: Plan, checked: Checked, now_s: float
+    ) -> Decision:
+        pending = checked.pending + plan.pending
+        decision = self.slots.decision(request, plan, Status.PENDING, now_s, pending + plan.notes)
+        self.book.put(FlightRecord(request, decision, State.CANCELLED))
         return decision
 
     def _displace(self, flight_ids: Sequence[str], now_s: float, reason_for) -> list[Change]:

@@ -75,7 +75,7 @@ def modify(
     snapshot = FlightRecord(old.request, old.decision, old.state)
     airborne = snapshot.state in AIRBORNE_STATES
     planner.cancel(fid, now_s)
-    decision, changes = planner.decide(request, now_s)
+    decision, changes = planner.decide(request, now_s, hold_pending=accept_pending and not airborne)
     refused = decision.status == Status.REJECTED or (
         decision.status == Status.PENDING and (airborne or not accept_pending)
     )

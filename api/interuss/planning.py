@@ -228,12 +228,12 @@ def _create(
     now_s: float,
 ) -> dict[str, Any]:
     fid = request.flight_id
-    decision, changes = state.planner.decide(request, now_s)
+    # This interface has no pending state: a request that would wait for review holds nothing
+    # and displaces nobody.
+    decision, changes = state.planner.decide(request, now_s, hold_pending=False)
     dj = decision.to_json()
     reasons = decision_notes(dj, _local(state))
     if decision.status == Status.PENDING:
-        state.planner.cancel(fid, now_s)
-        apply_changes(s, state, changes)
         return answer("Rejected", "NotPlanned", [PENDING_NOTE, *reasons])
     if row is None:
         row = FlightRow(id=fid, operator_id=op, review_comment="", created_at=utcnow())

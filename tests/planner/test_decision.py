@@ -478,3 +478,26 @@ def test_conditional_zone_approves_with_its_conditions_attached():
     assert "remote_id broadcast on" in d.reasons[0].message
     d2, _ = p.decide(req("F2", line(60.0, (120.38, 36.09), (120.40, 36.09))), 0.0)
     assert d2.status == Status.APPROVED and d2.reasons == []
+
+
+def test_a_request_that_would_wait_for_review_can_be_declined_without_displacing_anyone():
+    """Interfaces with no pending state (InterUSS) ask for ``hold_pending=False``: the answer
+    still says review would be needed, but nothing is held and nobody makes room for it."""
+    for hold in (True, False):
+        p = Planner(QINGDAO, epoch=EPOCH)
+        low, _ = p.decide(req("F-LOW", latest=300.0), 0.0)
+        assert low.status == Status.APPROVED
+        high, changes = p.decide(
+            req("F-HIGH", latest=300.0, prio=2, drone=MEDIUM), 0.0, hold_pending=hold
+        )
+        assert high.status == Status.PENDING  # a medium drone always waits for review
+        if hold:  # held: it takes F-LOW's airspace, as a pending request does
+            assert [c.flight_id for c in changes] == ["F-LOW"]
+            continue
+        assert changes == []
+        assert p.record("F-HIGH").state == State.CANCELLED
+        assert p.record("F-LOW").state == State.ACCEPTED
+        assert p.record("F-LOW").decision.to_json() == low.to_json()
+        again, _ = p.decide(req("F-LOW2", latest=300.0), 0.0)
+        assert again.status == Status.REJECTED  # F-LOW still holds its slot, F-HIGH none
+        assert [r.flight for r in again.reasons if r.flight] == ["F-LOW"]

@@ -115,3 +115,23 @@ def test_off_nominal_states_are_only_for_flights_in_the_air():
     planner.end("F0", 0.0)
     with pytest.raises(ValueError, match="only a live flight"):
         modify(planner, area_request("F0", (1, 1, 1, 1, 1, 0)), 0.0)
+
+
+def test_a_refused_modification_in_the_air_displaces_nobody():
+    """A flight in the air cannot wait for review: its modification is refused, and the
+    lower-priority flight it would have pushed aside keeps its plan."""
+    planner = Planner(QINGDAO, epoch=EPOCH, separation_h_m=0.01, separation_v_m=0.01)
+    low, _ = planner.decide(area_request("F-LOW", (0, 0, 0, 1, 0, 0)), 0.0)
+    planner.decide(area_request("F-AIR", (2, 2, 0, 0, 0, 0)), 0.0)  # elsewhere, earlier
+    planner.activate("F-AIR", 0.0)
+    medium = Drone("D-M", drone_class="medium")  # a medium drone always needs review
+    wanted = area_request("F-AIR", (0, 0, 0, 1, 0, 1))
+    wanted = FlightRequest(
+        "F-AIR", medium, wanted.route, wanted.earliest_s, wanted.latest_s, None, 1
+    )
+    before = snapshot(planner)
+    m = modify(planner, wanted, 0.0)
+    assert m.decision.status == Status.PENDING and not m.applied
+    assert m.changes == []
+    assert snapshot(planner) == before
+    assert planner.record("F-LOW").decision.to_json() == low.to_json()

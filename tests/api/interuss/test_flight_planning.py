@@ -3,11 +3,13 @@ objects built from the shared InterUSS intents (moved to Bern, F3548 volume sema
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from implicitdict import ImplicitDict
 
 from api.models import FlightRow
 from tests.api.interuss.conftest import DIRECT, PLAN, flight_plan
@@ -282,3 +284,28 @@ def test_several_volumes_are_planned_as_one_volume_holding_them(uss, intents):
     assert (decision["lower_m"], decision["upper_m"]) == (0.0, pytest.approx(76.0))
     # flight 2 alone now meets the combined volume
     assert uss.put(new_id(), b).planning_result == "Rejected"
+
+
+def test_a_plan_that_would_need_review_displaces_nobody(uss, intents):
+    """This interface has no pending state: a higher-priority plan that would wait for a
+    regulator's review is rejected, and the lower-priority plan it conflicts with keeps its
+    airspace (it is not revoked to make room for a plan that was never held)."""
+    low = new_id()
+    assert (
+        uss.put(low, flight_plan(intents["conflicting_flights/flight1_planned"])).planning_result
+        == "Completed"
+    )
+    high = flight_plan(intents["conflicting_flights/flight2_planned"])
+    # one more volume over the same ground, above the 120 m true-height ceiling
+    above = json.loads(json.dumps(high.basic_information.area[0]))
+    for key, delta_m in (("altitude_lower", 150.0), ("altitude_upper", 160.0)):
+        above["volume"][key]["value"] = (
+            high.basic_information.area[0].volume.altitude_lower.value + delta_m
+        )
+    high.basic_information.area.append(
+        ImplicitDict.parse(above, type(high.basic_information.area[0]))
+    )
+    resp = uss.put(new_id(), high)
+    assert (resp.planning_result, resp.flight_plan_status) == ("Rejected", "NotPlanned")
+    assert "pending review" in resp.notes
+    assert stored(uss, low)[0] == "accepted"
