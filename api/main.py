@@ -117,7 +117,9 @@ def _load_corridors(settings: Settings, deployment: Any) -> Any:
         path = str(QINGDAO_CORRIDORS_PATH)
     if not path:
         return None
-    return CorridorNetwork.from_geojson(path, deployment)
+    return CorridorNetwork.from_geojson(
+        path, deployment, separation_vertical_m=settings.separation_vertical_m
+    )
 
 
 def _seed_demo_zones(store: Store, deployment: Any) -> None:

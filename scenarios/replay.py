@@ -70,7 +70,11 @@ def load_airspace(scenario: Scenario) -> Airspace:
     corridors = None
     if scenario.corridors_file is not None:
         try:
-            corridors = CorridorNetwork.from_geojson(scenario.corridors_file, scenario.deployment)
+            corridors = CorridorNetwork.from_geojson(
+                scenario.corridors_file,
+                scenario.deployment,
+                separation_vertical_m=scenario.separation_v_m,
+            )
         except (ValueError, OSError) as exc:
             raise ScenarioError(f"airspace.corridors: {exc}") from None
     return Airspace(zones=zones, corridors=corridors)

@@ -236,3 +236,15 @@ def test_generated_days_replay_safely(seed, tmp_path):
     assert m["safety"]["flights"] == sum(
         1 for s in result.document["final"].values() if s == "accepted"
     )
+
+
+def test_the_scenario_separation_spaces_the_corridor_layers():
+    """``separation.vertical_m`` is the layer spacing the corridors are flown at, not only the
+    minimum the planner checks: with 30 m the layers are 30 m apart."""
+    from scenarios.replay import load_airspace
+
+    path = QINGDAO_SCENARIOS / "morning-delivery-peak.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["separation"] = {"horizontal_m": 50, "vertical_m": 30}
+    net = load_airspace(scenario_from_dict(doc, base_dir=path.parent)).corridors
+    assert net.separation_vertical_m == 30.0
