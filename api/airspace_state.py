@@ -25,39 +25,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.deployment import Deployment
-from airspace.formats import load_zones, zone_from_dict
 from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.zones import Zone
+from api.airspace_load import (
+    LIVE_STATES,
+    live_zones,
+    restore_live_flights,
+    stored_records,
+    zone_from_row,
+)
 from api.decision_worker import DecisionWorker, Job
 from api.errors import ApiError
-from api.models import AirspaceEvent, FlightRow, ZoneRow
-from api.restore_bounds import record_span_s
+from api.models import AirspaceEvent
 from api.store import Store, latest_seq, utcnow
-from planner.decision import LIVE_STATES as PLANNER_LIVE_STATES
 from planner.decision import FlightRecord, Planner
 from planner.requests import State
 
 log = logging.getLogger("qingkong.api")
 
-LIVE_STATES = tuple(str(s) for s in State if s in PLANNER_LIVE_STATES)
-"""The planner's live states as stored strings (pending, accepted, activated, ...)."""
 FORGET_EVERY = 1000
 """Jobs between two :meth:`planner.decision.Planner.forget_finished` calls: finished flights'
 records live in the store; the planner keeps the live ones (as after a restart)."""
-
-
-def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
-    """Rebuild the :class:`Zone` a stored row describes."""
-    if row.kind in ("inline", "offnominal"):
-        return zone_from_dict(row.source, start=epoch, tz=deployment.tz)
-    zones = load_zones(row.source, deployment=deployment)
-    for z in zones:
-        if z.identifier == row.id:
-            return z
-    if len(zones) == 1:
-        return zones[0]
-    raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
 
 
 class AirspaceState:
@@ -201,24 +190,9 @@ class AirspaceState:
     def reload(self, session: Session) -> None:
         """Rebuild the planner from the store: active zones, then every live flight."""
         t0 = time.perf_counter()
-        zones: dict[str, Zone] = {}
-        for row in session.execute(select(ZoneRow).where(ZoneRow.withdrawn.is_(False))).scalars():
-            zones[row.id] = zone_from_row(row, epoch=self.epoch, deployment=self.deployment)
+        zones = live_zones(session, epoch=self.epoch, deployment=self.deployment)
         planner = self._new_planner(list(zones.values()))
-        rows = session.execute(
-            select(FlightRow.record).where(
-                FlightRow.state.in_(LIVE_STATES), FlightRow.record.is_not(None)
-            )
-        ).scalars()
-        n = 0
-        limit_s = planner.bounds.max_duration_s
-        self.oversized = []
-        for rec in rows:
-            if record_span_s(rec) > limit_s:  # restore work is bounded like request work
-                self.oversized.append(rec["request"]["flight"])
-                continue
-            planner.restore(FlightRecord.from_json(rec))
-            n += 1
+        n, self.oversized = restore_live_flights(session, planner)
         self._planner = planner
         self.zones = zones
         self.applied_seq = latest_seq(session)
@@ -238,14 +212,7 @@ class AirspaceState:
         """Apply flight changes another replica made: each flight's stored record replaces
         this planner's (the row holds the newest record, so order within the list is moot)."""
         refs = list(dict.fromkeys(ev.ref for ev in events))
-        records: dict[str, Any] = {}
-        for i in range(0, len(refs), 500):
-            chunk = refs[i : i + 500]
-            rows = session.execute(
-                select(FlightRow.id, FlightRow.record).where(FlightRow.id.in_(chunk))
-            )
-            for fid, record in rows:
-                records[fid] = record
+        records = stored_records(session, refs)
         now_s = self.now_s()
         for ref in refs:
             if records.get(ref):
@@ -407,3 +374,6 @@ class AirspaceState:
             self.planner.withdraw_zone(zone_id, self.now_s())
             del self.zones[zone_id]
         self.log_event(session, "zone", zone_id, {"action": "withdraw"})
+
+
+__all__ = ["FORGET_EVERY", "LIVE_STATES", "AirspaceState", "zone_from_row"]
