@@ -88,7 +88,9 @@ class AirspaceState:
         """The flight-activity workflow (:mod:`airspace.workflow`), set by the app."""
         self.units: Any = None
         """Competent units by control sub-region (:mod:`airspace.units`), set by the app."""
-        self.zones: dict[str, Zone] = {}
+        self._zone_ids: dict[str, None] = {}
+        """Ids of the zones in force in first-publication order (the console's list order:
+        a republished zone keeps its place); the zones themselves are the planner's."""
         self.applied_seq = 0
         self._dirty = True
         self._lock = threading.RLock()
@@ -194,7 +196,7 @@ class AirspaceState:
         planner = self._new_planner(list(zones.values()))
         n, self.oversized = restore_live_flights(session, planner)
         self._planner = planner
-        self.zones = zones
+        self._zone_ids = dict.fromkeys(z.identifier for z in zones.values())
         self.applied_seq = latest_seq(session)
         self._dirty = False
         log.info(
@@ -353,6 +355,15 @@ class AirspaceState:
         return ev
 
     # -- zones -----------------------------------------------------------------------------------
+    @property
+    def zones(self) -> dict[str, Zone]:
+        """The zones in force by id: the planner's (:attr:`planner.decision.Planner.zone_set`),
+        in the order they were first published (empty before the planner is loaded)."""
+        if self._planner is None:
+            return {}
+        zone_set = self._planner.zone_set
+        return {zid: zone_set[zid] for zid in self._zone_ids}
+
     def zone_index(self) -> ZoneIndex:
         """The geo-awareness index over the active zones: the planner's own compiled zone set
         (:attr:`planner.decision.Planner.zone_set`), rebuilt there when the zones change."""
@@ -361,18 +372,18 @@ class AirspaceState:
     def publish_zone(self, session: Session, zone: Zone) -> list[Any]:
         """Add or replace a zone in the planner; returns the planner's flight changes."""
         now_s = self.now_s()
-        if zone.identifier in self.zones:
+        if zone.identifier in self._zone_ids:
             self.planner.withdraw_zone(zone.identifier, now_s)
         changes = self.planner.publish_zone(zone, now_s)
-        self.zones[zone.identifier] = zone
+        self._zone_ids[zone.identifier] = None
         self.log_event(session, "zone", zone.identifier, {"action": "publish"})
         return changes
 
     def withdraw_zone(self, session: Session, zone_id: str) -> None:
         """Remove a zone from the planner (flights keep their slots)."""
-        if zone_id in self.zones:
+        if zone_id in self._zone_ids:
             self.planner.withdraw_zone(zone_id, self.now_s())
-            del self.zones[zone_id]
+            del self._zone_ids[zone_id]
         self.log_event(session, "zone", zone_id, {"action": "withdraw"})
 
 
