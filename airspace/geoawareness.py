@@ -28,6 +28,7 @@ from airspace.deployment import Deployment
 from airspace.errors import CoordinateError, ZoneFormatError
 from airspace.geo_inputs import as_polygon, check_aware, check_trajectory, check_window, finite
 from airspace.projection import Projection, check_lonlat
+from airspace.route_spans import band_parameters, intersect_with_active, merge_closed
 from airspace.schedule import active_intervals, active_seconds, merge
 from airspace.zones import Zone
 
@@ -280,7 +281,7 @@ class ZoneIndex:
 
         seg, vol = self.tree.query(segments, predicate="intersects")
         # Parameter range s in [0, 1] along each segment where the altitude is within the band.
-        s_lo, s_hi = _band_parameters(z0[seg], dz[seg], self._lower_m[vol], self._upper_m[vol])
+        s_lo, s_hi = band_parameters(z0[seg], dz[seg], self._lower_m[vol], self._upper_m[vol])
         keep = s_lo <= s_hi
         seg, vol, s_lo, s_hi = seg[keep], vol[keep], s_lo[keep], s_hi[keep]
 
@@ -325,11 +326,11 @@ class ZoneIndex:
         pv, t_lo, t_hi = pv[order], t_lo[order], t_hi[order]
         for v in np.unique(pv):
             sel = pv == v
-            inside_s = _merge_closed(t_lo[sel], t_hi[sel])
+            inside_s = merge_closed(t_lo[sel], t_hi[sel])
             volume = self.volumes[int(v)]
             zone = self.zones[volume.zone_index]
             active_s = self._active_seconds(zone, epoch, inside_s[0][0], inside_s[-1][1])
-            both = _intersect_with_active(inside_s, active_s)
+            both = intersect_with_active(inside_s, active_s)
             if both:
                 intervals = merge(
                     (at_whole_us(epoch, a, math.floor), at_whole_us(epoch, b, math.ceil))
@@ -371,42 +372,3 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
         return geom
     parts = shapely.get_parts(shapely.make_valid(geom))
     return shapely.union_all([g for g in parts if g.geom_type in ("Polygon", "MultiPolygon")])
-
-
-def _band_parameters(
-    z0: np.ndarray, dz: np.ndarray, lower_m: np.ndarray, upper_m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For segments z(s) = z0 + s * dz, s in [0, 1], the closed s-range inside [lower, upper]
-    (``lo > hi`` when empty)."""
-    flat = dz == 0.0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        a = (lower_m - z0) / dz
-        b = (upper_m - z0) / dz
-    lo = np.where(flat, np.where((lower_m <= z0) & (z0 <= upper_m), 0.0, np.inf), np.minimum(a, b))
-    hi = np.where(flat, 1.0, np.maximum(a, b))
-    return np.maximum(lo, 0.0), np.minimum(hi, 1.0)
-
-
-def _merge_closed(lo: np.ndarray, hi: np.ndarray) -> list[tuple[float, float]]:
-    """Merge closed intervals sorted by start; touching intervals join."""
-    out: list[tuple[float, float]] = []
-    for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-        if out and a <= out[-1][1]:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def _intersect_with_active(
-    inside: list[tuple[float, float]], active: list[tuple[float, float]]
-) -> list[tuple[float, float]]:
-    """Closed intervals ``inside`` intersected with half-open active intervals ``[a, b)``."""
-    out: list[tuple[float, float]] = []
-    for lo, hi in inside:
-        for a, b in active:
-            c, d = max(lo, a), min(hi, b)
-            if c <= d and c < b:
-                out.append((c, d))
-    return out

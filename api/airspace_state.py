@@ -25,39 +25,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airspace.deployment import Deployment
-from airspace.formats import load_zones, zone_from_dict
 from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.zones import Zone
+from api.airspace_load import (
+    LIVE_STATES,
+    live_zones,
+    restore_live_flights,
+    stored_records,
+    zone_from_row,
+)
 from api.decision_worker import DecisionWorker, Job
 from api.errors import ApiError
-from api.models import AirspaceEvent, FlightRow, ZoneRow
-from api.restore_bounds import record_span_s
+from api.models import AirspaceEvent
 from api.store import Store, latest_seq, utcnow
-from planner.decision import LIVE_STATES as PLANNER_LIVE_STATES
 from planner.decision import FlightRecord, Planner
 from planner.requests import State
 
 log = logging.getLogger("qingkong.api")
 
-LIVE_STATES = tuple(str(s) for s in State if s in PLANNER_LIVE_STATES)
-"""The planner's live states as stored strings (pending, accepted, activated, ...)."""
 FORGET_EVERY = 1000
 """Jobs between two :meth:`planner.decision.Planner.forget_finished` calls: finished flights'
 records live in the store; the planner keeps the live ones (as after a restart)."""
-
-
-def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Zone:
-    """Rebuild the :class:`Zone` a stored row describes."""
-    if row.kind in ("inline", "offnominal"):
-        return zone_from_dict(row.source, start=epoch, tz=deployment.tz)
-    zones = load_zones(row.source, deployment=deployment)
-    for z in zones:
-        if z.identifier == row.id:
-            return z
-    if len(zones) == 1:
-        return zones[0]
-    raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
 
 
 class AirspaceState:
@@ -99,7 +88,9 @@ class AirspaceState:
         """The flight-activity workflow (:mod:`airspace.workflow`), set by the app."""
         self.units: Any = None
         """Competent units by control sub-region (:mod:`airspace.units`), set by the app."""
-        self.zones: dict[str, Zone] = {}
+        self._zone_ids: dict[str, None] = {}
+        """Ids of the zones in force in first-publication order (the console's list order:
+        a republished zone keeps its place); the zones themselves are the planner's."""
         self.applied_seq = 0
         self._dirty = True
         self._lock = threading.RLock()
@@ -201,26 +192,11 @@ class AirspaceState:
     def reload(self, session: Session) -> None:
         """Rebuild the planner from the store: active zones, then every live flight."""
         t0 = time.perf_counter()
-        zones: dict[str, Zone] = {}
-        for row in session.execute(select(ZoneRow).where(ZoneRow.withdrawn.is_(False))).scalars():
-            zones[row.id] = zone_from_row(row, epoch=self.epoch, deployment=self.deployment)
+        zones = live_zones(session, epoch=self.epoch, deployment=self.deployment)
         planner = self._new_planner(list(zones.values()))
-        rows = session.execute(
-            select(FlightRow.record).where(
-                FlightRow.state.in_(LIVE_STATES), FlightRow.record.is_not(None)
-            )
-        ).scalars()
-        n = 0
-        limit_s = planner.bounds.max_duration_s
-        self.oversized = []
-        for rec in rows:
-            if record_span_s(rec) > limit_s:  # restore work is bounded like request work
-                self.oversized.append(rec["request"]["flight"])
-                continue
-            planner.restore(FlightRecord.from_json(rec))
-            n += 1
+        n, self.oversized = restore_live_flights(session, planner)
         self._planner = planner
-        self.zones = zones
+        self._zone_ids = dict.fromkeys(z.identifier for z in zones.values())
         self.applied_seq = latest_seq(session)
         self._dirty = False
         log.info(
@@ -238,14 +214,7 @@ class AirspaceState:
         """Apply flight changes another replica made: each flight's stored record replaces
         this planner's (the row holds the newest record, so order within the list is moot)."""
         refs = list(dict.fromkeys(ev.ref for ev in events))
-        records: dict[str, Any] = {}
-        for i in range(0, len(refs), 500):
-            chunk = refs[i : i + 500]
-            rows = session.execute(
-                select(FlightRow.id, FlightRow.record).where(FlightRow.id.in_(chunk))
-            )
-            for fid, record in rows:
-                records[fid] = record
+        records = stored_records(session, refs)
         now_s = self.now_s()
         for ref in refs:
             if records.get(ref):
@@ -386,6 +355,15 @@ class AirspaceState:
         return ev
 
     # -- zones -----------------------------------------------------------------------------------
+    @property
+    def zones(self) -> dict[str, Zone]:
+        """The zones in force by id: the planner's (:attr:`planner.decision.Planner.zone_set`),
+        in the order they were first published (empty before the planner is loaded)."""
+        if self._planner is None:
+            return {}
+        zone_set = self._planner.zone_set
+        return {zid: zone_set[zid] for zid in self._zone_ids}
+
     def zone_index(self) -> ZoneIndex:
         """The geo-awareness index over the active zones: the planner's own compiled zone set
         (:attr:`planner.decision.Planner.zone_set`), rebuilt there when the zones change."""
@@ -394,16 +372,19 @@ class AirspaceState:
     def publish_zone(self, session: Session, zone: Zone) -> list[Any]:
         """Add or replace a zone in the planner; returns the planner's flight changes."""
         now_s = self.now_s()
-        if zone.identifier in self.zones:
+        if zone.identifier in self._zone_ids:
             self.planner.withdraw_zone(zone.identifier, now_s)
         changes = self.planner.publish_zone(zone, now_s)
-        self.zones[zone.identifier] = zone
+        self._zone_ids[zone.identifier] = None
         self.log_event(session, "zone", zone.identifier, {"action": "publish"})
         return changes
 
     def withdraw_zone(self, session: Session, zone_id: str) -> None:
         """Remove a zone from the planner (flights keep their slots)."""
-        if zone_id in self.zones:
+        if zone_id in self._zone_ids:
             self.planner.withdraw_zone(zone_id, self.now_s())
-            del self.zones[zone_id]
+            del self._zone_ids[zone_id]
         self.log_event(session, "zone", zone_id, {"action": "withdraw"})
+
+
+__all__ = ["FORGET_EVERY", "LIVE_STATES", "AirspaceState", "zone_from_row"]

@@ -41,36 +41,26 @@ Examples
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import shapely
 
+from planner.conformance_events import (
+    AIRBORNE,
+    DEVIATION_CODES,
+    TELEMETRY_CODES,
+    Event,
+    ZoneVolumeXY,
+)
 from planner.conformance_measure import Thresholds, _Packed, deviation_code, deviations
 from planner.trajectory import AreaOp, Trajectory4D
 
-AIRBORNE = ("activated", "nonconforming", "contingent")
-DEVIATION_CODES = ("OFF_ROUTE", "OUTSIDE_AREA", "OFF_ALTITUDE", "OFF_SCHEDULE")
-TELEMETRY_CODES = ("TELEMETRY_TIME", "TELEMETRY_MISMATCH", "TELEMETRY_INVALID")
 _RECENT_TIMES = 64
 """Times remembered per drone to drop QoS-1 redeliveries (drone, time); a position older than
 all of them is dropped too."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """An alert raised or cleared (``kind`` ``raised`` / ``cleared``) or a flight's new state
-    (``kind`` ``state``, ``code`` = the state)."""
-
-    kind: str
-    code: str
-    drone: str
-    flight: str | None
-    t_s: float
-    xyz: tuple[float, float, float] | None = None
-    deviation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,19 +80,6 @@ class _Drone:
     last_xyz: tuple[float, float, float] | None = None
     last_t_s: float = -np.inf
     recent: deque = field(default_factory=lambda: deque(maxlen=_RECENT_TIMES))
-
-
-@dataclass(frozen=True)
-class ZoneVolumeXY:
-    """A zone volume for breach checks: shape in metres, band in metres AGL, and whether its
-    zone is active at planner seconds ``t_s``."""
-
-    zone_id: str
-    restriction: str
-    polygon_xy: Any
-    lower_m: float
-    upper_m: float
-    active_at: Callable[[float], bool]
 
 
 class ConformanceMonitor:
@@ -402,3 +379,16 @@ class ConformanceMonitor:
                     ),
                 )
         return ev
+
+
+__all__ = [
+    "AIRBORNE",
+    "DEVIATION_CODES",
+    "TELEMETRY_CODES",
+    "ConformanceMonitor",
+    "Event",
+    "Thresholds",
+    "ZoneVolumeXY",
+    "deviation_code",
+    "deviations",
+]

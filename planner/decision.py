@@ -43,6 +43,7 @@ from planner.index import SpaceTimeIndex
 from planner.records import (
     AIRBORNE_PRIORITY,
     AIRBORNE_STATES,
+    LIFECYCLE,
     LIVE_STATES,
     Change,
     FlightRecord,
@@ -57,6 +58,7 @@ from planner.zoneset import CompiledZones
 __all__ = [
     "AIRBORNE_PRIORITY",
     "AIRBORNE_STATES",
+    "LIFECYCLE",
     "LIVE_STATES",
     "SEARCH_QUANTUM_S",
     "Change",

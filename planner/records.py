@@ -15,6 +15,8 @@ Examples
 --------
 >>> LIVE_STATES >= AIRBORNE_STATES, State.ENDED in LIVE_STATES
 (True, False)
+>>> sorted(map(str, LIFECYCLE["end"][0])), str(LIFECYCLE["end"][1])
+(['accepted', 'activated', 'contingent', 'nonconforming'], 'ended')
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ LIVE_STATES = frozenset(
 """States in which a flight holds airspace."""
 AIRBORNE_STATES = frozenset({State.ACTIVATED, State.NONCONFORMING, State.CONTINGENT})
 """States of flights in the air (never displaced)."""
+LIFECYCLE: dict[str, tuple[frozenset[State], State]] = {
+    "cancel": (LIVE_STATES, State.CANCELLED),
+    "activate": (frozenset({State.ACCEPTED}), State.ACTIVATED),
+    "end": (AIRBORNE_STATES | {State.ACCEPTED}, State.ENDED),
+}
+"""The operator's transitions: the states each applies to, and the state it leads to (review
+and displacement are the regulator's and the planner's own)."""
 AIRBORNE_PRIORITY = 2**62
 """Index priority of flights in the air: no request can displace them."""
 
@@ -223,22 +232,25 @@ class RecordBook:
     def cancel(self, flight_id: str) -> None:
         """Live -> cancelled, airspace freed; no change for a flight that is not live."""
         rec = self.record(flight_id)
-        if rec.state not in LIVE_STATES:
+        from_states, to = LIFECYCLE["cancel"]
+        if rec.state not in from_states:
             return
         self.unfile(flight_id)
-        rec.state = State.CANCELLED
+        rec.state = to
 
     def activate(self, flight_id: str) -> None:
         """Accepted -> activated; from now on nobody displaces it."""
-        rec = self.live(flight_id, (State.ACCEPTED,), "activate")
-        rec.state = State.ACTIVATED
+        from_states, to = LIFECYCLE["activate"]
+        rec = self.live(flight_id, from_states, "activate")
+        rec.state = to
         self.file(flight_id, self._flights[flight_id], AIRBORNE_PRIORITY)
 
     def end(self, flight_id: str) -> None:
         """Activated, nonconforming, contingent or accepted -> ended, airspace freed."""
-        self.live(flight_id, AIRBORNE_STATES | {State.ACCEPTED}, "end")
+        from_states, to = LIFECYCLE["end"]
+        self.live(flight_id, from_states, "end")
         self.unfile(flight_id)
-        self._records[flight_id].state = State.ENDED
+        self._records[flight_id].state = to
 
     def review(self, flight_id: str, approve: bool, now_s: float, comment: str = "") -> Decision:
         """Pending -> accepted (same slot, only the conditional-zone notes kept) or -> rejected

@@ -14,19 +14,22 @@ Positions come in as lon/lat and are projected with the deployment's projection.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Collection, Sequence
 
 import numpy as np
-import shapely
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Polygon
 
 from airspace.deployment import Deployment
 from airspace.projection import Projection
-from airspace.schedule import active_intervals
-from airspace.zones import Restriction, Zone
+from scenarios.safety_volumes import (
+    AreaVolume,
+    Conflict,
+    RouteVolume,
+    SafetyReport,
+    ZoneViolation,
+    ZoneWindow,
+)
+from scenarios.safety_zones import zone_violations, zone_windows
 from scenarios.segments import (
     ROUNDING_M,
     candidate_pairs,
@@ -37,155 +40,6 @@ from scenarios.segments import (
     xy_geometry,
     z_window,
 )
-
-
-@dataclass(frozen=True)
-class RouteVolume:
-    """An accepted route flight: rows ``[lon, lat, altitude_m AGL, t_s]``, linear between rows."""
-
-    flight_id: str
-    trajectory: np.ndarray
-
-
-@dataclass(frozen=True)
-class AreaVolume:
-    """An accepted area operation: polygon (lon/lat) x ``[lower_m, upper_m]`` x ``[start_s, end_s]``."""
-
-    flight_id: str
-    polygon: Polygon
-    lower_m: float
-    upper_m: float
-    start_s: float
-    end_s: float
-
-
-@dataclass(frozen=True)
-class ZoneWindow:
-    """A restriction volume and the scenario seconds during which it applies."""
-
-    zone_id: str
-    restriction: Restriction
-    polygon: Polygon
-    lower_m: float
-    upper_m: float
-    intervals: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two accepted flights closer than the separation minima at ``t_s``."""
-
-    flight_a: str
-    flight_b: str
-    t_s: float
-    horizontal_m: float
-    vertical_m: float
-    instant: bool = False
-    """The two flights share only one instant (one ends exactly when the other starts)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """The conflict as plain data."""
-        out: dict[str, Any] = {
-            "flights": [self.flight_a, self.flight_b],
-            "t": round(self.t_s, 3),
-            "horizontal_m": round(self.horizontal_m, 3),
-            "vertical_m": round(self.vertical_m, 3),
-        }
-        if self.instant:
-            out["instant"] = True
-        return out
-
-
-@dataclass(frozen=True)
-class ZoneViolation:
-    """An accepted flight inside an active restriction it was not authorised for."""
-
-    flight_id: str
-    zone_id: str
-    restriction: str
-    t_s: float
-
-    def to_json(self) -> dict[str, Any]:
-        """The violation as plain data."""
-        return {
-            "flight": self.flight_id,
-            "zone": self.zone_id,
-            "restriction": self.restriction,
-            "t": round(self.t_s, 3),
-        }
-
-
-@dataclass
-class SafetyReport:
-    """Result of :func:`check_safety`; ``ok`` is what the replay's exit status follows."""
-
-    flights: int
-    pairs_checked: int
-    conflicts: list[Conflict] = field(default_factory=list)
-    violations: list[ZoneViolation] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """No conflict and no zone violation."""
-        return not self.conflicts and not self.violations
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as plain data."""
-        return {
-            "ok": self.ok,
-            "flights": self.flights,
-            "pairs_checked": self.pairs_checked,
-            "conflicts": len(self.conflicts),
-            "conflicts_at_one_instant": sum(c.instant for c in self.conflicts),
-            "zone_violations": len(self.violations),
-            "conflict_details": [c.to_json() for c in self.conflicts[:50]],
-            "violation_details": [v.to_json() for v in self.violations[:50]],
-        }
-
-
-def zone_windows(
-    zones: Iterable[Zone],
-    *,
-    start: datetime,
-    horizon_s: float,
-    deployment: Deployment,
-    published_s: dict[str, float] | None = None,
-    withdrawn_s: dict[str, float] | None = None,
-) -> list[ZoneWindow]:
-    """The restriction volumes of ``zones`` with their active seconds in ``[0, horizon_s]``.
-
-    Parameters
-    ----------
-    zones : iterable of Zone
-    start : datetime
-        The scenario start (t = 0).
-    horizon_s : float
-        End of the window to evaluate schedules in.
-    deployment : Deployment
-        For AMSL/WGS84 to AGL conversion and the schedule time zone.
-    published_s, withdrawn_s : dict, optional
-        Zone id -> second it was published / withdrawn; the zone only counts in between.
-    """
-    out: list[ZoneWindow] = []
-    end = start + timedelta(seconds=horizon_s)
-    for z in zones:
-        if z.restriction not in (Restriction.PROHIBITED, Restriction.REQ_AUTHORISATION):
-            continue
-        lo_s = (published_s or {}).get(z.identifier, 0.0)
-        hi_s = (withdrawn_s or {}).get(z.identifier, horizon_s)
-        ivs = []
-        for a, b in active_intervals(z, start, end, deployment.tz):
-            a_s = max((a - start).total_seconds(), lo_s)
-            b_s = min((b - start).total_seconds(), hi_s)
-            if a_s < b_s:
-                ivs.append((a_s, b_s))
-        if not ivs:
-            continue
-        for v in z.volumes:
-            lower, upper = v.band_agl_m(deployment)
-            out.append(ZoneWindow(z.identifier, z.restriction, v.polygon, lower, upper, tuple(ivs)))
-    return out
-
 
 # --- route segments -------------------------------------------------------------------------
 
@@ -206,25 +60,6 @@ def _segment_near_area(
     if h < sep_h_m:
         z_lo, z_hi = min(piece[2], piece[6]), max(piece[2], piece[6])
         return w[0], h, max(0.0, area.lower_m - z_hi, z_lo - area.upper_m)
-    return None
-
-
-def _segment_in_zone(seg: np.ndarray, zone_xy: Polygon, zw: ZoneWindow) -> float | None:
-    """First instant a segment is inside an active zone volume (interior, not boundary)."""
-    for a, b in zw.intervals:
-        t_from, t_to = max(seg[3], a), min(seg[7], b)
-        if t_from >= t_to:
-            continue
-        w = z_window(clip(seg, t_from, t_to), zw.lower_m, zw.upper_m)
-        if w is None:
-            continue
-        geom = xy_geometry(clip(seg, w[0], w[1]))
-        if geom.intersects(zone_xy) and not geom.touches(zone_xy):
-            if isinstance(geom, Point):
-                return w[0]
-            inside = shapely.get_coordinates(geom.intersection(zone_xy))
-            first_m = min(geom.project(Point(c)) for c in inside)
-            return w[0] + first_m / geom.length * (w[1] - w[0])
     return None
 
 
@@ -357,7 +192,7 @@ def check_safety(
         Conflict(ids[a], ids[b], t, h, v, instant(a, b))
         for (a, b), (t, h, v) in sorted(found.items(), key=lambda kv: (kv[1][0], kv[0]))
     ]
-    violations = _zone_violations(
+    violations = zone_violations(
         segs, owner, ids, areas, area_xy, zones, projection, set(authorised)
     )
     return SafetyReport(
@@ -365,46 +200,14 @@ def check_safety(
     )
 
 
-def _zone_violations(
-    segs: np.ndarray,
-    owner: np.ndarray,
-    ids: list[str],
-    areas: Sequence[AreaVolume],
-    area_xy: list[Polygon],
-    zones: Sequence[ZoneWindow],
-    projection: Projection,
-    authorised: set[str],
-) -> list[ZoneViolation]:
-    if not zones:
-        return []
-    zone_xy = [projection.geometry_to_xy(z.polygon) for z in zones]
-    tree = shapely.STRtree(zone_xy)
-    n_routes = len(ids) - len(areas)
-    hits: dict[tuple[str, str], ZoneViolation] = {}
-
-    def note(fid: str, zw: ZoneWindow, t: float) -> None:
-        if zw.restriction == Restriction.REQ_AUTHORISATION and fid in authorised:
-            return
-        key = (fid, zw.zone_id)
-        if key not in hits or t < hits[key].t_s:
-            hits[key] = ZoneViolation(fid, zw.zone_id, str(zw.restriction), t)
-
-    if len(segs):
-        lines = shapely.linestrings(np.stack([segs[:, [0, 1]], segs[:, [4, 5]]], axis=1))
-        s_idx, z_idx = tree.query(lines, predicate="intersects")
-        for s, z in zip(s_idx.tolist(), z_idx.tolist(), strict=True):
-            t = _segment_in_zone(segs[s], zone_xy[z], zones[z])
-            if t is not None:
-                note(ids[int(owner[s])], zones[z], t)
-    for k, (a, g) in enumerate(zip(areas, area_xy, strict=True)):
-        for z in tree.query(g, predicate="intersects").tolist():
-            zw = zones[z]
-            if not (a.lower_m < zw.upper_m and zw.lower_m < a.upper_m):
-                continue
-            if g.touches(zone_xy[z]):
-                continue
-            for lo, hi in zw.intervals:
-                if max(lo, a.start_s) < min(hi, a.end_s):
-                    note(ids[n_routes + k], zw, max(lo, a.start_s))
-                    break
-    return sorted(hits.values(), key=lambda v: (v.t_s, v.flight_id, v.zone_id))
+__all__ = [
+    "AreaVolume",
+    "Conflict",
+    "RouteVolume",
+    "SafetyReport",
+    "ZoneViolation",
+    "ZoneWindow",
+    "check_safety",
+    "closest_approach",
+    "zone_windows",
+]

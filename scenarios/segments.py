@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point
 from airspace.projection import Projection
 
 if TYPE_CHECKING:
-    from scenarios.safety import RouteVolume
+    from scenarios.safety_volumes import RouteVolume
 
 ROUNDING_M = 1e-6
 """Floating-point allowance on the separation minima (a micrometre)."""

@@ -34,14 +34,22 @@ from api.store import utcnow
 from api.wire import count_vertices, polygon_from_geojson, seconds
 from api.workflow import service as workflow
 from api.workflow.audit import record as audit
+from planner.decision import AIRBORNE_STATES, LIFECYCLE
 from planner.requests import request_from_dict
 from planner.workflow_gate import ApplicationIncomplete
 
+GROUND_ONLY = frozenset({"cancel"})
+"""The API's policy over the planner's lifecycle: an operator cancels only a flight on the
+ground (one in the air is ended), though the planner would cancel it."""
 TRANSITIONS = {
-    "cancel": ({"pending", "accepted"}, "cancelled"),
-    "activate": ({"accepted"}, "activated"),
-    "end": ({"activated", "accepted", "nonconforming", "contingent"}, "ended"),
+    op: (
+        {str(s) for s in from_states if not (op in GROUND_ONLY and s in AIRBORNE_STATES)},
+        str(to),
+    )
+    for op, (from_states, to) in LIFECYCLE.items()
 }
+"""What the API lets an operator do: the planner's lifecycle (:data:`planner.decision.LIFECYCLE`)
+with :data:`GROUND_ONLY` on top; states as stored strings."""
 
 
 def departure_window(

@@ -13,7 +13,7 @@ import numpy as np
 from airspace.projection import Projection
 from api.models import Notification
 from api.store import utcnow
-from planner.conformance import Event
+from planner.conformance_events import Event
 
 
 def json_number(v: Any) -> Any:

@@ -26,7 +26,7 @@ from airspace.formats.inline import zone_from_dict
 from api.errors import ApiError
 from api.models import DroneRow, ZoneRow
 from api.services import zones as zone_service
-from planner.conformance import Event
+from planner.conformance_events import Event
 from planner.offnominal import ZONE_KIND, owner_flight, stadium_xy, volume_id
 
 if TYPE_CHECKING:

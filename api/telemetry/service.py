@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -28,41 +27,29 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 
 from airspace.rulesets import RULESETS
-from airspace.schedule import is_active
-from airspace.zones import Zone
 from api.airspace_state import AirspaceState
 from api.config import Settings
 from api.models import AirspaceEvent, DroneRow, FlightRow, Notification
-from api.scoped_ids import for_operator, qualified
+from api.scoped_ids import for_operator
 from api.store import utcnow
 from api.telemetry.alerts import alert_notifications
 from api.telemetry.latest import Latest
 from api.telemetry.offnominal import OffNominalVolumes
+from api.telemetry.ownership import check_owner, unknown_drone
 from api.telemetry.positions import Position, PositionReader, Refusal
 from api.telemetry.tracks import TrackWriter
+from api.telemetry.watched import WATCHED, plan_of, zone_volumes
 from planner.conformance import (
-    AIRBORNE,
     ConformanceMonitor,
     Event,
     Thresholds,
-    ZoneVolumeXY,
     deviations,
 )
-from planner.offnominal import owner_flight
 from planner.trajectory import AreaOp, Trajectory4D
-
-
-def unknown_drone(drone: str) -> Refusal:
-    """The refusal of a position of a drone the sender has not registered (whether or not
-    another operator has a drone of that id: the sender cannot tell)."""
-    return Refusal("TELEMETRY_INVALID", f"drone: {drone!r} is not registered", drone)
-
 
 REGULATORS_ONLY = "regulators_only"
 """An alert detail flag: the alert is notified to regulators only (no operator sees it)."""
 log = logging.getLogger("qingkong.telemetry")
-
-WATCHED = ("accepted", *AIRBORNE)
 
 
 def _none(v: float | None) -> float | None:
@@ -178,7 +165,9 @@ class TelemetryService:
         index = self.airspace.zone_index()
         if index is not self._zone_index:
             self._zone_index = index
-            self.monitor.set_zones(self._zone_volumes(index))
+            self.monitor.set_zones(
+                zone_volumes(index, self.airspace.epoch, self.airspace.deployment.tz)
+            )
 
     def _follow(self, row: FlightRow) -> None:
         self.flight_owner[row.id] = row.operator_id
@@ -192,46 +181,12 @@ class TelemetryService:
             return
         self._signature[row.id] = sig
         self.monitor.watch(
-            row.id, row.drone_id, self._plan(row.decision), row.state, now_s=self.airspace.now_s()
+            row.id,
+            row.drone_id,
+            plan_of(row.decision, self.projection),
+            row.state,
+            now_s=self.airspace.now_s(),
         )
-
-    def _plan(self, decision: dict[str, Any]) -> Trajectory4D | AreaOp:
-        if decision.get("trajectory"):
-            rows = np.asarray(decision["trajectory"], dtype=np.float64)
-            x, y = self.projection.to_xy(rows[:, 0], rows[:, 1])
-            return Trajectory4D(np.column_stack([x, y, rows[:, 2], rows[:, 3]]))
-        from shapely.geometry import shape
-
-        return AreaOp.from_lonlat(
-            shape(decision["area"]),
-            decision["lower_m"],
-            decision["upper_m"],
-            decision["start"],
-            decision["end"],
-            self.projection,
-        )
-
-    def _zone_volumes(self, index: Any) -> list[ZoneVolumeXY]:
-        epoch, tz = self.airspace.epoch, self.airspace.deployment.tz
-
-        def active(zone: Zone):
-            if zone.is_permanent:
-                return lambda _t: True
-            return lambda t_s: is_active(zone, epoch + timedelta(seconds=t_s), tz)
-
-        return [
-            ZoneVolumeXY(
-                index.zones[v.zone_index].identifier,
-                str(index.zones[v.zone_index].restriction),
-                v.polygon_xy,
-                v.lower_agl_m,
-                v.upper_agl_m,
-                active(index.zones[v.zone_index]),
-            )
-            for v in index.volumes
-            # a flight is judged against its plan, not against off-nominal volumes
-            if owner_flight(index.zones[v.zone_index].identifier) is None
-        ]
 
     def owner_of(self, drone: str) -> str | None:
         """The operator a drone is registered to (``None``: unknown drone)."""
@@ -265,7 +220,9 @@ class TelemetryService:
             for i, item in enumerate(items):
                 p = self.reader.read(item, now_s=now_s)
                 if isinstance(p, Position):
-                    p = self._check_owner(p, operator)
+                    p = check_owner(
+                        p, operator, owner_of=self.owner_of, flight_owner=self.flight_owner
+                    )
                 if isinstance(p, Refusal) and p.code == "TELEMETRY_MISMATCH":
                     # Another operator's drone id: the regulators are alerted, and the sender
                     # is answered as for an unknown id (ids are per operator, api.scoped_ids).
@@ -317,28 +274,6 @@ class TelemetryService:
             or self.flight_owner.get(e.flight or "")
             or self.owners.get(e.drone, "")
         )
-
-    def _check_owner(self, p: Position, operator: str) -> Position | Refusal:
-        # The operator names its drone and flight by its own ids (see api.scoped_ids).
-        mine = qualified(operator, p.drone)
-        if self.owner_of(p.drone) != operator and self.owner_of(mine) == operator:
-            p = p._replace(drone=mine)
-        if p.flight is not None and self.flight_owner.get(p.flight) != operator:
-            mine = qualified(operator, p.flight)
-            if self.flight_owner.get(mine) == operator:
-                p = p._replace(flight=mine)
-        owner = self.owner_of(p.drone)
-        if owner is None:
-            return unknown_drone(p.drone)
-        if owner != operator:
-            return Refusal(
-                "TELEMETRY_MISMATCH",
-                f"operator {operator} sent a position of drone {p.drone!r} of operator {owner}",
-                p.drone,
-            )
-        if p.flight is not None and self.flight_owner.get(p.flight) != operator:
-            return Refusal("TELEMETRY_INVALID", f"flight: {p.flight!r} is not yours", p.drone)
-        return p
 
     def _observe(self, good: list[Position], now_s: float) -> list[Event]:
         lon = np.fromiter((p.lon for p in good), np.float64, len(good))

@@ -232,3 +232,26 @@ def test_repaired_geometry_is_reported_in_the_answer(service):
     r = service.client.post("/v1/zones/upload", json=doc, headers=service.h("regulator"))
     assert r.status_code == 201, r.text
     assert any("not closed" in x for x in r.json()["repairs"]), r.json()["repairs"]
+
+
+def test_the_zone_list_is_the_planners_and_a_republished_zone_keeps_its_place(service):
+    c, h = service.client, service.h
+    second = TFR | {"id": "TFR-SECOND", "geometry": TFR["geometry"] | {"center": [120.33, 36.10]}}
+    for zone in (TFR, second):
+        assert c.post("/v1/zones", json=zone, headers=h("regulator")).status_code == 201
+    moved = TFR | {"upper_m": 150}
+    assert c.put("/v1/zones/TFR-PARADE", json=moved, headers=h("regulator")).status_code == 200
+    airspace = service.app.state.airspace
+    assert list(airspace.zones) == ["TFR-PARADE", "TFR-SECOND"]
+    zone_set = airspace.planner.zone_set
+    assert all(z is zone_set[zid] for zid, z in airspace.zones.items())
+    assert airspace.zones["TFR-PARADE"].volumes[0].upper_m == 150
+    fc = c.get("/v1/map/zones", headers=h("a")).json()
+    assert list(dict.fromkeys(f["properties"]["id"] for f in fc["features"])) == [
+        "TFR-PARADE",
+        "TFR-SECOND",
+    ]
+    assert c.delete("/v1/zones/TFR-PARADE", headers=h("regulator")).status_code == 200
+    assert list(airspace.zones) == ["TFR-SECOND"] and "TFR-PARADE" not in zone_set
+    assert c.post("/v1/zones", json=TFR, headers=h("regulator")).status_code == 201
+    assert list(airspace.zones) == ["TFR-SECOND", "TFR-PARADE"]
