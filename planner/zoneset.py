@@ -3,8 +3,9 @@ publication and shared by the planner's slot search, the corridor router and geo
 queries.
 
 Each zone volume becomes a :class:`planner.forbidden.ZoneBlock` (polygon in the deployment
-projection, band in metres above ground) in one STR-tree; scheduled zones get their active
-intervals, in planner seconds, for the times a query asks about. The geo-awareness index
+projection, band in metres above ground) in one STR-tree; a scheduled zone's schedule is
+compiled to planner time when it is published (:class:`airspace.schedule_compiled.CompiledSchedule`:
+evaluated once over a horizon of weeks, clipped to each query's times). The geo-awareness index
 (:class:`airspace.geoawareness.ZoneIndex`, which the router also reads) is built from the
 same zones on first use after each change and kept until the next one.
 
@@ -26,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,7 +36,7 @@ from airspace.clock import Clock
 from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
 from airspace.projection import Projection
-from airspace.schedule import active_seconds
+from airspace.schedule_compiled import CompiledSchedule
 from airspace.zones import Restriction, Zone
 from planner.forbidden import ZoneBlock, conflicts_at
 from planner.index import SpaceTimeIndex
@@ -55,6 +55,8 @@ class ZoneVolumeBlock:
 
     zone: Zone
     block: ZoneBlock
+    schedule: CompiledSchedule
+    """The zone's schedule on the planner clock (read only for scheduled zones)."""
 
 
 class CompiledZones:
@@ -82,6 +84,7 @@ class CompiledZones:
         self._tree: shapely.STRtree | None = None
         self._geo: ZoneIndex | None = None
         self._nobody = SpaceTimeIndex()
+        self._schedules: dict[str, CompiledSchedule] = {}
         self._compile()
 
     # -- the set ----------------------------------------------------------------------
@@ -121,7 +124,12 @@ class CompiledZones:
     def _compile(self) -> None:
         volumes: list[ZoneVolumeBlock] = []
         skipped: list[str] = []
+        schedules: dict[str, CompiledSchedule] = {}
         for zone in self._zones.values():
+            schedule = self._schedules.get(zone.identifier)
+            if schedule is None or schedule.zone is not zone:
+                schedule = CompiledSchedule(zone, self.clock)
+            schedules[zone.identifier] = schedule
             for i, vol in enumerate(zone.volumes):
                 try:
                     poly_xy = self.projection.geometry_to_xy(vol.polygon)
@@ -132,8 +140,9 @@ class CompiledZones:
                 block = ZoneBlock.from_polygon(
                     zone.identifier, poly_xy, lo, hi, [[-math.inf, math.inf]], volume_index=i
                 )
-                volumes.append(ZoneVolumeBlock(zone, block))
+                volumes.append(ZoneVolumeBlock(zone, block, schedule))
         self.volumes = volumes
+        self._schedules = schedules
         self.skipped = sorted(set(skipped))
         polys = [v.block.polygon_xy for v in volumes]
         self._tree = shapely.STRtree(polys) if polys else None
@@ -181,12 +190,7 @@ class CompiledZones:
                 else:
                     out.append(replace(v.block, active_s=np.array([[since_s, math.inf]])))
                 continue
-            spans = active_seconds(
-                zone,
-                self.clock,
-                self.clock.to_datetime(t_lo_s),
-                self.clock.to_datetime(t_hi_s) + timedelta(microseconds=1),
-            )
+            spans = v.schedule.within(t_lo_s, t_hi_s)
             if spans:
                 out.append(replace(v.block, active_s=np.array(spans)))
         return out
