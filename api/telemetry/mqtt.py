@@ -102,10 +102,12 @@ class MqttSubscriber:
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect and stop the ingest thread."""
+        """Disconnect and stop the ingest thread (waiting for a batch in hand to be stored)."""
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()
+        if self._worker.is_alive():
+            self._worker.join(5.0)
 
     # -- network thread ---------------------------------------------------------------------
     def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:

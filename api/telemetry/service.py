@@ -120,9 +120,12 @@ class TelemetryService:
             )
             self._timer.start()
 
-    def stop(self) -> None:
-        """Stop the timer and flush the track writer."""
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the timer (waiting up to ``timeout_s`` for a check in progress, so that none
+        is still reading the store when it closes) and flush the track writer."""
         self._stop.set()
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.join(timeout_s)
         self.writer.flush()
 
     def _tick_loop(self, every_s: float) -> None:
