@@ -24,7 +24,7 @@ from planner.forbidden import (
 )
 from planner.index import SpaceTimeIndex
 from planner.kernels import earliest_free_delay
-from planner.slot_search import FIRST_WINDOW_S, stepped_route_slot
+from planner.slot_search import STEPPED_ABOVE_S, stepped_route_slot
 from planner.trajectory import AreaOp, Trajectory4D
 
 
@@ -51,7 +51,7 @@ class SlotResult:
     n_intervals : int
         Forbidden intervals found (pairs that produced one, zone and area pieces).
     rounds : int
-        Delay windows searched (see :data:`FIRST_WINDOW_S`).
+        Delay windows searched (see :data:`planner.slot_search.FIRST_WINDOW_S`).
     """
 
     delay_s: float | None
@@ -129,7 +129,7 @@ def earliest_slot(
     flight = as_flight(xyzt)
     if (
         isinstance(flight, Trajectory4D)
-        and latest_delay_s - earliest_delay_s > FIRST_WINDOW_S
+        and latest_delay_s - earliest_delay_s > STEPPED_ABOVE_S
         and not one_shot
     ):
         check_window(earliest_delay_s, latest_delay_s, sep_h_m, sep_v_m)

@@ -45,8 +45,16 @@ _NO_PRIORITY = -(2**62)
 _EMPTY = np.empty(0)
 _EMPTY_OWNER = np.empty(0, dtype=np.int64)
 
-FIRST_WINDOW_S = 30.0
-"""Width of the first delay window searched; each next one is :data:`WINDOW_GROWTH` times wider."""
+STEPPED_ABOVE_S = 30.0
+"""Delay windows wider than this are searched in steps (narrower ones at once)."""
+
+FIRST_WINDOW_S = 150.0
+"""Width of the first delay window searched; each next one is :data:`WINDOW_GROWTH` times wider.
+
+Each step walks the index for the whole length of the flight's segments, so a step costs
+much the same whether it adds 30 s or 150 s of delays: in the dense hour (88 % delayed, mean
+206 s) 150 s answers 60 % of the decisions in one step (30 s: 33 %) and decides 13 % faster,
+for 0.02 ms more at the easy day's p50 (README, bench/planner.py)."""
 
 WINDOW_GROWTH = 4.0
 

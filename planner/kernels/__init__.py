@@ -25,7 +25,11 @@ numeric constants in :mod:`~planner.kernels.constants`. All are ``njit(cache=Tru
 """
 
 from planner.kernels.constants import INSIDE_TOLERANCE, SEPARATION_MARGIN_M
-from planner.kernels.route_route import route_route_intervals, segment_pair_delay_interval
+from planner.kernels.route_route import (
+    route_route_intervals,
+    route_route_intervals_since,
+    segment_pair_delay_interval,
+)
 from planner.kernels.route_volume import (
     route_volume_intervals,
     segment_polygon_times,
@@ -38,6 +42,7 @@ __all__ = [
     "SEPARATION_MARGIN_M",
     "earliest_free_delay",
     "route_route_intervals",
+    "route_route_intervals_since",
     "route_volume_intervals",
     "segment_pair_delay_interval",
     "segment_polygon_times",

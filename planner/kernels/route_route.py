@@ -205,6 +205,33 @@ def route_route_intervals(
     owner : int64 array
         The owner slot of the accepted segment behind each interval.
     """
+    lo, hi, owner, _ = route_route_intervals_since(
+        new_xyzt, cand_seg, cand_owner, delay_min_s, -np.inf, delay_max_s, sep_h_m, sep_v_m
+    )
+    return lo, hi, owner
+
+
+@njit(cache=True)
+def route_route_intervals_since(
+    new_xyzt, cand_seg, cand_owner, delay_min_s, delay_done_s, delay_max_s, sep_h_m, sep_v_m
+):
+    """:func:`route_route_intervals` for the window ``[delay_min_s, delay_max_s]`` without the
+    pairs its prefilter already passes for ``[delay_min_s, delay_done_s]`` (``-inf``: none).
+
+    A search that widens its window step by step hands every pair to the closed form once:
+    the pairs passed for ``[min, done]`` and those returned here for ``[min, max]`` are
+    together exactly the pairs passed for ``[min, max]`` (the prefilter's upper test, accepted
+    start ``<= new end + delay``, only gains pairs as the delay grows).
+
+    Returns
+    -------
+    lo, hi : float64 arrays
+        Forbidden delay intervals (closed), in the order of :func:`route_route_intervals`.
+    owner : int64 array
+        The owner slot of the accepted segment behind each interval.
+    n_exact : int
+        Pairs handed to the closed form (:func:`segment_pair_delay_interval`).
+    """
     n = new_xyzt.shape[0] - 1
     m = cand_seg.shape[0]
     cap = 64
@@ -212,6 +239,7 @@ def route_route_intervals(
     hi = np.empty(cap)
     owner = np.empty(cap, dtype=np.int64)
     k = 0
+    n_exact = 0
     a = np.empty(8)
     scratch = np.empty((4, 16))
     # candidate bounding boxes once (xmin, xmax, ymin, ymax, zmin, zmax, tmax), not per pair:
@@ -243,6 +271,7 @@ def route_route_intervals(
         zmax = max(az0, az1) + sep_v_m
         tmin = at0 + delay_min_s
         tmax = at1 + delay_max_s
+        tdone = at1 + delay_done_s
         a[0] = ax0
         a[1] = ay0
         a[2] = az0
@@ -252,7 +281,7 @@ def route_route_intervals(
         a[6] = az1
         a[7] = at1
         for j in range(m):
-            if box[j, 6] < tmin or cand_seg[j, 3] > tmax:
+            if box[j, 6] < tmin or cand_seg[j, 3] > tmax or cand_seg[j, 3] <= tdone:
                 continue
             if box[j, 1] < xmin or box[j, 0] > xmax:
                 continue
@@ -260,6 +289,7 @@ def route_route_intervals(
                 continue
             if box[j, 5] < zmin or box[j, 4] > zmax:
                 continue
+            n_exact += 1
             d_lo, d_hi = segment_pair_delay_interval(a, cand_seg[j], sep_h_m, sep_v_m, scratch)
             if d_lo != d_lo:
                 continue
@@ -278,4 +308,4 @@ def route_route_intervals(
             hi[k] = d_hi
             owner[k] = cand_owner[j]
             k += 1
-    return lo[:k].copy(), hi[:k].copy(), owner[:k].copy()
+    return lo[:k].copy(), hi[:k].copy(), owner[:k].copy(), n_exact

@@ -4,8 +4,8 @@
 route flight: it searches growing delay windows (see that module for why the answer is the
 one-shot answer), each step querying the space-time index (:func:`index_query`) for the
 accepted segments the flight could meet in the step, computing their forbidden intervals
-(:func:`route_route_intervals`, over the *whole* window, so each item is handled once) and
-sweeping (:func:`earliest_free_delay`). No Python between the steps.
+(:func:`route_route_intervals_since` from no earlier window, over the *whole* window, so each
+item is handled once) and sweeping (:func:`earliest_free_delay`). No Python between the steps.
 
 Its slow twin in the tests is the composition of the Python-level pieces it fuses (index
 query, interval kernel, sweep over the whole window), itself checked against brute force.
@@ -18,7 +18,7 @@ from numba import njit
 
 from planner.kernels.constants import FOUND_AREA
 from planner.kernels.index import index_query, segment_boxes
-from planner.kernels.route_route import route_route_intervals
+from planner.kernels.route_route import route_route_intervals_since
 from planner.kernels.sweep import earliest_free_delay
 
 
@@ -94,10 +94,9 @@ def route_slot_search(
     hard : bool array
         Whether each blocks (soft ones belong to lower-priority flights).
     stats : int64 array of 5
-        Candidates, pairs handed to the exact kernel, intervals, steps, flags
-        (:data:`FOUND_AREA`).
+        Candidates, segment pairs that pass the prefilter and reach the closed form,
+        intervals, steps, flags (:data:`FOUND_AREA`).
     """
-    n_new = xyzt.shape[0] - 1
     _, base_boxes = segment_boxes(xyzt, grow_h_m, grow_v_m)
     nq = base_boxes.shape[0]
     full_min = earliest_s - slack_s
@@ -161,13 +160,13 @@ def route_slot_search(
             cand_owner[m] = o
             m += 1
         stats[0] += items.shape[0]
-        stats[1] += n_new * m
         if stats[4] != 0:
             break
         if m > 0:
-            ilo, ihi, iow = route_route_intervals(
-                xyzt, cand[:m], cand_owner[:m], full_min, full_max, sep_h_m, sep_v_m
+            ilo, ihi, iow, n_exact = route_route_intervals_since(
+                xyzt, cand[:m], cand_owner[:m], full_min, -np.inf, full_max, sep_h_m, sep_v_m
             )
+            stats[1] += n_exact
             need = k + ilo.shape[0]
             if need > cap:
                 cap = max(2 * cap, need)

@@ -12,6 +12,7 @@ from planner.kernels import (
     SEPARATION_MARGIN_M,
     earliest_free_delay,
     route_route_intervals,
+    route_route_intervals_since,
     route_volume_intervals,
     segment_pair_delay_interval,
     segment_polygon_times,
@@ -204,6 +205,50 @@ def test_route_intervals_prefilter_keeps_every_interval_that_touches_the_window(
         else:
             assert f_hi < dmin or f_lo > dmax
     assert k == len(got)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dense_routes(), sep_h, sep_v, st.floats(-150, 150), st.floats(0, 300), st.floats(0, 1))
+def test_route_intervals_since_split_a_window_into_disjoint_pair_sets(
+    routes, sh, sv, dmin, width, cut
+):
+    """Pairs passed for ``[dmin, done]`` plus those ``route_route_intervals_since`` adds up to
+    ``dmax`` are exactly the pairs passed for ``[dmin, dmax]``, each once, with the same
+    intervals bit for bit; ``n_exact`` counts the closed-form calls of the unfiltered twin's
+    pairs the prefilter keeps."""
+    new, cand, owner = routes
+    new = np.ascontiguousarray(new)
+    cand = np.ascontiguousarray(cand)
+    dmax = dmin + width
+    done = dmin + cut * width
+    shm, svm = sh - SEPARATION_MARGIN_M, sv - SEPARATION_MARGIN_M
+    whole = route_route_intervals_since(new, cand, owner, dmin, -np.inf, dmax, shm, svm)
+    first = route_route_intervals_since(new, cand, owner, dmin, -np.inf, done, shm, svm)
+    rest = route_route_intervals_since(new, cand, owner, dmin, done, dmax, shm, svm)
+    plain = route_route_intervals(new, cand, owner, dmin, dmax, shm, svm)
+    for a, b in zip(whole[:3], plain, strict=True):
+        assert a.tolist() == b.tolist()
+
+    def rows(r):
+        return sorted(zip(r[0].tolist(), r[1].tolist(), r[2].tolist(), strict=True))
+
+    assert rows(whole) == sorted(rows(first) + rows(rest))
+    assert whole[3] == first[3] + rest[3]
+    # the count: pairs of the unfiltered twin inside the prefilter's boxes
+    n = 0
+    for i in range(new.shape[0] - 1):
+        a = np.concatenate([new[i], new[i + 1]])
+        for b in cand:
+            if max(b[3], b[7]) < a[3] + dmin or b[3] > a[7] + dmax:
+                continue
+            if max(b[0], b[4]) < min(a[0], a[4]) - shm or min(b[0], b[4]) > max(a[0], a[4]) + shm:
+                continue
+            if max(b[1], b[5]) < min(a[1], a[5]) - shm or min(b[1], b[5]) > max(a[1], a[5]) + shm:
+                continue
+            if max(b[2], b[6]) < min(a[2], a[6]) - svm or min(b[2], b[6]) > max(a[2], a[6]) + svm:
+                continue
+            n += 1
+    assert whole[3] == n
 
 
 @settings(max_examples=200, deadline=None)

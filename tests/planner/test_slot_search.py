@@ -14,6 +14,7 @@ from planner.deconflict import earliest_slot
 from planner.forbidden import ZoneBlock
 from planner.index import SpaceTimeIndex
 from planner.kernels.index import segment_boxes
+from planner.slot_search import FIRST_WINDOW_S
 from planner.trajectory import AreaOp, Trajectory4D
 from tests import naive
 
@@ -86,7 +87,8 @@ def test_a_crowded_start_is_searched_in_steps_and_lands_where_brute_force_does()
     idx = SpaceTimeIndex()
     level = np.array([[0, 0, 60, 0], [1000, 0, 60, 100.0]])
     accepted = []
-    for k in range(12):  # the same path every 4 s: the first free slot is 50 s
+    n = int(FIRST_WINDOW_S // 4) + 4  # the same path every 4 s, past the first window
+    for k in range(n):
         r = level.copy()
         r[:, 3] += 4.0 * k
         idx.insert(f"A{k}", 0, r)
@@ -94,8 +96,9 @@ def test_a_crowded_start_is_searched_in_steps_and_lands_where_brute_force_does()
     res = earliest_slot(level, 0.0, 1800.0, idx, [], 50, 20, 1.0)
     want = naive.earliest_delay_bruteforce(level, accepted, 0.0, 1800.0, 1.0, 50, 20)
     assert res.delay_s == want
+    assert res.delay_s > FIRST_WINDOW_S
     assert res.rounds >= 2, "the answer lies past the first window"
-    assert res.blockers == [f"A{k}" for k in range(12)], "blockers come in filing order"
+    assert res.blockers == [f"A{k}" for k in range(n)], "blockers come in filing order"
 
 
 def test_an_area_operation_in_the_way_is_still_respected_by_the_stepped_search():
