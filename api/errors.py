@@ -69,13 +69,18 @@ def _not_finite(value: Any) -> bool:
     return False
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The answer to an :class:`ApiError`."""
+    fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return JSONResponse(body(exc.code, exc.message, fields), status_code=exc.status)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the body above."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
-        fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
-        return JSONResponse(body(exc.code, exc.message, fields), status_code=exc.status)
+        return api_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
