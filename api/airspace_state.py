@@ -60,6 +60,22 @@ def zone_from_row(row: ZoneRow, *, epoch: datetime, deployment: Deployment) -> Z
     raise ValueError(f"stored zone {row.id!r} cannot be read back from its source document")
 
 
+def preload(session: Session, batch: list[Job]) -> None:
+    """Load the rows a batch's jobs will read by primary key in one query per table, so their
+    own ``session.get`` finds them in the session (same transaction, same rows) instead of
+    asking the database once per job. A job names them as ``fn.preload_keys``: a list of
+    ``(model, id)`` pairs (ids that do not exist are simply not found)."""
+    wanted: dict[Any, set[str]] = {}
+    for job in batch:
+        for model, key in getattr(job.fn, "preload_keys", ()):
+            wanted.setdefault(model, set()).add(key)
+    with session.no_autoflush:
+        for model, keys in wanted.items():
+            ordered = sorted(keys)
+            for i in range(0, len(ordered), 500):
+                session.execute(select(model).where(model.id.in_(ordered[i : i + 500]))).all()
+
+
 class AirspaceState:
     """The planner and zones of this process, synchronised with the store.
 
@@ -352,6 +368,7 @@ class AirspaceState:
                 with self.store.write(airspace=True) as s:
                     self.catch_up(s)
                     s.info["own_events"] = own
+                    preload(s, batch)
                     for job in batch:
                         try:
                             job.result = job.fn(s)
