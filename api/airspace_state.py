@@ -69,11 +69,14 @@ def preload(session: Session, batch: list[Job]) -> None:
     for job in batch:
         for model, key in getattr(job.fn, "preload_keys", ()):
             wanted.setdefault(model, set()).add(key)
+    # The session's identity map holds rows weakly: keep them for the batch's lifetime.
+    held = session.info.setdefault("preloaded", [])
     with session.no_autoflush:
         for model, keys in wanted.items():
             ordered = sorted(keys)
             for i in range(0, len(ordered), 500):
-                session.execute(select(model).where(model.id.in_(ordered[i : i + 500]))).all()
+                chunk = ordered[i : i + 500]
+                held.extend(session.execute(select(model).where(model.id.in_(chunk))).scalars())
 
 
 class AirspaceState:
