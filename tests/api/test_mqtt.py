@@ -105,7 +105,9 @@ def test_a_flight_flown_over_mqtt_alerts_within_a_second(live: Service, broker: 
     lag_s = alert_lag_s(live, "regulator", ("raised", "LOST_LINK"), sent)
     silent_s = lost_link_silence_s(live, "regulator")
     assert 1.0 <= silent_s < 2.0
-    assert lag_s < 3.0, f"LOST_LINK {lag_s:.2f} s after the last position (silence {silent_s:.2f} s)"
+    assert lag_s < 3.0, (
+        f"LOST_LINK {lag_s:.2f} s after the last position (silence {silent_s:.2f} s)"
+    )
     # a stranger: OP-B's drone flying with no approved flight
     live.drone("b", "DR-B")
     at = live.app.state.airspace.to_datetime(live.now_s()).isoformat()
