@@ -35,7 +35,7 @@ from api.airspace_load import (
     stored_records,
     zone_from_row,
 )
-from api.decision_worker import DecisionWorker, Job
+from api.decision_worker import DecisionWorker, Job, preload
 from api.errors import ApiError
 from api.models import AirspaceEvent
 from api.store import Store, latest_seq, utcnow
@@ -321,6 +321,7 @@ class AirspaceState:
                 with self.store.write(airspace=True) as s:
                     self.catch_up(s)
                     s.info["own_events"] = own
+                    preload(s, batch)
                     for job in batch:
                         try:
                             job.result = job.fn(s)

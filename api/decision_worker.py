@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
@@ -102,3 +103,22 @@ class DecisionWorker:
             finally:
                 for job in batch:
                     job.finish()
+
+
+def preload(session: Session, batch: list[Job]) -> None:
+    """Load the rows a batch's jobs will read by primary key in one query per table, so their
+    own ``session.get`` finds them in the session (same transaction, same rows) instead of
+    asking the database once per job. A job names them as ``fn.preload_keys``: a list of
+    ``(model, id)`` pairs (ids that do not exist are simply not found)."""
+    wanted: dict[Any, set[str]] = {}
+    for job in batch:
+        for model, key in getattr(job.fn, "preload_keys", ()):
+            wanted.setdefault(model, set()).add(key)
+    # The session's identity map holds rows weakly: keep them for the batch's lifetime.
+    held = session.info.setdefault("preloaded", [])
+    with session.no_autoflush:
+        for model, keys in wanted.items():
+            ordered = sorted(keys)
+            for i in range(0, len(ordered), 500):
+                chunk = ordered[i : i + 500]
+                held.extend(session.execute(select(model).where(model.id.in_(chunk))).scalars())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -63,20 +63,27 @@ async def current_user(
         from api.interuss.security import v1_principal
 
         return await run_in_threadpool(v1_principal, request, creds.credentials)
-    # A short in-process cache keyed by the digest keeps the key lookup off the hot path.
-    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
-    digest = hash_key(creds.credentials)
-    hit = cache.get(digest)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < _KEY_CACHE_S:
-        expires_at = hit[1].expires_at
-        if expires_at is None or expires_at > utcnow():
-            return hit[1]
+    hit = cached_principal(request.app.state, creds.credentials)
+    if hit is not None:
+        return hit
     principal = await run_in_threadpool(_authenticate, request.app.state.store, creds.credentials)
     if principal is None:
         raise ApiError(401, "unauthorized", "unknown, revoked or expired API key")
-    cache[digest] = (now, principal)
+    request.app.state.key_cache[hash_key(creds.credentials)] = (time.monotonic(), principal)
     return principal
+
+
+def cached_principal(app_state: Any, key: str) -> Principal | None:
+    """The caller ``key`` names if it is in the key cache, fresh and unexpired (else ``None``:
+    look it up in the store). A short in-process cache keyed by the digest keeps the key
+    lookup off the hot path."""
+    cache: dict[str, tuple[float, Principal]] = app_state.key_cache
+    hit = cache.get(hash_key(key))
+    if hit is not None and time.monotonic() - hit[0] < _KEY_CACHE_S:
+        expires_at = hit[1].expires_at
+        if expires_at is None or expires_at > utcnow():
+            return hit[1]
+    return None
 
 
 def _authenticate(store: Store, key: str) -> Principal | None:

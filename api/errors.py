@@ -69,13 +69,28 @@ def _not_finite(value: Any) -> bool:
     return False
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The answer to an :class:`ApiError`."""
+    fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return JSONResponse(body(exc.code, exc.message, fields), status_code=exc.status)
+
+
+def airspace_error_response(exc: AirspaceError) -> JSONResponse:
+    """The answer to an :class:`~airspace.errors.AirspaceError` (geometry the airspace cannot
+    take)."""
+    field = getattr(exc, "field", None)
+    return JSONResponse(
+        body("invalid_airspace", str(exc), [{"field": field or "body", "message": str(exc)}]),
+        status_code=422,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the body above."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
-        fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
-        return JSONResponse(body(exc.code, exc.message, fields), status_code=exc.status)
+        return api_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
@@ -101,11 +116,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AirspaceError)
     async def _airspace(_req: Request, exc: AirspaceError) -> JSONResponse:
-        field = getattr(exc, "field", None)
-        return JSONResponse(
-            body("invalid_airspace", str(exc), [{"field": field or "body", "message": str(exc)}]),
-            status_code=422,
-        )
+        return airspace_error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:

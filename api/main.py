@@ -24,6 +24,7 @@ from api.airspace_state import AirspaceState
 from api.auth import create_user
 from api.config import Settings
 from api.content_type import JsonBodiesOnly
+from api.fast_filing import FastFiling
 from api.models import ApiUser, Meta, ZoneRow
 from api.restore_bounds import revoke_oversized
 from api.routes import (
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     console.install(app)
     interuss.install(app, settings)
+    app.add_middleware(FastFiling)  # innermost: the two checks below apply to it
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
     app.state.demo_keys = _demo_keys(store, settings.demo_key_ttl_s) if settings.demo else {}

@@ -51,8 +51,16 @@ async def create_flight(
     flight, created = await flights.file_flight_async(
         airspace, user, body, raw, max_vertices=settings.max_vertices
     )
-    # Built here rather than re-validated against FlightPublic, and encoded with orjson (a
-    # dependency already; NumPy scalars encoded as numbers): this is the hot path.
+    return filing_response(flight, created)
+
+
+def filing_response(flight: dict[str, Any], created: bool) -> Response:
+    """The answer to a filing: 201 with the new flight, 200 with the stored one (a retry).
+
+    Built here rather than re-validated against FlightPublic, and encoded with orjson (a
+    dependency already; NumPy scalars encoded as numbers): this is the hot path (see also
+    :mod:`api.fast_filing`).
+    """
     if flight.get("departure_time") is not None:
         flight["departure_time"] = flight["departure_time"].isoformat()
     return Response(
@@ -150,4 +158,4 @@ for _op in ("cancel", "activate", "end"):
         responses=ERRORS,
     )
 
-__all__ = ["router", "error_body", "flight_public"]
+__all__ = ["router", "error_body", "filing_response", "flight_public"]

@@ -219,6 +219,11 @@ def flight_job(
         apply_changes(s, state, changes)
         return flight_json(row, state), True
 
+    # The drone is looked up by its two possible keys (scoped_ids.find_own): read once a batch.
+    decide.preload_keys = [  # type: ignore[attr-defined]
+        (DroneRow, body.drone),
+        (DroneRow, scoped_ids.qualified(op, body.drone)),
+    ]
     return decide
 
 
