@@ -274,19 +274,32 @@ def forbidden_delays(
     )
 
 
+_FEW_OWNERS = 64
+"""Up to this many interval owners are named in plain Python (numpy's set operations cost
+more than they save on a few)."""
+
+
 def owner_names(
     owner: np.ndarray, index: SpaceTimeIndex, zone_blocks: Sequence[ZoneBlock]
 ) -> tuple[list[str], list[str]]:
     """Flight ids (in filing order) and zone ids (first seen first) of interval owners."""
-    # flights in filing order, whatever order the index found them in
-    slots = sorted({o for o in owner.tolist() if o >= 0}, key=lambda o: index.filed_seq[o])
+    if owner.shape[0] <= _FEW_OWNERS:
+        # flights in filing order, whatever order the index found them in
+        slots = sorted({o for o in owner.tolist() if o >= 0}, key=lambda o: index.filed_seq[o])
+        blocks = [o for o in dict.fromkeys(owner.tolist()) if o < 0]
+    else:
+        # the same with numpy (filing counters are unique, so both orders are total)
+        owner = np.asarray(owner, dtype=np.int64)
+        found = np.unique(owner[owner >= 0])
+        slots = found[np.argsort(index.filed_seq[found], kind="stable")].tolist()
+        seen, first = np.unique(owner[owner < 0], return_index=True)
+        blocks = seen[np.argsort(first, kind="stable")].tolist()
     flights = [index.flight_id(o) for o in slots]
     zones: list[str] = []
-    for o in dict.fromkeys(owner.tolist()):
-        if o < 0:
-            zid = zone_blocks[-1 - o].zone_id
-            if zid not in zones:
-                zones.append(zid)
+    for o in blocks:  # zone blocks, first seen first
+        zid = zone_blocks[-1 - o].zone_id
+        if zid not in zones:
+            zones.append(zid)
     return flights, zones
 
 
