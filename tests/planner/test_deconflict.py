@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 from airspace.deployment import QINGDAO, local_deployment
 from airspace.projection import Projection
 from planner.deconflict import earliest_slot, warmup
-from planner.forbidden import ZoneBlock, conflicts_at, forbidden_delays
+from planner.forbidden import ZoneBlock, conflicts_at, forbidden_delays, owner_names
 from planner.index import SpaceTimeIndex
 from planner.trajectory import AreaOp, Trajectory4D, build_waypoint_trajectory, to_lonlat_rows
 from tests import naive
@@ -325,3 +325,27 @@ def test_waypoint_trajectory_takes_the_longer_of_horizontal_and_vertical_time():
 
 def test_warmup_runs():
     warmup()
+
+
+@pytest.mark.parametrize("n_owners", [0, 5, 64, 65, 400])
+def test_owner_names_in_filing_order_and_zones_first_seen_first(n_owners):
+    # Slots are reused in a shuffled filing order; blocks -1 - k name zones with repeats.
+    rng = np.random.default_rng(n_owners)
+    idx = SpaceTimeIndex()
+    for i in range(40):
+        idx.insert(f"F{i}", 0, LEVEL + [0, 10.0 * i, 0, 0])
+    for i in rng.permutation(40)[:20]:  # filed again: a freed slot, a later filing counter
+        idx.remove(f"F{i}")
+        idx.insert(f"G{i}", 0, LEVEL + [0, 10.0 * i, 0, 0])
+    blocks = [
+        ZoneBlock.from_polygon(f"Z{k % 4}", Point(0, 0).buffer(10), 0, 100, [[0, 1]])
+        for k in range(9)
+    ]
+    owner = rng.integers(-9, 40, n_owners).astype(np.int64)
+    slots = {int(o) for o in owner if o >= 0}
+    want_flights = [idx.flight_id(s) for s in sorted(slots, key=lambda s: idx.filed_seq[s])]
+    want_zones: list[str] = []
+    for o in owner:
+        if o < 0 and blocks[-1 - o].zone_id not in want_zones:
+            want_zones.append(blocks[-1 - o].zone_id)
+    assert owner_names(owner, idx, blocks) == (want_flights, want_zones)
