@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from airspace.zones import Zone
+
 AIRBORNE = ("activated", "nonconforming", "contingent")
 """The ASTM F3548 states of a flight in the air."""
 DEVIATION_CODES = ("OFF_ROUTE", "OUTSIDE_AREA", "OFF_ALTITUDE", "OFF_SCHEDULE")
@@ -42,3 +44,40 @@ class ZoneVolumeXY:
     lower_m: float
     upper_m: float
     active_at: Callable[[float], bool]
+
+
+def zone_volumes_xy(
+    index: Any,
+    active: Callable[[Zone], Callable[[float], bool]],
+    keep: Callable[[Zone], bool] = lambda _zone: True,
+) -> list[ZoneVolumeXY]:
+    """The breach-check volumes of a compiled zone index (:class:`airspace.geoawareness.ZoneIndex`):
+    one per volume of each zone ``keep`` admits, active when ``active(zone)(t_s)`` says so.
+
+    Examples
+    --------
+    >>> from airspace.deployment import QINGDAO
+    >>> from airspace.geoawareness import ZoneIndex
+    >>> from shapely.geometry import box
+    >>> from airspace.zones import Restriction, Zone, ZoneVolume
+    >>> volume = ZoneVolume(box(120.38, 36.06, 120.39, 36.07), 0.0, 120.0)
+    >>> zone = Zone("Z-1", Restriction.PROHIBITED, (volume,))
+    >>> (v,) = zone_volumes_xy(ZoneIndex([zone], QINGDAO), lambda z: lambda t_s: t_s >= 60)
+    >>> v.zone_id, v.restriction, v.upper_m, v.active_at(30.0), v.active_at(90.0)
+    ('Z-1', 'PROHIBITED', 120.0, False, True)
+    """
+    out = []
+    for v in index.volumes:
+        zone = index.zones[v.zone_index]
+        if keep(zone):
+            out.append(
+                ZoneVolumeXY(
+                    zone.identifier,
+                    str(zone.restriction),
+                    v.polygon_xy,
+                    v.lower_agl_m,
+                    v.upper_agl_m,
+                    active(zone),
+                )
+            )
+    return out

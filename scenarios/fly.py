@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +40,9 @@ from airspace.geoawareness import ZoneIndex
 from airspace.projection import Projection
 from airspace.rulesets import RULESETS
 from airspace.schedule import is_active
+from airspace.zones import Zone
 from planner.conformance import ConformanceMonitor, Event, Thresholds, ZoneVolumeXY
+from planner.conformance_events import zone_volumes_xy
 from planner.trajectory import AreaOp, Trajectory4D
 from scenarios.faults import (
     FAULT_KINDS,
@@ -207,23 +210,14 @@ def _zones(scenario: Scenario, projection: Projection) -> list[ZoneVolumeXY]:
     index = ZoneIndex(zones, scenario.deployment)
     start, tz = scenario.start, scenario.deployment.tz
 
-    def active(zone, since_s):
+    def active(zone: Zone) -> Callable[[float], bool]:
+        since_s = published[zone.identifier]
         return lambda t: (
             t >= since_s
             and (zone.is_permanent or is_active(zone, start + timedelta(seconds=t), tz))
         )
 
-    return [
-        ZoneVolumeXY(
-            index.zones[v.zone_index].identifier,
-            str(index.zones[v.zone_index].restriction),
-            v.polygon_xy,
-            v.lower_agl_m,
-            v.upper_agl_m,
-            active(index.zones[v.zone_index], published[index.zones[v.zone_index].identifier]),
-        )
-        for v in index.volumes
-    ]
+    return zone_volumes_xy(index, active)
 
 
 def _run(scenario, flights, rows, th, projection, closes=()) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from shapely.geometry import shape
 from airspace.projection import Projection
 from airspace.schedule import is_active
 from airspace.zones import Zone
-from planner.conformance_events import AIRBORNE, ZoneVolumeXY
+from planner.conformance_events import AIRBORNE, ZoneVolumeXY, zone_volumes_xy
 from planner.offnominal import owner_flight
 from planner.trajectory import AreaOp, Trajectory4D
 
@@ -48,15 +48,4 @@ def zone_volumes(index: Any, epoch: datetime, tz: tzinfo) -> list[ZoneVolumeXY]:
             return lambda _t: True
         return lambda t_s: is_active(zone, epoch + timedelta(seconds=t_s), tz)
 
-    return [
-        ZoneVolumeXY(
-            index.zones[v.zone_index].identifier,
-            str(index.zones[v.zone_index].restriction),
-            v.polygon_xy,
-            v.lower_agl_m,
-            v.upper_agl_m,
-            active(index.zones[v.zone_index]),
-        )
-        for v in index.volumes
-        if owner_flight(index.zones[v.zone_index].identifier) is None
-    ]
+    return zone_volumes_xy(index, active, keep=lambda z: owner_flight(z.identifier) is None)

@@ -22,7 +22,7 @@ re-checked against the zones at each request's own time). Waiting is not allowed
 changes are not checked against zones here (the decision layer checks the whole trajectory).
 
 Modules: :mod:`~planner.routing.router` (the router), :mod:`~planner.routing.plan` (a route
-and its errors), :mod:`~planner.routing.blocks` (which zone blocks which edge layer, and
+and its errors), :mod:`~planner.routing.timing` (timing one path exactly, its trajectory), :mod:`~planner.routing.blocks` (which zone blocks which edge layer, and
 when), :mod:`~planner.routing.yen` (k alternatives: the Yen loop) and
 :mod:`~planner.routing.kernels` (the numba searches).
 """

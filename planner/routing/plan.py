@@ -101,4 +101,4 @@ class Query:
     block: tuple = ()
     auth: tuple = ()
     lists: tuple | None = None
-    """Plain-list copies of the arrays :meth:`Router._plan` reads (made on first use)."""
+    """Plain-list copies of the arrays :meth:`PathTimer.plan <planner.routing.timing.PathTimer.plan>` reads (made on first use)."""

@@ -17,6 +17,7 @@ from airspace.zones import Zone
 from planner.routing.blocks import EdgeBlocks
 from planner.routing.kernels import td_dijkstra
 from planner.routing.plan import Query, RoutePlan, RoutingError
+from planner.routing.timing import PathTimer, mixed_s
 from planner.routing.yen import PathStream, graph_adjacency, shortest_simple_paths
 
 PATH_CACHE_SIZE = 8192
@@ -85,17 +86,8 @@ class Router:
         self._edge_index = {uv: i for i, uv in enumerate(c.edge_uv)}
         self._edge_geoms = [network.graph.edges[uv]["geometry"] for uv in c.edge_uv]
         self._min_speed_mps = float(c.speed_max_mps.min()) if c.n_edges else 1.0
-        self._edge_pts: list[list[list[float]]] = []
-        self._edge_frac: list[list[float]] = []
-        for geom in self._edge_geoms:
-            pts = np.asarray(geom.coords)
-            seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
-            cum = np.concatenate([[0.0], np.cumsum(seg)])
-            frac = cum / cum[-1] if cum[-1] > 0 else cum
-            self._edge_pts.append(pts[1:, :2].tolist())
-            self._edge_frac.append(frac[1:].tolist())
-        self._length_l: list[float] = c.length_m.tolist()
-        self._corridor_ids = [network.graph.edges[uv]["corridor"] for uv in c.edge_uv]
+        self.timer = PathTimer(network, c)
+        """Times a path exactly and builds its trajectory (:mod:`planner.routing.timing`)."""
         self._adjacency = graph_adjacency(network.graph, self._edge_index, c.n_nodes)
         self._endpoints: dict[tuple[float, float], tuple[list, tuple[float, float]]] = {}
         self._travel: dict[float, np.ndarray] = {}
@@ -198,13 +190,11 @@ class Router:
         init = np.full(n_states, np.inf)
         egress = np.full(n_states, np.inf)
         for node, dist in starts:
-            init[node * n_slots : (node + 1) * n_slots] = depart_s + self._mixed_s(
+            init[node * n_slots : (node + 1) * n_slots] = depart_s + mixed_s(
                 dist, self.slot_alt_m, ctx
             )
         for node, dist in ends:
-            egress[node * n_slots : (node + 1) * n_slots] = self._mixed_s(
-                dist, self.slot_alt_m, ctx
-            )
+            egress[node * n_slots : (node + 1) * n_slots] = mixed_s(dist, self.slot_alt_m, ctx)
         best, pred_edge, pred_state, end_state = td_dijkstra(
             c.indptr,
             c.head,
@@ -228,8 +218,13 @@ class Router:
         path_edges.reverse()
         entry = s // n_slots
         exit_ = int(end_state) // n_slots
-        first = self._plan(
-            ctx, entry, exit_, path_edges, float(self.slot_alt_m[int(end_state) % n_slots])
+        first = self.timer.plan(
+            ctx,
+            self.zones,
+            entry,
+            exit_,
+            path_edges,
+            float(self.slot_alt_m[int(end_state) % n_slots]),
         )
         plans = [first] if first is not None else []
         if k > 1 and first is not None and path_edges:
@@ -264,9 +259,6 @@ class Router:
         self._endpoints[key] = got
         return got
 
-    def _mixed_s(self, dist_m: float, alt_m: np.ndarray | float, ctx: Query) -> np.ndarray:
-        return np.maximum(dist_m / ctx.access_speed_mps, np.abs(alt_m) / ctx.vertical_rate_mps)
-
     def _alternatives(
         self, ctx: Query, entry: int, exit_: int, best: list[int], want: int
     ) -> list[RoutePlan]:
@@ -289,7 +281,7 @@ class Router:
             nodes, edges = got
             if nodes == best_nodes:
                 continue
-            plan = self._plan(ctx, entry, exit_, edges)
+            plan = self.timer.plan(ctx, self.zones, entry, exit_, edges)
             if plan is not None:
                 out.append(plan)
                 if len(out) >= want:
@@ -331,79 +323,3 @@ class Router:
         if len(cache) > self.cache_size:
             cache.popitem(last=False)
         return got
-
-    def _plan(
-        self, ctx: Query, entry: int, exit_: int, edges: list[int], idle_alt_m: float = math.nan
-    ) -> RoutePlan | None:
-        """Time a path exactly (layer changes, blocks) and build its trajectory; ``None`` if blocked."""
-        c = self.compiled
-        g = self.network.graph
-        alt = ctx.choice.edge_alt_m
-        vr = ctx.vertical_rate_mps
-        ex, ey = c.node_xy_m[entry]
-        xx, xy = c.node_xy_m[exit_]
-        ox, oy = ctx.origin_xy
-        dx, dy = ctx.destination_xy
-        rows: list[tuple[float, float, float, float]] = [(ox, oy, 0.0, ctx.depart_s)]
-        first_alt = float(alt[edges[0]]) if edges else idle_alt_m
-        d_acc = math.hypot(ex - ox, ey - oy)
-        t = ctx.depart_s + float(self._mixed_s(d_acc, first_alt, ctx))
-        rows.append((ex, ey, first_alt, t))
-        h = first_alt
-        length = d_acc
-        if ctx.lists is None:
-            ctx.lists = (
-                alt.tolist(),
-                ctx.choice.edge_slot.tolist(),
-                ctx.travel_s.tolist(),
-                *(a.tolist() for a in ctx.block[:3]),
-                *(a.tolist() for a in ctx.auth),
-            )
-        alt_l, slot_l, travel_l, bptr, blo, bhi, aptr, alo, ahi, azone = ctx.lists
-        length_l = self._length_l
-        auth: list[str] = []
-        for e in edges:
-            he = alt_l[e]
-            if slot_l[e] < 0:
-                return None
-            if he != h:
-                t += abs(he - h) / vr
-                rows.append((rows[-1][0], rows[-1][1], he, t))
-                h = he
-            t_dep, t_arr = t, t + travel_l[e]
-            for j in range(bptr[e], bptr[e + 1]):
-                if blo[j] <= t_arr and bhi[j] >= t_dep:
-                    return None
-            for j in range(aptr[e], aptr[e + 1]):
-                if alo[j] <= t_arr and ahi[j] >= t_dep:
-                    zid = self.zones[azone[j]].identifier
-                    if zid not in auth:
-                        auth.append(zid)
-            span = t_arr - t_dep
-            for (px, py), f in zip(self._edge_pts[e], self._edge_frac[e], strict=True):
-                rows.append((px, py, he, t_dep + f * span))
-            t = t_arr
-            length += length_l[e]
-        d_egr = math.hypot(dx - xx, dy - xy)
-        t += float(self._mixed_s(d_egr, h, ctx))
-        rows.append((dx, dy, 0.0, t))
-        length += d_egr
-        arr = np.array(rows, dtype=np.float64)
-        lon, lat = self.projection.to_lonlat(arr[:, 0], arr[:, 1])
-        traj = np.column_stack([lon, lat, arr[:, 2], arr[:, 3]])
-        nodes = [entry] + [int(c.head[e]) for e in edges]
-        return RoutePlan(
-            edges=[self._corridor_ids[e] for e in edges],
-            nodes=nodes,
-            layer_m=first_alt,
-            edge_layers_m=[alt_l[e] for e in edges],
-            length_m=length,
-            duration_s=t - ctx.depart_s,
-            trajectory=traj,
-            depart_s=ctx.depart_s,
-            entry_node=entry,
-            exit_node=exit_,
-            entry_vertiport=g.nodes[entry]["vertiport"],
-            exit_vertiport=g.nodes[exit_]["vertiport"],
-            authorisation_zones=auth,
-        )
