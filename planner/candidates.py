@@ -200,8 +200,12 @@ class CandidateRoutes:
             if reject:
                 dropped.extend(reject)
                 continue
-            x, y = self.projection.to_xy(rows[:, 0], rows[:, 1])
-            traj = Trajectory4D(np.column_stack([x, y, rows[:, 2], rows[:, 3]]))
+            if p.trajectory_xy is not None and self.corridors.projection is self.projection:
+                xy = p.trajectory_xy[:, :2]  # the router's own metres: no lon/lat round trip
+                traj = Trajectory4D(np.column_stack([xy, rows[:, 2], rows[:, 3]]))
+            else:
+                x, y = self.projection.to_xy(rows[:, 0], rows[:, 1])
+                traj = Trajectory4D(np.column_stack([x, y, rows[:, 2], rows[:, 3]]))
             info = {
                 "edges": list(p.edges),
                 "layer_m": float(p.layer_m),

@@ -42,6 +42,9 @@ class RoutePlan:
     exit_vertiport: str | None = None
     authorisation_zones: list[str] = field(default_factory=list)
     """REQ_AUTHORISATION zones active on the route while it is flown (the flight needs review)."""
+    trajectory_xy: np.ndarray | None = None
+    """The same rows in the network's projected metres ``[x, y, altitude_m, t_s]`` (the planner
+    indexes these; ``trajectory`` is their lon/lat for answers and terrain)."""
 
     @property
     def arrival_s(self) -> float:

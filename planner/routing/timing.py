@@ -130,4 +130,5 @@ class PathTimer:
             entry_vertiport=g.nodes[entry]["vertiport"],
             exit_vertiport=g.nodes[exit_]["vertiport"],
             authorisation_zones=auth,
+            trajectory_xy=arr,
         )

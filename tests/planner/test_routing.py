@@ -94,6 +94,17 @@ def test_trajectory_climbs_cruises_and_descends_with_times_from_distance_and_spe
     assert tr[0, :2] == pytest.approx(W) and tr[-1, :2] == pytest.approx(E)
 
 
+def test_the_metres_the_planner_indexes_are_the_trajectory_in_the_network_projection(two_paths):
+    """The planner takes a route's metres as the router computed them (no lon/lat round trip),
+    so they must be the very positions the answer's lon/lat trajectory names."""
+    for plan in router(two_paths).routes(W, E, 0.0, EPOCH, k=2, speed_mps=12.0):
+        xy = plan.trajectory_xy
+        assert xy.shape == plan.trajectory.shape
+        assert np.array_equal(xy[:, 2:], plan.trajectory[:, 2:])
+        x, y = two_paths.projection.to_xy(plan.trajectory[:, 0], plan.trajectory[:, 1])
+        assert np.allclose(np.column_stack([x, y]), xy[:, :2], rtol=0.0, atol=1e-6)
+
+
 def test_cruise_speed_is_capped_by_the_corridor_limit(line):
     r = router(line)
     fast = r.routes(W, E, 0.0, EPOCH, k=1, speed_mps=40.0)[0]
