@@ -47,6 +47,19 @@ def require_aware(t: datetime, what: str = "times") -> datetime:
     return t
 
 
+def read_datetime(text: str) -> datetime:
+    """An ISO 8601 / RFC 3339 date-time as written (``Z`` read as UTC), aware when the text
+    gives an offset and naive otherwise: callers that need an offset check it and word their
+    own message (:func:`parse_rfc3339` does both).
+
+    >>> read_datetime("2026-12-01T09:00:00Z").isoformat()
+    '2026-12-01T09:00:00+00:00'
+    >>> read_datetime("2026-12-01T09:00:00").tzinfo is None
+    True
+    """
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def parse_rfc3339(text: str) -> datetime:
     """An RFC 3339 date-time as an aware datetime; ``Z`` means UTC.
 
@@ -60,7 +73,7 @@ def parse_rfc3339(text: str) -> datetime:
     ...
     ValueError: '2026-12-01T09:00:00' has no time zone offset
     """
-    t = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    t = read_datetime(str(text).strip())
     if not is_aware(t):
         raise ValueError(f"{text!r} has no time zone offset")
     return t

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from airspace.clock import read_datetime
 from api.scoped_ids import MAX_REF_CHARS
 
 Time = float | str
@@ -48,7 +49,7 @@ def check_time(v: Any) -> Any:
     """
     if isinstance(v, str):
         try:
-            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+            dt = read_datetime(v)
         except ValueError:
             raise ValueError(
                 "not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00) nor seconds"

@@ -3,12 +3,12 @@ counts. Each raises a 422 (:func:`api.errors.bad_field`) naming the field it rea
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import shapely
 from shapely.geometry import shape
 
+from airspace.clock import read_datetime
 from api.airspace_state import AirspaceState
 from api.errors import bad_field
 from api.schemas import MAX_TIME_S, Time
@@ -17,10 +17,7 @@ from api.schemas import MAX_TIME_S, Time
 def seconds(state: AirspaceState, value: Time, field: str) -> float:
     """A wire time (planner seconds or RFC 3339) as planner seconds."""
     try:
-        if isinstance(value, str):
-            t_s = state.to_seconds(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        else:
-            t_s = float(value)
+        t_s = state.to_seconds(read_datetime(value)) if isinstance(value, str) else float(value)
     except (ValueError, OverflowError) as e:
         raise bad_field(field, f"not a usable time ({e})") from None
     if not abs(t_s) <= MAX_TIME_S:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from airspace.clock import read_datetime
 from airspace.drones import Drone
 from planner.requests import FlightRequest, State
 from planner.volume4d import (
@@ -218,11 +219,7 @@ def resolve_time(template: Any, times: Mapping[str, datetime], *, what: str = "t
         return times[event]
     if "value" in template:
         value = template["value"]
-        t = (
-            value
-            if isinstance(value, datetime)
-            else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        )
+        t = value if isinstance(value, datetime) else read_datetime(str(value))
         if t.tzinfo is None:
             raise IntentFormatError(f"{what}: {value!r} has no time zone")
         return t

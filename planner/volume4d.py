@@ -23,6 +23,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from shapely.geometry import Polygon
 
+from airspace.clock import read_datetime
 from airspace.deployment import Deployment
 from airspace.drones import Drone
 from airspace.zones import FEET_M, Circle
@@ -126,7 +127,7 @@ def _altitude_m(alt: Mapping[str, Any], what: str) -> float:
 
 def _parse_time(t: Mapping[str, Any], what: str) -> datetime:
     try:
-        value = datetime.fromisoformat(str(t["value"]).replace("Z", "+00:00"))
+        value = read_datetime(str(t["value"]))
     except (KeyError, TypeError, ValueError):
         raise IntentFormatError(f"{what}: expected an RFC 3339 time") from None
     if value.tzinfo is None:

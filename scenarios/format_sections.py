@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from airspace.clock import read_datetime
 from airspace.deployment import QINGDAO, Deployment, local_deployment
 from airspace.drones import Drone
 from airspace.terrain import named_or_path
@@ -34,7 +35,7 @@ def parse_start(value: Any, path: str = "start") -> datetime:
         dt = value
     elif isinstance(value, str):
         try:
-            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            dt = read_datetime(value.strip())
         except ValueError:
             raise ScenarioError(where(path, f"not an RFC 3339 time: {value!r}")) from None
     else:

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from airspace.clock import read_datetime
 from airspace.formats import load_zones, zones_to_ed269
 from airspace.zones import Zone
 from scenarios.format import Event, Scenario
@@ -117,7 +118,7 @@ class HttpBackend:
             raise ServerError(
                 f"the server runs deployment {health.get('deployment')!r}, the scenario needs {scenario.deployment.name!r}"
             )
-        epoch = datetime.fromisoformat(str(health["epoch"]).replace("Z", "+00:00"))
+        epoch = read_datetime(str(health["epoch"]))
         self.offset_s = (scenario.start - epoch).total_seconds()
         self._setup(airspace)
         self.last_note = self._latest_notification()

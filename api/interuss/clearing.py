@@ -9,6 +9,7 @@ from typing import Any
 from shapely.geometry import LineString, shape
 from sqlalchemy import select
 
+from airspace.clock import read_datetime
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError
@@ -21,7 +22,7 @@ def _window(v4: dict[str, Any], key: str) -> datetime | None:
     t = v4.get(key)
     if not t:
         return None
-    return datetime.fromisoformat(str(t["value"]).replace("Z", "+00:00"))
+    return read_datetime(str(t["value"]))
 
 
 def _touches(

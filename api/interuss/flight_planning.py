@@ -13,6 +13,7 @@ from implicitdict import ImplicitDict
 from uas_standards.interuss.automated_testing.flight_planning.v1 import api as fp
 from uas_standards.interuss.automated_testing.flight_planning.v1.constants import Scope
 
+from airspace.clock import read_datetime
 from api.auth import Principal
 from api.deps import PlannerDep, SettingsDep
 from api.errors import ApiError
@@ -113,7 +114,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        t = read_datetime(value)
     except ValueError:
         raise ApiError(
             400, "invalid_request", f"{name}: {value!r} is not an RFC 3339 time"

@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from airspace.clock import read_datetime
 from airspace.geoawareness import ZoneHit, ZoneIndex
 from airspace.zones import FEET_M, Restriction
 from planner.volume4d import IntentFormatError, volume4d_outline
@@ -42,7 +43,7 @@ class Unsupported(Exception):
 
 
 def _time(value: Any) -> datetime:
-    t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    t = read_datetime(str(value))
     if t.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone")
     return t

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
+from airspace.clock import read_datetime
 from airspace.deployment import Deployment
 from airspace.errors import AirspaceError
 from airspace.terrain import describe, terrain_for
@@ -94,7 +95,7 @@ def _seconds(airspace: AirspaceState, value: str, field: str) -> float:
             raise bad_field(field, f"planner seconds must be finite and within ±{MAX_CLOCK_S:.0f}")
         return t_s
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        dt = read_datetime(value)
     except ValueError:
         raise bad_field(
             field, "not planner seconds nor an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)"

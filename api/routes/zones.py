@@ -3,11 +3,11 @@ ED-269 / ED-318 / GeoJSON files, export. Publishing re-checks every affected acc
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 
+from airspace.clock import read_datetime
 from airspace.errors import AirspaceError
 from airspace.formats import (
     read_zone_file,
@@ -206,7 +206,7 @@ def list_zones(
     """The zones now (or, with ``at``, the versions in force at that instant)."""
     if at is not None:
         try:
-            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            when = read_datetime(at)
         except ValueError:
             raise bad_field("at", "not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
         if when.tzinfo is None:

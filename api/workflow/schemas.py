@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from airspace.clock import read_datetime
 from api.auth import Principal
 from api.schemas import Strict
 from api.scoped_ids import ref_of
@@ -22,7 +23,7 @@ def rfc3339(v: str) -> str:
     '2026-12-01T07:00:00Z'
     """
     try:
-        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        dt = read_datetime(v)
     except ValueError:
         raise ValueError("not an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)") from None
     if dt.tzinfo is None:
@@ -32,7 +33,7 @@ def rfc3339(v: str) -> str:
 
 def parse_instant(v: str) -> datetime:
     """An RFC 3339 time (checked by :func:`rfc3339`) as an aware datetime."""
-    return datetime.fromisoformat(v.replace("Z", "+00:00"))
+    return read_datetime(v)
 
 
 class ReadyReport(Strict):
