@@ -9,36 +9,20 @@ ordinary ``/v1/zones`` and ``/v1/reviews`` endpoints.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
 
-from airspace.clock import read_datetime
-from airspace.deployment import Deployment
-from airspace.errors import AirspaceError
-from airspace.terrain import describe, terrain_for
-from airspace.zones import Zone
-from api import wire
-from api.airspace_state import LIVE_STATES, AirspaceState
-from api.auth import Principal
 from api.deps import CurrentUser, PlannerDep, RegulatorUser, SessionDep, SettingsDep
-from api.errors import ApiError, bad_field
-from api.models import FlightRow
+from api.services import map_data as service
 from api.zone_schemas import ZoneCreate
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 """The console's static files (HTML, JavaScript, translations, the vendored Leaflet)."""
 
-LOCALES = ("zh-CN", "en")
-MAX_WINDOW_S = 31 * 86400.0
-MAX_CLOCK_S = 100 * 365.25 * 86400.0
 
 router = APIRouter(prefix="/map", tags=["map"])
 
@@ -68,229 +52,12 @@ def install(app: FastAPI) -> None:
     app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
 
 
-# -- helpers -----------------------------------------------------------------------------------
-def _window(airspace: AirspaceState, start: str | None, end: str | None) -> tuple[float, float]:
-    """A planner-seconds window from query values (seconds or RFC 3339); default: today."""
-    if start is None:
-        local_now = datetime.now(airspace.deployment.tz)
-        midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-        t0 = airspace.to_seconds(midnight)
-    else:
-        t0 = _seconds(airspace, start, "start")
-    t1 = t0 + 86400.0 if end is None else _seconds(airspace, end, "end")
-    if t1 <= t0:
-        raise bad_field("end", "must be after start")
-    if t1 - t0 > MAX_WINDOW_S:
-        raise bad_field("end", f"the window may span at most {MAX_WINDOW_S / 86400:.0f} days")
-    return t0, t1
-
-
-def _seconds(airspace: AirspaceState, value: str, field: str) -> float:
-    try:
-        t_s = float(value)
-    except ValueError:
-        pass
-    else:
-        if not math.isfinite(t_s) or abs(t_s) > MAX_CLOCK_S:
-            raise bad_field(field, f"planner seconds must be finite and within ±{MAX_CLOCK_S:.0f}")
-        return t_s
-    try:
-        dt = read_datetime(value)
-    except ValueError:
-        raise bad_field(
-            field, "not planner seconds nor an RFC 3339 time (e.g. 2026-12-01T07:00:00+08:00)"
-        ) from None
-    if dt.tzinfo is None:
-        raise bad_field(field, "an RFC 3339 time needs an offset or Z")
-    t_s = airspace.to_seconds(dt)
-    if abs(t_s) > MAX_CLOCK_S:
-        raise bad_field(field, "is more than 100 years from the service clock's epoch")
-    return t_s
-
-
-def _schedule_json(zone: Zone) -> list[dict[str, Any]]:
-    """The zone's applicability as plain data the console words in either language."""
-    out = []
-    for a in zone.applicability:
-        out.append(
-            {
-                "permanent": a.permanent,
-                "start": a.start.isoformat() if a.start else None,
-                "end": a.end.isoformat() if a.end else None,
-                "periods": [
-                    {
-                        "days": list(p.days),
-                        "start": p.start.strftime("%H:%M") if p.start else None,
-                        "end": p.end.strftime("%H:%M") if p.end else None,
-                        "utc": p.utc,
-                    }
-                    for p in a.periods
-                ],
-            }
-        )
-    return out
-
-
-def _active_s(airspace: AirspaceState, zone: Zone, t0_s: float, t1_s: float) -> list[list[float]]:
-    from airspace.schedule import active_intervals
-
-    t0, t1 = airspace.to_datetime(t0_s), airspace.to_datetime(t1_s)
-    return [
-        [airspace.to_seconds(a), airspace.to_seconds(b)]
-        for a, b in active_intervals(zone, t0, t1, airspace.deployment.tz)
-    ]
-
-
-def zones_feature_collection(
-    airspace: AirspaceState, zones: list[Zone], t0_s: float, t1_s: float
-) -> dict[str, Any]:
-    """One GeoJSON Feature per zone volume, with limits, schedule and active intervals.
-
-    Parameters
-    ----------
-    airspace : AirspaceState
-        Supplies the deployment (projection, time zone) and the planner clock.
-    zones : list of Zone
-    t0_s, t1_s : float
-        The window (planner seconds) in which ``active_s`` intervals are listed.
-
-    Returns
-    -------
-    dict
-        A FeatureCollection; each feature's properties hold ``id``, ``name``, ``restriction``,
-        ``lower_m``, ``upper_m``, ``reference``, ``volume``, ``message``, ``schedule`` and
-        ``active_s`` (``[[start_s, end_s], ...]`` on the planner clock).
-    """
-    from airspace.formats import zones_to_geojson
-
-    by_id = {z.identifier: z for z in zones}
-    fc = zones_to_geojson(zones, at=None, deployment=airspace.deployment)
-    extra = {
-        z.identifier: {
-            "message": z.message or "",
-            "schedule": _schedule_json(z),
-            "active_s": _active_s(airspace, z, t0_s, t1_s),
-        }
-        for z in zones
-    }
-    for f in fc["features"]:
-        props = f["properties"]
-        props.pop("active", None)
-        if props.get("id") in by_id:
-            props.update(extra[props["id"]])
-    return fc
-
-
-def _visible_flights(session: Any, user: Principal, t0_s: float, t1_s: float, limit: int):
-    q = select(FlightRow).where(FlightRow.state.in_(LIVE_STATES))
-    if not user.is_regulator:
-        q = q.where(FlightRow.operator_id == user.operator_id)
-    q = q.where(FlightRow.end_s >= t0_s, FlightRow.departure_s <= t1_s)
-    return list(
-        session.execute(q.order_by(FlightRow.departure_s, FlightRow.id).limit(limit)).scalars()
-    )
-
-
-def flight_feature(row: FlightRow) -> dict[str, Any]:
-    """A live flight as a GeoJSON Feature: a LineString of its route (with the 4D rows in
-    ``trajectory``) or the Polygon of its area operation."""
-    d = row.decision or {}
-    props: dict[str, Any] = {
-        "flight": row.id,
-        "operator": row.operator_id,
-        "drone": row.drone_id,
-        "state": row.state,
-        "status": row.status,
-        "priority": row.priority,
-        "start_s": row.departure_s,
-        "end_s": row.end_s,
-        "delay_s": d.get("delay_s"),
-        "reasons": d.get("reasons", []),
-    }
-    if d.get("trajectory"):
-        rows = d["trajectory"]
-        props["trajectory"] = rows
-        geometry = {"type": "LineString", "coordinates": [[r[0], r[1]] for r in rows]}
-    else:
-        props.update(lower_m=d.get("lower_m"), upper_m=d.get("upper_m"))
-        geometry = d.get("area")  # type: ignore[assignment]  # GeoJSON Polygon or None
-    return {"type": "Feature", "geometry": geometry, "properties": props}
-
-
-def _affected(airspace: AirspaceState, zone: Zone, rows: list[FlightRow]) -> list[dict[str, Any]]:
-    from airspace.geoawareness import ZoneIndex
-
-    index = ZoneIndex([zone], airspace.deployment)
-    out = []
-    for row in rows:
-        d = row.decision or {}
-        if d.get("trajectory"):
-            traj = np.ascontiguousarray(d["trajectory"], dtype=np.float64)
-            hits = index.along_route(traj, airspace.epoch)
-        elif d.get("area") and d.get("start") is not None:
-            poly = wire.polygon_from_geojson(d["area"], "area")
-            hits = index.over_area(
-                poly,
-                float(d["lower_m"]),
-                float(d["upper_m"]),
-                airspace.to_datetime(d["start"]),
-                airspace.to_datetime(d["end"]),
-            )
-        else:
-            continue
-        intervals = [
-            [airspace.to_seconds(a), airspace.to_seconds(b)] for h in hits for a, b in h.intervals
-        ]
-        if intervals:
-            out.append(
-                {
-                    "flight": row.id,
-                    "operator": row.operator_id,
-                    "state": row.state,
-                    "priority": row.priority,
-                    "intervals_s": intervals,
-                }
-            )
-    return out
-
-
-def _terrain_json(dep: Deployment) -> dict[str, Any]:
-    """Which ground true heights are measured from, labelled when it is illustrative."""
-    terrain = terrain_for(dep)
-    return {
-        "model": "flat" if terrain.flat else Path(terrain.source).name,
-        "illustrative": terrain.illustrative,
-        "description": describe(terrain),
-    }
-
-
 # -- routes ------------------------------------------------------------------------------------
 @router.get("/config", operation_id="map-config")
 def config(airspace: PlannerDep, settings: SettingsDep) -> dict[str, Any]:
     """What the console needs before sign-in: the deployment's language, time zone, map centre
     and the planner clock (no key needed; nothing secret)."""
-    dep = airspace.deployment
-    locale = dep.locale if dep.locale in LOCALES else "en"
-    return {
-        "deployment": dep.name,
-        "locale": locale,
-        "locales": list(LOCALES),
-        "timezone": dep.timezone,
-        "centre": [dep.centre_lon, dep.centre_lat],
-        "ceiling_m": 120.0 if dep.rules == "CN" else None,
-        "epoch": airspace.epoch.isoformat(),
-        "now_s": airspace.now_s(),
-        "separation": {
-            "horizontal_m": airspace.separation_h_m or dep.separation_horizontal_m,
-            "vertical_m": airspace.separation_v_m or dep.separation_vertical_m,
-        },
-        "basemap": {"url": settings.basemap_url, "attribution": settings.basemap_attribution},
-        "terrain": _terrain_json(dep),
-        "traffic": {
-            "max_area_km2": settings.traffic_max_area_km2,
-            "max_area_full_km2": settings.traffic_max_area_full_km2,
-        },
-    }
+    return service.map_config(airspace, settings)
 
 
 @router.get("/zones", operation_id="map-zones", responses=ERRORS)
@@ -304,46 +71,13 @@ def map_zones(
 ) -> dict[str, Any]:
     """The active zones as GeoJSON (one Feature per volume) with limits, schedule and the
     intervals (planner seconds) during which each is active in the window."""
-    t0, t1 = _window(airspace, start, end)
-    with airspace.reading():
-        zones = list(airspace.zones.values())
-    return zones_feature_collection(airspace, zones, t0, t1) | {"window_s": [t0, t1]}
+    return service.zones_in_window(airspace, start, end)
 
 
 @router.get("/corridors", operation_id="map-corridors", responses=ERRORS)
 def map_corridors(_user: CurrentUser, airspace: PlannerDep) -> dict[str, Any]:
     """The corridor network (LineStrings with their altitude band) and vertiports (Points)."""
-    net = airspace.corridors
-    features: list[dict[str, Any]] = []
-    if net is not None:
-        for c in net.corridors.values():
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "LineString",
-                        "coordinates": [list(p) for p in c.coords_lonlat],
-                    },
-                    "properties": {
-                        "id": c.id,
-                        "kind": "corridor",
-                        "lower_m": c.lower_m,
-                        "upper_m": c.upper_m,
-                        "width_m": c.width_m,
-                        "speed_max_mps": c.speed_max_mps,
-                        "oneway": c.oneway,
-                    },
-                }
-            )
-        for v in net.vertiports.values():
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [v.lon, v.lat]},
-                    "properties": {"id": v.id, "kind": v.kind, "name": v.name},
-                }
-            )
-    return {"type": "FeatureCollection", "features": features}
+    return service.corridor_features(airspace)
 
 
 @router.get("/flights", operation_id="map-flights", responses=ERRORS)
@@ -359,13 +93,9 @@ def map_flights(
 ) -> dict[str, Any]:
     """Live flights (pending, accepted, activated ...) overlapping the window, as GeoJSON with
     their 4D trajectories; operators see only their own."""
-    t0, t1 = _window(airspace, start, end)
-    rows = _visible_flights(session, user, t0, t1, max(settings.max_list, 5000))
-    return {
-        "type": "FeatureCollection",
-        "features": [flight_feature(r) for r in rows],
-        "window_s": [t0, t1],
-    }
+    return service.flights_in_window(
+        session, user=user, airspace=airspace, settings=settings, start=start, end=end
+    )
 
 
 @router.post("/zone-preview", operation_id="map-zone-preview", responses=ERRORS)
@@ -378,24 +108,4 @@ def zone_preview(
 ) -> dict[str, Any]:
     """Dry run of publishing a zone: the live flights whose route or area would enter it while
     it is active (nothing is stored; ``POST /v1/zones`` publishes)."""
-    from airspace.formats import zone_from_dict
-
-    d = body.model_dump(exclude_none=True)
-    n = wire.count_vertices(d["geometry"])
-    if n > settings.max_vertices:
-        raise bad_field(
-            "geometry", f"{n} vertices exceed the limit of {settings.max_vertices}", status=413
-        )
-    try:
-        zone = zone_from_dict(d, start=airspace.epoch, tz=airspace.deployment.tz)
-    except (AirspaceError, ValueError, KeyError, TypeError) as e:
-        raise ApiError(
-            422, "invalid_zone", str(e), field=getattr(e, "field", None) or "body"
-        ) from None
-    rows = list(
-        session.execute(select(FlightRow).where(FlightRow.state.in_(LIVE_STATES))).scalars()
-    )
-    affected = _affected(airspace, zone, rows)
-    with airspace.reading():
-        exists = zone.identifier in airspace.zones
-    return {"zone": zone.identifier, "exists": exists, "affected": affected, "count": len(affected)}
+    return service.preview_zone(session, airspace=airspace, settings=settings, body=body)
