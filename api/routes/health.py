@@ -6,13 +6,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select, text
 
-from api.airspace_state import LIVE_STATES
 from api.deps import PlannerDep, SessionDep
 from api.errors import ApiError, body
-from api.models import FlightRow
 from api.schemas import Health, Ready
+from api.services.lists import live_flight_count
 
 router = APIRouter(tags=["health"])
 
@@ -52,10 +50,7 @@ def ready(request: Request, airspace: PlannerDep, session: SessionDep) -> Ready 
         content["kernels"] = kernels.progress()
         return JSONResponse(status_code=503, content=content)
     try:
-        session.execute(text("SELECT 1"))
-        live = session.execute(
-            select(func.count()).where(FlightRow.state.in_(LIVE_STATES))
-        ).scalar_one()
+        live = live_flight_count(session)
     except Exception:
         raise ApiError(503, "not_ready", "the database does not answer") from None
     if not airspace.loaded:

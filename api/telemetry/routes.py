@@ -11,13 +11,10 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from api.deps import CurrentOperator, CurrentUser, SessionDep, SettingsDep
 from api.errors import ApiError
-from api.scoped_ids import ref_of
-from api.services.flights import own_flight
-from api.telemetry.models import TrackPoint
+from api.telemetry.tracks import flight_track
 
 router = APIRouter(tags=["telemetry"])
 
@@ -112,16 +109,11 @@ def get_track(
     """The positions received for a flight, oldest first: ``[lon, lat, altitude_m AGL, time]``."""
     # Points still queued for the batch writer are written first (before this session reads).
     request.app.state.telemetry.writer.flush(timeout_s=5.0)
-    row = own_flight(session, user, flight_id)
-    q = select(TrackPoint.lon, TrackPoint.lat, TrackPoint.altitude_m, TrackPoint.t_s).where(
-        TrackPoint.flight_id == row.id
+    return flight_track(
+        session,
+        user=user,
+        airspace=request.app.state.airspace,
+        flight_id=flight_id,
+        limit=limit,
+        after_s=after_s,
     )
-    if after_s is not None:
-        q = q.where(TrackPoint.t_s > after_s)
-    airspace = request.app.state.airspace
-    points = [
-        [lon, lat, alt, airspace.to_datetime(t).isoformat()]
-        for lon, lat, alt, t in session.execute(q.order_by(TrackPoint.t_s).limit(limit))
-    ]
-    drone = row.drone_id if user.is_regulator else ref_of(row.operator_id, row.drone_id)
-    return {"flight": flight_id, "drone": drone, "state": row.state, "points": points}

@@ -1,6 +1,7 @@
-"""Batched track writes: accepted positions are queued and one background thread writes them
-(``COPY`` on PostgreSQL, one ``executemany`` on SQLite), upserts each drone's latest position
-and trims tracks older than the retention setting."""
+"""Flights' tracks: batched writes (accepted positions are queued and one background thread
+writes them, ``COPY`` on PostgreSQL, one ``executemany`` on SQLite, upserts each drone's latest
+position and trims tracks older than the retention setting) and the read of one flight's track
+(:func:`flight_track`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
 
+from api.airspace_state import AirspaceState
+from api.auth import Principal
+from api.scoped_ids import ref_of
+from api.services.flights import own_flight
 from api.store import Store
 from api.telemetry.models import TrackPoint
 
@@ -135,3 +142,28 @@ class TrackWriter:
                     delete(TrackPoint).where(TrackPoint.t_s < self.now_s() - self.retention_s)
                 )
         self.written += len(rows)
+
+
+def flight_track(
+    session: Session,
+    *,
+    user: Principal,
+    airspace: AirspaceState,
+    flight_id: str,
+    limit: int,
+    after_s: float | None,
+) -> dict[str, Any]:
+    """The positions received for one of the caller's flights (regulators: any), oldest first,
+    as ``[lon, lat, altitude_m AGL, RFC 3339 time]``, at most ``limit``, after ``after_s``."""
+    row = own_flight(session, user, flight_id)
+    q = select(TrackPoint.lon, TrackPoint.lat, TrackPoint.altitude_m, TrackPoint.t_s).where(
+        TrackPoint.flight_id == row.id
+    )
+    if after_s is not None:
+        q = q.where(TrackPoint.t_s > after_s)
+    points = [
+        [lon, lat, alt, airspace.to_datetime(t).isoformat()]
+        for lon, lat, alt, t in session.execute(q.order_by(TrackPoint.t_s).limit(limit))
+    ]
+    drone = row.drone_id if user.is_regulator else ref_of(row.operator_id, row.drone_id)
+    return {"flight": flight_id, "drone": drone, "state": row.state, "points": points}
