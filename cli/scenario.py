@@ -303,16 +303,20 @@ def _report(report: list[dict[str, Any]], out: Path | None) -> None:
     )
 
 
-@scenario_group.command(name="import-bluesky")
-@click.argument(
+_input_files = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
+_scenario_out = click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Scenario to write.",
 )
+
+
+@scenario_group.command(name="import-bluesky")
+@_input_files
+@_scenario_out
 @click.option(
     "--start",
     default="2026-12-01T00:00:00+00:00",
@@ -341,15 +345,8 @@ def import_bluesky_command(
 
 
 @scenario_group.command(name="import-openutm")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scenario to write.",
-)
+@_input_files
+@_scenario_out
 @click.option(
     "--altitude-m", type=float, default=60.0, show_default=True, help="Cruise height AGL."
 )
