@@ -6,7 +6,6 @@ modified too and stay in the air."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,9 +15,10 @@ from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field
+from api.filing import filing_values
 from api.models import DroneRow
 from api.schemas import FlightCreate
-from api.services.flights import departure_window, own_flight
+from api.services.flights import own_flight
 from api.services.records import (
     apply_changes,
     body_hash,
@@ -27,7 +27,6 @@ from api.services.records import (
     set_decision,
 )
 from planner.modify import modify
-from planner.requests import request_from_dict
 
 
 def modify_job(
@@ -44,7 +43,7 @@ def modify_job(
     ids ``user`` knows (:mod:`api.scoped_ids`)."""
     if body.flight is not None and body.flight != flight_id:
         raise bad_field("flight", f"is {body.flight!r} but the URL names {flight_id!r}")
-    departure = departure_window(state, body, raw, max_vertices=max_vertices)
+    values = filing_values(state, body, raw, max_vertices=max_vertices)
 
     def decide(s: Session) -> dict[str, Any]:
         with s.no_autoflush:
@@ -59,18 +58,12 @@ def modify_job(
             )
         if drone_row is None:
             raise bad_field("drone", f"drone {body.drone!r} is not registered to {row.operator_id}")
-        event = {
-            "flight": row.id,
-            "drone": drone_row.id,
-            "priority": body.priority,
-            "departure": departure,
-            "route": raw["route"],
-        }
-        if body.speed_mps is not None:
-            event["speed_mps"] = body.speed_mps
         try:
-            req = replace(
-                request_from_dict(event, drone_from_row(drone_row)), operator_id=row.operator_id
+            req = values.request(
+                row.id,
+                drone_from_row(drone_row),
+                priority=body.priority,
+                operator_id=row.operator_id,
             )
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None

@@ -1,5 +1,7 @@
 """What a flight request is, and its one domain validation (:func:`route_from_dict`,
-:func:`request_from_dict`): the objects shared by the planner, the approval API and the
+:func:`request_from_dict` for raw objects: scenario files, InterUSS; :func:`usable_area` and
+:func:`area_route` for values an edge already read, which then builds the :class:`FlightRequest`
+itself): the objects shared by the planner, the approval API and the
 scenario replay (the ``request`` event). What a decision says is in :mod:`planner.outcomes`
 (re-exported here).
 
@@ -53,6 +55,13 @@ class AreaRoute:
 
 
 Route = WaypointRoute | CorridorRoute | AreaRoute
+
+ONE_FORM = "route: give exactly one of 'waypoints', 'from'/'to' or 'area'"
+"""The message when a route object names no form or several (a key present counts, even null)."""
+TO_NEEDS_FROM = "route.from: a 'to' needs a 'from' position [lon, lat]"
+"""The message when a route object has a ``to`` key but no ``from`` key."""
+BAD_AREA = "route.area: the polygon must be non-empty, valid and not self-intersecting"
+"""The message for an area polygon that is empty, invalid or encloses no area."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +181,9 @@ def route_from_dict(d: Any) -> Route:
         raise ValueError("route: expected an object with 'waypoints', 'from'/'to' or 'area'")
     kinds = [k for k in ("waypoints", "from", "area") if k in d]
     if "to" in d and "from" not in d:
-        raise ValueError("route.from: a 'to' needs a 'from' position [lon, lat]")
+        raise ValueError(TO_NEEDS_FROM)
     if len(kinds) != 1:
-        raise ValueError("route: give exactly one of 'waypoints', 'from'/'to' or 'area'")
+        raise ValueError(ONE_FORM)
     if "waypoints" in d:
         wps = d["waypoints"]
         if not isinstance(wps, list) or len(wps) < 2:
@@ -194,16 +203,42 @@ def route_from_dict(d: Any) -> Route:
         polygon = shape(area)
     except Exception as exc:  # shapely raises several types for malformed coordinates
         raise ValueError(f"route.area: not a readable GeoJSON Polygon ({exc})") from None
-    if polygon.is_empty or not polygon.is_valid or polygon.area <= 0.0:
-        raise ValueError(
-            "route.area: the polygon must be non-empty, valid and not self-intersecting"
-        )
+    if polygon.is_empty or not polygon.is_valid:
+        raise ValueError(BAD_AREA)
+    usable_area(polygon)
     for key in ("lower_m", "upper_m", "duration_s"):
         if key not in d:
             raise ValueError(f"route.{key}: required for an area operation")
-    lower_m = _number(d["lower_m"], "route.lower_m")
-    upper_m = _number(d["upper_m"], "route.upper_m")
-    duration_s = _number(d["duration_s"], "route.duration_s")
+    return area_route(polygon, d["lower_m"], d["upper_m"], d["duration_s"])
+
+
+def usable_area(polygon: Polygon) -> Polygon:
+    """``polygon`` if it encloses some area; a reader has already found it non-empty and valid
+    (:func:`route_from_dict` here, the API's GeoJSON reader at its edge).
+
+    Raises
+    ------
+    ValueError
+        :data:`BAD_AREA`.
+    """
+    if polygon.area <= 0.0:
+        raise ValueError(BAD_AREA)
+    return polygon
+
+
+def area_route(polygon: Polygon, lower_m: Any, upper_m: Any, duration_s: Any) -> AreaRoute:
+    """An area operation from values already read: ``polygon`` passed by :func:`usable_area`,
+    the band and the duration as numbers (checked finite, the band ordered, the duration
+    positive, with :func:`route_from_dict`'s messages).
+
+    Raises
+    ------
+    ValueError
+        Naming the field to fix.
+    """
+    lower_m = _number(lower_m, "route.lower_m")
+    upper_m = _number(upper_m, "route.upper_m")
+    duration_s = _number(duration_s, "route.duration_s")
     if upper_m <= lower_m:
         raise ValueError(f"route.upper_m: must be above lower_m ({upper_m} <= {lower_m})")
     if duration_s <= 0.0:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
 from api.errors import ApiError, bad_field, not_found
+from api.filing import filing_values
 from api.models import DroneRow, FlightRow
 from api.schemas import FlightCreate
 from api.services.records import (
@@ -31,11 +31,9 @@ from api.services.records import (
     set_decision,
 )
 from api.store import utcnow
-from api.wire import count_vertices, polygon_from_geojson, seconds
 from api.workflow import service as workflow
 from api.workflow.audit import record as audit
 from planner.decision import AIRBORNE_STATES, LIFECYCLE
-from planner.requests import request_from_dict
 from planner.workflow_gate import ApplicationIncomplete
 
 GROUND_ONLY = frozenset({"cancel"})
@@ -50,26 +48,6 @@ TRANSITIONS = {
 }
 """What the API lets an operator do: the planner's lifecycle (:data:`planner.decision.LIFECYCLE`)
 with :data:`GROUND_ONLY` on top; states as stored strings."""
-
-
-def departure_window(
-    state: AirspaceState, body: FlightCreate, raw: dict[str, Any], *, max_vertices: int
-) -> dict[str, float]:
-    """The HTTP-shape checks a flight request (new or modified) passes before it is queued:
-    the route's vertex count, the area polygon, and the departure window, returned in planner
-    seconds (``{"earliest", "latest"}``)."""
-    n = count_vertices(raw.get("route"))
-    if n > max_vertices:
-        raise bad_field("route", f"{n} vertices exceed the limit of {max_vertices}", status=413)
-    if body.route.area is not None:
-        polygon_from_geojson(body.route.area, "route.area")
-    departure = {
-        "earliest": seconds(state, body.departure.earliest, "departure.earliest"),
-        "latest": seconds(state, body.departure.latest, "departure.latest"),
-    }
-    if departure["latest"] < departure["earliest"]:
-        raise bad_field("departure.latest", "is before departure.earliest")
-    return departure
 
 
 def _find_by_request_id(s: Session, operator_id: str, request_id: str) -> FlightRow | None:
@@ -142,7 +120,7 @@ def flight_job(
     under it (for :meth:`AirspaceState.run`)."""
     op = user.operator_id or ""
     digest = body_hash(raw)
-    departure = departure_window(state, body, raw, max_vertices=max_vertices)
+    values = filing_values(state, body, raw, max_vertices=max_vertices)
     wf = workflow.workflow_of(state)
     facts = workflow.facts_of(wf, raw) if wf is not None else None
     priority = body.priority
@@ -170,17 +148,10 @@ def flight_job(
                     field="flight",
                 )
             flight_id = key
-        event = {
-            "flight": flight_id,
-            "drone": drone_row.id,
-            "priority": priority,
-            "departure": departure,
-            "route": raw["route"],
-        }
-        if body.speed_mps is not None:
-            event["speed_mps"] = body.speed_mps
         try:
-            req = replace(request_from_dict(event, drone_from_row(drone_row)), operator_id=op)
+            req = values.request(
+                flight_id, drone_from_row(drone_row), priority=priority, operator_id=op
+            )
         except (ValueError, AirspaceError) as e:
             raise ApiError(422, "invalid_request", str(e), field="route") from None
         gate = None if facts is None else workflow.gate_for(state, s, op, facts, drone_row.id)
