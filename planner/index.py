@@ -10,10 +10,9 @@ The table itself is a numba-managed hash (:mod:`planner.kernels.index`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from planner.index_query import Candidates, swept_boxes
 from planner.kernels.index import (
     index_compact,
     index_insert,
@@ -22,6 +21,16 @@ from planner.kernels.index import (
     segment_boxes,
 )
 from planner.trajectory import AreaOp, Trajectory4D
+
+__all__ = [
+    "COMPACT_MIN_ENTRIES",
+    "KIND_AREA",
+    "KIND_SEGMENT",
+    "LAYER_M",
+    "Candidates",
+    "SpaceTimeIndex",
+    "swept_boxes",
+]
 
 LAYER_M = 15.0
 """Default thickness of the index's altitude layers (metres)."""
@@ -32,25 +41,6 @@ also half of the compacted entries, so compaction costs O(1) amortised per entry
 
 KIND_SEGMENT = 0
 KIND_AREA = 1
-
-
-@dataclass
-class Candidates:
-    """What a query found: route segments as arrays plus area operations.
-
-    Attributes
-    ----------
-    seg : float64 (m, 8)
-        ``x0, y0, z0, t0, x1, y1, z1, t1`` of candidate accepted segments.
-    seg_owner : int64 (m,)
-        Flight slot of each segment (see :meth:`SpaceTimeIndex.flight_id`).
-    areas : list of (slot, AreaOp)
-        Candidate accepted area operations.
-    """
-
-    seg: np.ndarray
-    seg_owner: np.ndarray
-    areas: list[tuple[int, AreaOp]] = field(default_factory=list)
 
 
 class SpaceTimeIndex:
@@ -378,42 +368,3 @@ class SpaceTimeIndex:
             np.ascontiguousarray(self._item_owner[seg_items]),
             areas,
         )
-
-
-def swept_boxes(
-    flight: Trajectory4D | AreaOp,
-    delay_min_s: float,
-    delay_max_s: float,
-    sep_h_m: float,
-    sep_v_m: float,
-) -> np.ndarray:
-    """Query boxes covering everything a flight delayed within a window could come near.
-
-    Returns
-    -------
-    float64 (q, 8)
-        One box per segment (or one for an area operation).
-    """
-    if isinstance(flight, AreaOp):
-        b = flight.box[None, :].copy()
-    else:
-        s = flight.segments
-        b = np.column_stack(
-            [
-                np.minimum(s[:, 0], s[:, 4]),
-                np.maximum(s[:, 0], s[:, 4]),
-                np.minimum(s[:, 1], s[:, 5]),
-                np.maximum(s[:, 1], s[:, 5]),
-                np.minimum(s[:, 2], s[:, 6]),
-                np.maximum(s[:, 2], s[:, 6]),
-                s[:, 3],
-                s[:, 7],
-            ]
-        )
-    b[:, [0, 2]] -= sep_h_m
-    b[:, [1, 3]] += sep_h_m
-    b[:, 4] -= sep_v_m
-    b[:, 5] += sep_v_m
-    b[:, 6] += delay_min_s
-    b[:, 7] += delay_max_s
-    return np.ascontiguousarray(b)

@@ -31,7 +31,8 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from planner.forbidden import join_pieces
-from planner.index import SpaceTimeIndex, swept_boxes
+from planner.index import SpaceTimeIndex
+from planner.index_query import swept_boxes
 from planner.kernels import (
     SEPARATION_MARGIN_M,
     earliest_free_delay,
