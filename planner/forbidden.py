@@ -287,14 +287,14 @@ def owner_names(
         # flights in filing order, whatever order the index found them in
         slots = sorted({o for o in owner.tolist() if o >= 0}, key=lambda o: index.filed_seq[o])
         blocks = [o for o in dict.fromkeys(owner.tolist()) if o < 0]
+        flights = [index.flight_id(o) for o in slots]
     else:
         # the same with numpy (filing counters are unique, so both orders are total)
         owner = np.asarray(owner, dtype=np.int64)
         found = np.unique(owner[owner >= 0])
-        slots = found[np.argsort(index.filed_seq[found], kind="stable")].tolist()
+        flights = index.flight_ids(found[np.argsort(index.filed_seq[found], kind="stable")])
         seen, first = np.unique(owner[owner < 0], return_index=True)
         blocks = seen[np.argsort(first, kind="stable")].tolist()
-    flights = [index.flight_id(o) for o in slots]
     zones: list[str] = []
     for o in blocks:  # zone blocks, first seen first
         zid = zone_blocks[-1 - o].zone_id

@@ -29,6 +29,7 @@ __all__ = [
     "LAYER_M",
     "Candidates",
     "SpaceTimeIndex",
+    "outward_float32",
     "swept_boxes",
 ]
 
@@ -41,6 +42,25 @@ also half of the compacted entries, so compaction costs O(1) amortised per entry
 
 KIND_SEGMENT = 0
 KIND_AREA = 1
+
+
+def outward_float32(boxes: np.ndarray) -> np.ndarray:
+    """Boxes ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` as float32, each bound rounded
+    outwards so that the float32 box contains the float64 one.
+
+    >>> b = outward_float32(np.array([[0.1, 0.1, -1e9 - 1, 1e9 + 1, 0, 0, 86400.3, 86400.3]]))
+    >>> bool(b[0, 0] <= 0.1 <= b[0, 1] and b[0, 2] <= -1e9 - 1 and b[0, 3] >= 1e9 + 1)
+    True
+    """
+    b32 = boxes.astype(np.float32)
+    wide = b32.astype(np.float64)
+    low = np.zeros(8, dtype=bool)
+    low[0::2] = True
+    down = low & (wide > boxes)
+    up = ~low & (wide < boxes)
+    b32[down] = np.nextafter(b32[down], np.float32(-np.inf))
+    b32[up] = np.nextafter(b32[up], np.float32(np.inf))
+    return b32
 
 
 class SpaceTimeIndex:
@@ -90,6 +110,7 @@ class SpaceTimeIndex:
         self._slots: dict[str, int] = {}
         self._slot_items: dict[int, np.ndarray] = {}
         self._slot_ids: list[str] = []
+        self._slot_id_array = np.empty(256, dtype=object)
         self.priority = np.zeros(256, dtype=np.int64)
         """Priority of each flight slot."""
         self.filed_seq = np.zeros(256, dtype=np.int64)
@@ -98,15 +119,16 @@ class SpaceTimeIndex:
         self._free_slots: list[int] = []
         self._dead_entries = 0
         self._live_entries = 0
+        self._t_origin_s = 0.0
         self._reset_table(1 << 12, 1 << 12)
 
     # ------------------------------------------------------------------ storage
     def _reset_table(self, hash_cap: int, entry_cap: int) -> None:
         self._keys = np.full(hash_cap, -1, dtype=np.int64)
         self._heads = np.full(hash_cap, -1, dtype=np.int64)
-        self._entry_item = np.zeros(entry_cap, dtype=np.int64)
-        self._entry_next = np.zeros(entry_cap, dtype=np.int64)
-        self._entry_box = np.zeros((entry_cap, 8))
+        self._entry_item = np.zeros(entry_cap, dtype=np.int32)
+        self._entry_next = np.zeros(entry_cap, dtype=np.int32)
+        self._entry_box = np.zeros((entry_cap, 8), dtype=np.float32)
         self._counters = np.zeros(2, dtype=np.int64)
         self._compacted = 0
 
@@ -114,9 +136,9 @@ class SpaceTimeIndex:
         """Lay every key's entries out contiguously (and drop dead ones): a query then walks
         memory in order instead of chasing entries filed at different times."""
         cap = self._entry_item.shape[0]
-        new_item = np.empty(cap, dtype=np.int64)
-        new_next = np.empty(cap, dtype=np.int64)
-        new_box = np.empty((cap, 8))
+        new_item = np.empty(cap, dtype=np.int32)
+        new_next = np.empty(cap, dtype=np.int32)
+        new_box = np.empty((cap, 8), dtype=np.float32)
         n = int(
             index_compact(
                 self._keys,
@@ -169,8 +191,13 @@ class SpaceTimeIndex:
 
     def _insert(self, boxes: np.ndarray, ids: np.ndarray) -> None:
         """File items ``ids`` with ``boxes`` under their keys (the caller made room)."""
+        if self._counters[0] == 0 and boxes.shape[0]:
+            self._t_origin_s = float(np.floor(boxes[:, 6].min()))
+        rel = boxes.copy()
+        rel[:, 6:] -= self._t_origin_s
         index_insert(
             boxes,
+            outward_float32(rel),
             ids,
             self.cell_m,
             self.bucket_s,
@@ -226,6 +253,10 @@ class SpaceTimeIndex:
         """The flight id filed under a slot number."""
         return self._slot_ids[slot]
 
+    def flight_ids(self, slots: np.ndarray) -> list[str]:
+        """The flight ids filed under several slot numbers, in their order."""
+        return self._slot_id_array[slots].tolist()
+
     def slot(self, flight_id: str) -> int:
         """The slot number of a filed flight."""
         return self._slots[flight_id]
@@ -264,6 +295,10 @@ class SpaceTimeIndex:
         if slot >= self.priority.shape[0]:
             self.priority = np.concatenate([self.priority, np.zeros_like(self.priority)])
             self.filed_seq = np.concatenate([self.filed_seq, np.zeros_like(self.filed_seq)])
+            self._slot_id_array = np.concatenate(
+                [self._slot_id_array, np.empty_like(self._slot_id_array)]
+            )
+        self._slot_id_array[slot] = flight_id
         self.priority[slot] = int(priority)
         self.filed_seq[slot] = self._next_seq
         self._next_seq += 1
@@ -306,7 +341,7 @@ class SpaceTimeIndex:
 
     def table(self) -> tuple:
         """The arrays a fused kernel walks, after a fresh dedup stamp (see
-        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m, keys,
+        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m, t_origin_s, keys,
         heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
         item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
         self._stamp_value += 1
@@ -314,6 +349,7 @@ class SpaceTimeIndex:
             self.cell_m,
             self.bucket_s,
             self.layer_m,
+            self._t_origin_s,
             self._keys,
             self._heads,
             self._entry_item,
@@ -351,6 +387,7 @@ class SpaceTimeIndex:
             self.cell_m,
             self.bucket_s,
             self.layer_m,
+            self._t_origin_s,
             self._keys,
             self._heads,
             self._entry_item,

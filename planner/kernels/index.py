@@ -103,6 +103,7 @@ def index_key_count(boxes, cell_m, bucket_s, layer_m):
 @njit(cache=True)
 def index_insert(
     boxes,
+    boxes32,
     item_ids,
     cell_m,
     bucket_s,
@@ -116,8 +117,11 @@ def index_insert(
 ):
     """Insert items under every key their box covers.
 
-    The caller guarantees room: ``entry_item`` has ``counters[0] + index_key_count(...)``
-    slots and the hash table stays at most half full (``counters[1]`` keys in use).
+    ``boxes32`` are the same boxes, times counted from the index's time origin, rounded
+    outwards to float32 (what each entry keeps: half the bytes for a query to walk, and never
+    narrower than the box; :func:`planner.index.outward_float32`). The caller guarantees
+    room: ``entry_item`` has ``counters[0] + index_key_count(...)`` slots and the hash table
+    stays at most half full (``counters[1]`` keys in use).
     """
     mask = keys.shape[0] - 1
     for i in range(boxes.shape[0]):
@@ -134,7 +138,7 @@ def index_insert(
                             counters[1] += 1
                         e = counters[0]
                         entry_item[e] = item_ids[i]
-                        entry_box[e] = boxes[i]
+                        entry_box[e] = boxes32[i]
                         entry_next[e] = heads[s]
                         heads[s] = e
                         counters[0] += 1
@@ -146,6 +150,7 @@ def index_query(
     cell_m,
     bucket_s,
     layer_m,
+    t_origin_s,
     keys,
     heads,
     entry_item,
@@ -162,8 +167,12 @@ def index_query(
     qboxes : float64 (q, 8)
         Query boxes ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` (already grown by
         the separation minima and the delay window).
-    entry_box : float64 (e, 8)
-        The box of each entry's item, kept with the entry so a walk reads memory in order.
+    t_origin_s : float
+        The time the entries' boxes count from (float32 keeps its precision near it).
+    entry_box : float32 (e, 8)
+        The box of each entry's item rounded outwards, kept with the entry so a walk reads
+        memory in order; a box that only touches a query box after rounding costs a candidate
+        more, never one less (the exact kernels test the float64 segments again).
     stamp : int64 array
         Per-item marks; items marked ``stamp_value`` are skipped (deduplication).
 
@@ -178,6 +187,8 @@ def index_query(
     for i in range(qboxes.shape[0]):
         q = qboxes[i]
         x0, x1, y0, y1, b0, b1, z0, z1 = _ranges(q, cell_m, bucket_s, layer_m)
+        qt0 = q[6] - t_origin_s
+        qt1 = q[7] - t_origin_s
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
                 for tb in range(b0, b1 + 1):
@@ -188,7 +199,7 @@ def index_query(
                             bb = entry_box[e]
                             it = entry_item[e]
                             e = entry_next[e]
-                            if bb[7] < q[6] or bb[6] > q[7] or bb[5] < q[4] or bb[4] > q[5]:
+                            if bb[7] < qt0 or bb[6] > qt1 or bb[5] < q[4] or bb[4] > q[5]:
                                 continue
                             if bb[1] < q[0] or bb[0] > q[1] or bb[3] < q[2] or bb[2] > q[3]:
                                 continue

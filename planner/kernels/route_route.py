@@ -180,6 +180,58 @@ def segment_pair_delay_interval(a, b, sep_h_m, sep_v_m, scratch):
 
 
 @njit(cache=True)
+def _point_segment_d2(px, py, x0, y0, x1, y1):
+    """Squared distance from a point to a segment (2D)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    ll = dx * dx + dy * dy
+    f = 0.0
+    if ll > 0.0:
+        f = min(1.0, max(0.0, ((px - x0) * dx + (py - y0) * dy) / ll))
+    ex = px - (x0 + f * dx)
+    ey = py - (y0 + f * dy)
+    return ex * ex + ey * ey
+
+
+@njit(cache=True)
+def tracks_apart(a, b, reach_m):
+    """Whether the ground tracks of segments ``a`` and ``b`` (rows ``x0, y0, z0, t0, x1, y1,
+    z1, t1``) stay more than ``reach_m`` apart: then no delay brings them within it.
+
+    Conservative: tracks that cross, or that a rounding error could make cross, are never
+    called apart (a crossing puts an endpoint within rounding of the other track).
+    """
+    r2 = reach_m * reach_m
+    if _point_segment_d2(a[0], a[1], b[0], b[1], b[4], b[5]) <= r2:
+        return False
+    if _point_segment_d2(a[4], a[5], b[0], b[1], b[4], b[5]) <= r2:
+        return False
+    if _point_segment_d2(b[0], b[1], a[0], a[1], a[4], a[5]) <= r2:
+        return False
+    if _point_segment_d2(b[4], b[5], a[0], a[1], a[4], a[5]) <= r2:
+        return False
+    o1 = (a[4] - a[0]) * (b[1] - a[1]) - (a[5] - a[1]) * (b[0] - a[0])
+    o2 = (a[4] - a[0]) * (b[5] - a[1]) - (a[5] - a[1]) * (b[4] - a[0])
+    o3 = (b[4] - b[0]) * (a[1] - b[1]) - (b[5] - b[1]) * (a[0] - b[0])
+    o4 = (b[4] - b[0]) * (a[5] - b[1]) - (b[5] - b[1]) * (a[4] - b[0])
+    return not ((o1 <= 0.0) != (o2 <= 0.0) and (o3 <= 0.0) != (o4 <= 0.0))
+
+
+@njit(cache=True)
+def track_reach_m(a, b, sep_h_m):
+    """The horizontal reach below which :func:`segment_pair_delay_interval` may find a
+    conflict: the minimum plus what its tolerances and rounding can admit (a point up to
+    ``INSIDE_TOLERANCE * (1 + |u| + |d|)`` seconds outside a segment, ``|u|, |d|`` at most
+    the two durations), with a metre to spare."""
+    ta = a[7] - a[3]
+    tb = b[7] - b[3]
+    vax, vay, _ = _velocity(a)
+    vbx, vby, _ = _velocity(b)
+    speeds = math.sqrt(vax * vax + vay * vay) + math.sqrt(vbx * vbx + vby * vby)
+    return sep_h_m + 1.0 + 4.0 * INSIDE_TOLERANCE * (1.0 + 2.0 * ta + 2.0 * tb) * speeds
+
+
+@njit(cache=True)
 def route_route_intervals(
     new_xyzt, cand_seg, cand_owner, delay_min_s, delay_max_s, sep_h_m, sep_v_m
 ):
@@ -289,8 +341,11 @@ def route_route_intervals_since(
                 continue
             if box[j, 5] < zmin or box[j, 4] > zmax:
                 continue
+            b = cand_seg[j]
+            if tracks_apart(a, b, track_reach_m(a, b, sep_h_m)):
+                continue
             n_exact += 1
-            d_lo, d_hi = segment_pair_delay_interval(a, cand_seg[j], sep_h_m, sep_v_m, scratch)
+            d_lo, d_hi = segment_pair_delay_interval(a, b, sep_h_m, sep_v_m, scratch)
             if d_lo != d_lo:
                 continue
             if k == cap:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
-from planner.index import SpaceTimeIndex, swept_boxes
+from planner.index import SpaceTimeIndex, outward_float32, swept_boxes
 from planner.trajectory import AreaOp, Trajectory4D
 
 
@@ -138,3 +138,19 @@ def test_a_long_run_of_files_and_cancels_reuses_slots_and_item_storage():
     assert {idx.flight_id(int(o)) for o in c.seg_owner} == set(alive)
     assert c.seg.shape[0] == 3 * len(alive)
     assert [idx.priority[idx.slot(f)] for f in alive] == [int(f[1:]) % 3 for f in alive]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(-5e7, 5e7, allow_nan=False, allow_infinity=False), min_size=8, max_size=8
+    ).map(lambda v: np.array(v).reshape(4, 2))
+)
+def test_float32_boxes_contain_the_float64_boxes(bounds):
+    """Entries keep their boxes as float32 rounded outwards: never narrower, so a query finds
+    every candidate the float64 boxes would give it (and at most a few more)."""
+    boxes = np.sort(bounds, axis=1).reshape(1, 8)
+    b32 = outward_float32(boxes).astype(np.float64)
+    assert np.all(b32[0, 0::2] <= boxes[0, 0::2])
+    assert np.all(b32[0, 1::2] >= boxes[0, 1::2])
+    assert np.all(np.abs(b32 - boxes) <= np.maximum(np.abs(boxes), 1.0) * 2.4e-7)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Polygon
 
 from planner.kernels import (
     SEPARATION_MARGIN_M,
@@ -17,6 +17,7 @@ from planner.kernels import (
     segment_pair_delay_interval,
     segment_polygon_times,
 )
+from planner.kernels.route_route import track_reach_m, tracks_apart
 from planner.trajectory import _rings
 from tests import naive
 
@@ -234,8 +235,9 @@ def test_route_intervals_since_split_a_window_into_disjoint_pair_sets(
 
     assert rows(whole) == sorted(rows(first) + rows(rest))
     assert whole[3] == first[3] + rest[3]
-    # the count: pairs of the unfiltered twin inside the prefilter's boxes
-    n = 0
+    # the count: pairs of the unfiltered twin inside the prefilter's boxes, less some whose
+    # ground tracks stay apart, never one whose tracks come within the minimum
+    n = n_close = 0
     for i in range(new.shape[0] - 1):
         a = np.concatenate([new[i], new[i + 1]])
         for b in cand:
@@ -248,7 +250,40 @@ def test_route_intervals_since_split_a_window_into_disjoint_pair_sets(
             if max(b[2], b[6]) < min(a[2], a[6]) - svm or min(b[2], b[6]) > max(a[2], a[6]) + svm:
                 continue
             n += 1
-    assert whole[3] == n
+            n_close += _track_distance_m(a, b) <= shm
+    assert n_close <= whole[3] <= n
+
+
+def _track_distance_m(a: np.ndarray, b: np.ndarray) -> float:
+    """Ground distance of two segments' tracks, by shapely (the slow twin of tracks_apart)."""
+    track_a = LineString([(a[0], a[1]), (a[4], a[5])])
+    return track_a.distance(LineString([(b[0], b[1]), (b[4], b[5])]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(segment_pair(), st.floats(0.0, 300.0))
+def test_tracks_apart_only_when_shapely_says_they_stay_apart(pair, reach_m):
+    """The prefilter that spares the closed form never drops a pair whose tracks come within
+    reach (shapely's distance), and drops those clearly beyond it."""
+    a, b = pair
+    d = _track_distance_m(a, b)
+    apart = tracks_apart(a, b, reach_m)
+    if d <= reach_m:
+        assert not apart
+    elif d > reach_m + 1e-6:
+        assert apart
+
+
+def test_tracks_that_cross_are_never_apart():
+    a = np.array([0, 0, 60, 0, 1000, 1000, 60, 100.0])
+    b = np.array([0, 1000, 60, 0, 1000, 0, 60, 100.0])
+    assert not tracks_apart(a, b, 1.0)
+    assert tracks_apart(a, b + np.array([2000, 0, 0, 0, 2000, 0, 0, 0]), 1.0)
+
+
+def test_reach_covers_the_minimum_and_a_metre():
+    a = np.array([0, 0, 60, 0, 1000, 0, 60, 100.0])
+    assert 51.0 <= track_reach_m(a, a, 50.0) < 51.001
 
 
 @settings(max_examples=200, deadline=None)
