@@ -18,6 +18,7 @@ from planner.kernels.index import (
     index_insert,
     index_key_count,
     index_query,
+    outward_float32_row,
     segment_boxes,
 )
 from planner.trajectory import AreaOp, Trajectory4D
@@ -44,23 +45,19 @@ KIND_SEGMENT = 0
 KIND_AREA = 1
 
 
-def outward_float32(boxes: np.ndarray) -> np.ndarray:
-    """Boxes ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` as float32, each bound rounded
-    outwards so that the float32 box contains the float64 one.
+def outward_float32(boxes: np.ndarray, t_origin_s: float = 0.0) -> np.ndarray:
+    """Boxes ``xmin, xmax, ymin, ymax, zmin, zmax, tmin, tmax`` as the index keeps them:
+    float32, times counted from ``t_origin_s``, each bound rounded outwards so that the
+    float32 box contains the float64 one.
 
     >>> b = outward_float32(np.array([[0.1, 0.1, -1e9 - 1, 1e9 + 1, 0, 0, 86400.3, 86400.3]]))
     >>> bool(b[0, 0] <= 0.1 <= b[0, 1] and b[0, 2] <= -1e9 - 1 and b[0, 3] >= 1e9 + 1)
     True
     """
-    b32 = boxes.astype(np.float32)
-    wide = b32.astype(np.float64)
-    low = np.zeros(8, dtype=bool)
-    low[0::2] = True
-    down = low & (wide > boxes)
-    up = ~low & (wide < boxes)
-    b32[down] = np.nextafter(b32[down], np.float32(-np.inf))
-    b32[up] = np.nextafter(b32[up], np.float32(np.inf))
-    return b32
+    out = np.empty(boxes.shape, dtype=np.float32)
+    for i in range(boxes.shape[0]):
+        outward_float32_row(np.ascontiguousarray(boxes[i], dtype=np.float64), t_origin_s, out[i])
+    return out
 
 
 class SpaceTimeIndex:
@@ -193,11 +190,9 @@ class SpaceTimeIndex:
         """File items ``ids`` with ``boxes`` under their keys (the caller made room)."""
         if self._counters[0] == 0 and boxes.shape[0]:
             self._t_origin_s = float(np.floor(boxes[:, 6].min()))
-        rel = boxes.copy()
-        rel[:, 6:] -= self._t_origin_s
         index_insert(
             boxes,
-            outward_float32(rel),
+            self._t_origin_s,
             ids,
             self.cell_m,
             self.bucket_s,

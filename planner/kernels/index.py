@@ -101,9 +101,24 @@ def index_key_count(boxes, cell_m, bucket_s, layer_m):
 
 
 @njit(cache=True)
+def outward_float32_row(box, t_origin_s, out):
+    """``box`` (float64, 8 bounds, times counted from ``t_origin_s``) as float32 in ``out``,
+    lower bounds rounded down and upper bounds up: never narrower than the box."""
+    for c in range(8):
+        v = box[c] - t_origin_s if c >= 6 else box[c]
+        f = np.float32(v)
+        if c % 2 == 0:
+            if np.float64(f) > v:
+                f = np.nextafter(f, np.float32(-np.inf))
+        elif np.float64(f) < v:
+            f = np.nextafter(f, np.float32(np.inf))
+        out[c] = f
+
+
+@njit(cache=True)
 def index_insert(
     boxes,
-    boxes32,
+    t_origin_s,
     item_ids,
     cell_m,
     bucket_s,
@@ -117,15 +132,17 @@ def index_insert(
 ):
     """Insert items under every key their box covers.
 
-    ``boxes32`` are the same boxes, times counted from the index's time origin, rounded
-    outwards to float32 (what each entry keeps: half the bytes for a query to walk, and never
-    narrower than the box; :func:`planner.index.outward_float32`). The caller guarantees
+    Each entry keeps its box with times counted from ``t_origin_s``, rounded outwards to
+    float32 (:func:`outward_float32_row`): half the bytes for a query to walk, and never
+    narrower than the box. The caller guarantees
     room: ``entry_item`` has ``counters[0] + index_key_count(...)`` slots and the hash table
     stays at most half full (``counters[1]`` keys in use).
     """
     mask = keys.shape[0] - 1
+    box32 = np.empty(8, dtype=np.float32)
     for i in range(boxes.shape[0]):
         x0, x1, y0, y1, b0, b1, z0, z1 = _ranges(boxes[i], cell_m, bucket_s, layer_m)
+        outward_float32_row(boxes[i], t_origin_s, box32)
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
                 for tb in range(b0, b1 + 1):
@@ -138,7 +155,7 @@ def index_insert(
                             counters[1] += 1
                         e = counters[0]
                         entry_item[e] = item_ids[i]
-                        entry_box[e] = boxes32[i]
+                        entry_box[e] = box32
                         entry_next[e] = heads[s]
                         heads[s] = e
                         counters[0] += 1
