@@ -3,3 +3,7 @@ routing over corridors and the flight decision (approve / pending / reject with 
 
 ``planner`` imports only from ``airspace``.
 """
+
+from planner.numba_cache import use_keyed_cache_dir
+
+use_keyed_cache_dir()
