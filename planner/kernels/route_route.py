@@ -198,8 +198,9 @@ def tracks_apart(a, b, reach_m):
     """Whether the ground tracks of segments ``a`` and ``b`` (rows ``x0, y0, z0, t0, x1, y1,
     z1, t1``) stay more than ``reach_m`` apart: then no delay brings them within it.
 
-    Conservative: tracks that cross, or that a rounding error could make cross, are never
-    called apart (a crossing puts an endpoint within rounding of the other track).
+    Conservative: tracks that cross or touch, collinear ones, and those that a rounding error
+    could make cross are never called apart (a crossing missed by rounding puts an endpoint
+    within rounding of the other track).
     """
     r2 = reach_m * reach_m
     if _point_segment_d2(a[0], a[1], b[0], b[1], b[4], b[5]) <= r2:
@@ -214,7 +215,10 @@ def tracks_apart(a, b, reach_m):
     o2 = (a[4] - a[0]) * (b[5] - a[1]) - (a[5] - a[1]) * (b[4] - a[0])
     o3 = (b[4] - b[0]) * (a[1] - b[1]) - (b[5] - b[1]) * (a[0] - b[0])
     o4 = (b[4] - b[0]) * (a[5] - b[1]) - (b[5] - b[1]) * (a[4] - b[0])
-    return not ((o1 <= 0.0) != (o2 <= 0.0) and (o3 <= 0.0) != (o4 <= 0.0))
+    # touching counts as crossing (a zero orientation); collinear tracks are never apart
+    cross_a = (o1 <= 0.0 and o2 >= 0.0) or (o1 >= 0.0 and o2 <= 0.0)
+    cross_b = (o3 <= 0.0 and o4 >= 0.0) or (o3 >= 0.0 and o4 <= 0.0)
+    return not (cross_a and cross_b)
 
 
 @njit(cache=True)
