@@ -56,5 +56,5 @@ def keyed_cache_dir(base: str | os.PathLike[str] | None = None) -> Path:
 def use_keyed_cache_dir() -> Path:
     """Point numba's cache at :func:`keyed_cache_dir` (for kernels defined from now on)."""
     path = keyed_cache_dir()
-    numba.config.CACHE_DIR = str(path)
+    numba.config.CACHE_DIR = str(path)  # type: ignore[attr-defined]  # set from the environment at import
     return path
