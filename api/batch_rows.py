@@ -28,6 +28,12 @@ from api.workflow.models import AuditEntry, FlightWorkflow
 
 SESSION_KEY = "batch_rows"
 FLIGHT_COLUMNS = tuple(c.key for c in FlightRow.__table__.columns)
+# Built once: SQLAlchemy then finds each compiled statement in its cache by identity.
+_EVENTS = AirspaceEvent.__table__
+INSERT_FLIGHTS = insert(FlightRow.__table__)
+INSERT_WORKFLOWS = insert(FlightWorkflow.__table__)
+INSERT_AUDITS = insert(AuditEntry.__table__)
+INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.seq)
 
 
 class BatchRows:
@@ -58,14 +64,13 @@ class BatchRows:
         conn = s.connection()
         if self.flights:
             rows = [{k: getattr(r, k) for k in FLIGHT_COLUMNS} for r in self.flights.values()]
-            conn.execute(insert(FlightRow.__table__), rows)
+            conn.execute(INSERT_FLIGHTS, rows)
         if self.workflows:
-            conn.execute(insert(FlightWorkflow.__table__), self.workflows)
+            conn.execute(INSERT_WORKFLOWS, self.workflows)
         if self.audits:
-            conn.execute(insert(AuditEntry.__table__), self.audits)
+            conn.execute(INSERT_AUDITS, self.audits)
         if self.events:
-            table = AirspaceEvent.__table__
-            seqs = conn.execute(insert(table).returning(table.c.seq), self.events).scalars()
+            seqs = conn.execute(INSERT_EVENTS, self.events).scalars()
             self.max_seq = max([self.max_seq, *seqs])
         self.flights, self._requests = {}, {}
         self.workflows, self.audits, self.events = [], [], []
