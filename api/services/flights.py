@@ -95,7 +95,7 @@ def file_flight(
     return scoped_ids.for_user(flight, user), created
 
 
-async def file_flight_async(
+async def decide_flight_async(
     state: AirspaceState,
     user: Principal,
     body: FlightCreate,
@@ -103,10 +103,11 @@ async def file_flight_async(
     *,
     max_vertices: int,
 ) -> tuple[dict[str, Any], bool]:
-    """:func:`file_flight` for the event loop: awaits the decision worker without a thread."""
+    """:func:`file_flight` for the event loop (awaits the decision worker without a thread),
+    the flight still in global ids: the answer shows it to ``user``
+    (:func:`api.routes.flights.filing_response`, which encodes it once for both)."""
     job = flight_job(state, user, body, raw, max_vertices=max_vertices)
-    flight, created = await state.run_async(job)
-    return scoped_ids.for_user(flight, user), created
+    return await state.run_async(job)
 
 
 def flight_job(
