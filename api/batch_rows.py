@@ -18,9 +18,9 @@ one request id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from api.models import AirspaceEvent, FlightRow
@@ -29,10 +29,10 @@ from api.workflow.models import AuditEntry, FlightWorkflow
 SESSION_KEY = "batch_rows"
 FLIGHT_COLUMNS = tuple(c.key for c in FlightRow.__table__.columns)
 # Built once: SQLAlchemy then finds each compiled statement in its cache by identity.
-_EVENTS = AirspaceEvent.__table__
-INSERT_FLIGHTS = insert(FlightRow.__table__)
-INSERT_WORKFLOWS = insert(FlightWorkflow.__table__)
-INSERT_AUDITS = insert(AuditEntry.__table__)
+_EVENTS = cast(Table, AirspaceEvent.__table__)
+INSERT_FLIGHTS = insert(cast(Table, FlightRow.__table__))
+INSERT_WORKFLOWS = insert(cast(Table, FlightWorkflow.__table__))
+INSERT_AUDITS = insert(cast(Table, AuditEntry.__table__))
 INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.seq)
 
 
