@@ -35,6 +35,8 @@ from api.airspace_load import (
     stored_records,
     zone_from_row,
 )
+from api.batch_rows import SESSION_KEY as BATCH_ROWS
+from api.batch_rows import BatchRows, batch_rows
 from api.decision_worker import DecisionWorker, Job, preload
 from api.errors import ApiError
 from api.models import AirspaceEvent
@@ -318,19 +320,24 @@ class AirspaceState:
         with self._lock:
             try:
                 own: list[AirspaceEvent] = []
+                pending = BatchRows()
                 with self.store.write(airspace=True) as s:
                     self.catch_up(s)
                     s.info["own_events"] = own
+                    s.info[BATCH_ROWS] = pending
                     preload(s, batch)
                     for job in batch:
+                        if not getattr(job.fn, "uses_batch_rows", False):
+                            pending.write(s)  # what it reads through the session is stored
                         try:
                             job.result = job.fn(s)
                         except ApiError as e:
                             # Raised before the job changed anything: only this job fails.
                             job.error = e
+                    pending.write(s)
                     s.flush()
-                if own:
-                    self.applied_seq = max(self.applied_seq, max(e.seq for e in own))
+                seqs = [e.seq for e in own] + [pending.max_seq]
+                self.applied_seq = max(self.applied_seq, *seqs)
                 self._count_jobs(len(batch))
             except BaseException as e:
                 # Anything else may have left half a job in the planner: the whole batch is
@@ -348,12 +355,16 @@ class AirspaceState:
             yield s
 
     @staticmethod
-    def log_event(session: Session, kind: str, ref: str, payload: dict[str, Any]) -> AirspaceEvent:
+    def log_event(session: Session, kind: str, ref: str, payload: dict[str, Any]) -> None:
         """Record an airspace change for the other replicas (applied here after commit)."""
-        ev = AirspaceEvent(kind=kind, ref=ref, payload=payload, created_at=utcnow())
+        values = {"kind": kind, "ref": ref, "payload": payload, "created_at": utcnow()}
+        pending = batch_rows(session)
+        if pending is not None:  # its sequence number is taken when the batch writes it
+            pending.events.append(values)
+            return
+        ev = AirspaceEvent(**values)
         session.add(ev)
         session.info.setdefault("own_events", []).append(ev)
-        return ev
 
     # -- zones -----------------------------------------------------------------------------------
     @property

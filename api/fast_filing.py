@@ -28,7 +28,7 @@ from api.deps import cached_principal
 from api.errors import ApiError, airspace_error_response, api_error_response
 from api.routes.flights import filing_response
 from api.schemas import FlightCreate
-from api.services.flights import file_flight_async
+from api.services.flights import decide_flight_async
 
 PATH = "/v1/flights"
 
@@ -74,7 +74,7 @@ class FastFiling:
             return
         settings = state.settings
         try:
-            flight, created = await file_flight_async(
+            flight, created = await decide_flight_async(
                 state.airspace, user, body, raw, max_vertices=settings.max_vertices
             )
         except ApiError as e:
@@ -83,7 +83,7 @@ class FastFiling:
         except AirspaceError as e:  # as the app's handler answers it on the declared route
             await airspace_error_response(e)(scope, receive, send)
             return
-        await filing_response(flight, created)(scope, receive, send)
+        await filing_response(flight, created, user)(scope, receive, send)
 
 
 def _operator(scope: Scope, state: Any) -> Principal | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -77,11 +78,22 @@ def _rewrite(obj: Any, operator_id: str) -> Any:
     return obj
 
 
-def find_own(s: Session, model: type[Row], operator_id: str, ref: str) -> Row | None:
-    """``operator_id``'s row named ``ref`` (``None``: it has none, whoever else has one)."""
+def find_own(
+    s: Session,
+    model: type[Row],
+    operator_id: str,
+    ref: str,
+    unwritten: Mapping[str, Row] | None = None,
+) -> Row | None:
+    """``operator_id``'s row named ``ref`` (``None``: it has none, whoever else has one).
+
+    ``unwritten``: new rows by key not in the session, looked at first (:mod:`api.batch_rows`).
+    """
     for key in (ref, qualified(operator_id, ref)):
-        with s.no_autoflush:
-            row = s.get(model, key)
+        row = unwritten.get(key) if unwritten else None
+        if row is None:
+            with s.no_autoflush:
+                row = s.get(model, key)
         if row is not None and row.operator_id == operator_id:  # type: ignore[attr-defined]
             return row
     return None
@@ -94,15 +106,22 @@ def find_visible(s: Session, model: type[Row], user: Principal, ident: str) -> R
     return find_own(s, model, user.operator_id or "", ident)
 
 
-def new_key(s: Session, model: type[Row], operator_id: str, ref: str) -> str | None:
+def new_key(
+    s: Session,
+    model: type[Row],
+    operator_id: str,
+    ref: str,
+    unwritten: Mapping[str, Row] | None = None,
+) -> str | None:
     """The global key for a new row ``ref`` of ``operator_id`` (``None``: it has one already).
 
-    Flushes pending rows first, so rows added earlier in the same transaction count.
+    Flushes pending rows first, so rows added earlier in the same transaction count, and so do
+    the ``unwritten`` ones (new rows by key not in the session: :mod:`api.batch_rows`).
     """
     s.flush()
-    if find_own(s, model, operator_id, ref) is not None:
+    if find_own(s, model, operator_id, ref, unwritten) is not None:
         return None
     for key in (ref, qualified(operator_id, ref)):
-        if s.get(model, key) is None:
+        if (unwritten is None or key not in unwritten) and s.get(model, key) is None:
             return key
     raise RuntimeError(f"no free key for {ref!r}")  # pragma: no cover - a digest collision

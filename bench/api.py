@@ -73,6 +73,12 @@ def random_request(
     }
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def reset(url: str) -> None:
     if url.startswith("postgresql"):
         drop_schema(url)
@@ -211,9 +217,11 @@ def main() -> None:
         ready_s = time.perf_counter() - t0
         m = re.search(r"start-up ([0-9.]+) s", log.read_text())
         now = httpx.get(f"{base}/v1/health").json()["now_s"]
+        cpu0_s = process_cpu_s(proc.pid)
         wall_s, lat, statuses, errors = run_clients(
             base, key, args.requests, args.clients, args.drones, now, args.seed
         )
+        server_cpu_s = process_cpu_s(proc.pid) - cpu0_s
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -230,6 +238,9 @@ def main() -> None:
         "decisions_per_s": round(lat.size / wall_s, 1),
         "p50_ms": round(float(np.percentile(lat, 50)) * 1000, 2),
         "p99_ms": round(float(np.percentile(lat, 99)) * 1000, 2),
+        # The clients share the machine: the server's own CPU a decision is the fairer figure.
+        "server_cpu_ms_per_decision": round(server_cpu_s * 1000 / lat.size, 3),
+        "load_avg_1min": float(Path("/proc/loadavg").read_text().split()[0]),
         "statuses": statuses,
         "errors": len(errors),
         "first_errors": errors[:3],

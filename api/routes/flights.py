@@ -8,6 +8,8 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from api import scoped_ids
+from api.auth import Principal
 from api.deps import CurrentOperator, CurrentUser, PlannerDep, SessionDep, SettingsDep
 from api.errors import body as error_body
 from api.modify import modify_job
@@ -48,23 +50,29 @@ async def create_flight(
     pending review, or rejected with reasons. Retrying with the same ``request_id`` returns
     the same answer."""
     raw = await request.json()
-    flight, created = await flights.file_flight_async(
+    flight, created = await flights.decide_flight_async(
         airspace, user, body, raw, max_vertices=settings.max_vertices
     )
-    return filing_response(flight, created)
+    return filing_response(flight, created, user)
 
 
-def filing_response(flight: dict[str, Any], created: bool) -> Response:
-    """The answer to a filing: 201 with the new flight, 200 with the stored one (a retry).
+def filing_response(flight: dict[str, Any], created: bool, user: Principal) -> Response:
+    """The answer to a filing: 201 with the new flight, 200 with the stored one (a retry),
+    ``flight`` (in global ids) as ``user`` is shown it (:func:`api.scoped_ids.for_user`).
 
     Built here rather than re-validated against FlightPublic, and encoded with orjson (a
-    dependency already; NumPy scalars encoded as numbers): this is the hot path (see also
-    :mod:`api.fast_filing`).
+    dependency already; NumPy scalars encoded as numbers) once: the encoded answer is what is
+    looked at for ids to rewrite, which an operator's answer seldom has. This is the hot path
+    (see also :mod:`api.fast_filing`).
     """
     if flight.get("departure_time") is not None:
         flight["departure_time"] = flight["departure_time"].isoformat()
+    content = orjson.dumps(flight, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not user.is_regulator and scoped_ids.SEP.encode() in content:
+        shown = scoped_ids.for_operator(flight, user.operator_id or "")
+        content = orjson.dumps(shown, option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(
-        orjson.dumps(flight, option=orjson.OPT_SERIALIZE_NUMPY),
+        content,
         status_code=201 if created else 200,
         media_type="application/json",
     )

@@ -18,6 +18,7 @@ from airspace.errors import AirspaceError
 from api import scoped_ids
 from api.airspace_state import LIVE_STATES, AirspaceState
 from api.auth import Principal
+from api.batch_rows import batch_rows
 from api.errors import ApiError, bad_field, not_found
 from api.filing import filing_values
 from api.models import DroneRow, FlightRow
@@ -94,7 +95,7 @@ def file_flight(
     return scoped_ids.for_user(flight, user), created
 
 
-async def file_flight_async(
+async def decide_flight_async(
     state: AirspaceState,
     user: Principal,
     body: FlightCreate,
@@ -102,10 +103,11 @@ async def file_flight_async(
     *,
     max_vertices: int,
 ) -> tuple[dict[str, Any], bool]:
-    """:func:`file_flight` for the event loop: awaits the decision worker without a thread."""
+    """:func:`file_flight` for the event loop (awaits the decision worker without a thread),
+    the flight still in global ids: the answer shows it to ``user``
+    (:func:`api.routes.flights.filing_response`, which encodes it once for both)."""
     job = flight_job(state, user, body, raw, max_vertices=max_vertices)
-    flight, created = await state.run_async(job)
-    return scoped_ids.for_user(flight, user), created
+    return await state.run_async(job)
 
 
 def flight_job(
@@ -128,8 +130,11 @@ def flight_job(
         priority = workflow.effective_priority(wf, facts, body.priority)
 
     def decide(s: Session) -> tuple[dict[str, Any], bool]:
+        pending = batch_rows(s)
         if body.request_id:
-            prev = _find_by_request_id(s, op, body.request_id)
+            prev = None if pending is None else pending.by_request(op, body.request_id)
+            if prev is None:
+                prev = _find_by_request_id(s, op, body.request_id)
             if prev is not None:
                 return _replay(prev, digest, state)
         # No autoflush here: earlier jobs' rows are written together when the batch commits.
@@ -139,7 +144,8 @@ def flight_job(
         # Ids are the operator's own: one held by another operator is as good as a free one.
         flight_id = f"F-{uuid.uuid4().hex[:16]}"
         if body.flight:
-            key = scoped_ids.new_key(s, FlightRow, op, body.flight)
+            unwritten = None if pending is None else pending.flights
+            key = scoped_ids.new_key(s, FlightRow, op, body.flight, unwritten)
             if key is None:
                 raise ApiError(
                     409,
@@ -181,7 +187,10 @@ def flight_job(
             updated_at=now,
         )
         set_decision(row, dj, state.record_json(flight_id))
-        s.add(row)  # flushed with the batch (FlightWorkflow.flight orders the inserts)
+        if pending is not None:
+            pending.add_flight(row)  # written with the batch's other rows
+        else:
+            s.add(row)  # flushed with the transaction (FlightWorkflow.flight orders the inserts)
         workflow.record_filing(
             s, user, row, gate, facts or workflow.WorkflowFacts(), getattr(state, "units", None)
         )
@@ -190,6 +199,7 @@ def flight_job(
         apply_changes(s, state, changes)
         return flight_json(row, state), True
 
+    decide.uses_batch_rows = True  # type: ignore[attr-defined]
     # The drone is looked up by its two possible keys (scoped_ids.find_own): read once a batch.
     decide.preload_keys = [  # type: ignore[attr-defined]
         (DroneRow, body.drone),

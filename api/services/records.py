@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from airspace.drones import Drone
 from api.airspace_state import AirspaceState
+from api.batch_rows import batch_rows
 from api.models import FlightRow, Notification
 from api.store import utcnow
 from api.workflow.audit import record as audit
@@ -103,9 +104,13 @@ def apply_changes(s: Session, state: AirspaceState, changes: list[Any]) -> list[
     """Persist the flights the planner re-planned, revoked or approved, with notifications."""
     out = []
     if changes:
-        s.flush()  # a changed flight may have been filed earlier in the same batch
+        s.flush()  # a changed flight may have been filed earlier in the same transaction
+    pending = batch_rows(s)
     for ch in changes:
-        row = s.get(FlightRow, ch.flight_id)
+        # ... or earlier in the same batch, and held there, not written yet
+        row = pending.flights.get(ch.flight_id) if pending is not None else None
+        if row is None:
+            row = s.get(FlightRow, ch.flight_id)
         if row is None:
             continue
         dj = ch.decision.to_json()

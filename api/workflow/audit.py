@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
+from api.batch_rows import batch_rows
 from api.store import utcnow
 from api.workflow.models import AuditEntry
 
@@ -27,24 +28,28 @@ def record(
     *,
     reason: str = "",
     **detail: Any,
-) -> AuditEntry:
-    """Append one entry (in the caller's transaction: it commits with the change it records).
+) -> None:
+    """Append one entry (in the caller's transaction: it commits with the change it records;
+    in a decision batch, with the batch's other rows: :mod:`api.batch_rows`).
 
     ``actor`` ``None`` is the planner itself. ``detail`` must be JSON-serialisable and must not
     hold secrets (keys are recorded by their id, never their value).
     """
-    entry = AuditEntry(
-        at=utcnow(),
-        actor_id=None if actor is None else actor.user_id,
-        actor_role=SYSTEM_ROLE if actor is None else str(actor.role),
-        action=action,
-        kind=kind,
-        ref=str(ref),
-        reason=reason,
-        detail=detail,
-    )
-    s.add(entry)
-    return entry
+    values = {
+        "at": utcnow(),
+        "actor_id": None if actor is None else actor.user_id,
+        "actor_role": SYSTEM_ROLE if actor is None else str(actor.role),
+        "action": action,
+        "kind": kind,
+        "ref": str(ref),
+        "reason": reason,
+        "detail": detail,
+    }
+    pending = batch_rows(s)
+    if pending is not None:
+        pending.audits.append(values)
+    else:
+        s.add(AuditEntry(**values))
 
 
 def query(

@@ -24,6 +24,7 @@ from airspace.zones import Zone
 from api import scoped_ids
 from api.airspace_state import AirspaceState
 from api.auth import Principal
+from api.batch_rows import batch_rows
 from api.errors import ApiError, bad_field, not_found
 from api.models import FlightRow
 from api.store import utcnow
@@ -118,6 +119,16 @@ def gate_for(
     )
 
 
+UNSET_WORKFLOW_COLUMNS = (
+    "decided_at",
+    "ready_at",
+    "expected_takeoff",
+    "confirmed_at",
+    "confirmed_by",
+)
+"""The workflow columns a filing leaves empty (NULL): one statement writes a batch's rows."""
+
+
 def record_filing(
     s: Session,
     user: Principal,
@@ -130,22 +141,26 @@ def record_filing(
     detail: dict[str, Any] = {"status": row.status, "state": row.state}
     if gate is not None:
         ob = gate.obligation
-        wf_row = FlightWorkflow(
-            flight_id=row.id,
-            task=gate.workflow.task(facts.task).name,
-            operations=sorted(facts.operations),
-            application=dict(facts.application) if facts.application else None,
-            must_apply=bool(ob and ob.must_apply),
-            exemption=ob.exemption.rule if ob and ob.exemption else None,
-            gate=bool(ob and ob.gate),
-            decide_by=stored(gate.decide_by) if row.state == "pending" else None,
-            unit=None if units is None else units.competent(flight_points(row)),
-        )
-        s.add(wf_row)
+        wf = {
+            "flight_id": row.id,
+            "task": gate.workflow.task(facts.task).name,
+            "operations": sorted(facts.operations),
+            "application": dict(facts.application) if facts.application else None,
+            "must_apply": bool(ob and ob.must_apply),
+            "exemption": ob.exemption.rule if ob and ob.exemption else None,
+            "gate": bool(ob and ob.gate),
+            "decide_by": stored(gate.decide_by) if row.state == "pending" else None,
+            "unit": None if units is None else units.competent(flight_points(row)),
+        }
+        pending = batch_rows(s)
+        if pending is not None:  # written after the batch's flights (api.batch_rows)
+            pending.workflows.append(wf | dict.fromkeys(UNSET_WORKFLOW_COLUMNS))
+        else:
+            s.add(FlightWorkflow(**wf))
         extras = decision_extras(gate, row.status)
         if extras:
             row.decision = {**row.decision, **extras}
-        detail.update(task=wf_row.task, must_apply=wf_row.must_apply, exemption=wf_row.exemption)
+        detail.update(task=wf["task"], must_apply=wf["must_apply"], exemption=wf["exemption"])
     record(s, user, "file", "flight", row.id, reason="filed", **detail)
 
 
