@@ -50,7 +50,7 @@ class PathTimer:
         self.corridor_ids = [network.graph.edges[uv]["corridor"] for uv in c.edge_uv]
         # lon/lat of the same points, unprojected once (PROJ maps each point on its own, so
         # these are the very values a trajectory's unprojection would give)
-        flat = [p for pts in self.edge_pts for p in pts]
+        flat = [p for edge in self.edge_pts for p in edge]
         node_xy = np.asarray(c.node_xy_m, dtype=np.float64).reshape(-1, 2)
         xs = np.array([p[0] for p in flat] + node_xy[:, 0].tolist(), dtype=np.float64)
         ys = np.array([p[1] for p in flat] + node_xy[:, 1].tolist(), dtype=np.float64)
@@ -58,9 +58,9 @@ class PathTimer:
         lonlat = list(zip(lon.tolist(), lat.tolist(), strict=True))
         self.edge_lonlat: list[list[tuple[float, float]]] = []
         at = 0
-        for pts in self.edge_pts:
-            self.edge_lonlat.append(lonlat[at : at + len(pts)])
-            at += len(pts)
+        for edge in self.edge_pts:
+            self.edge_lonlat.append(lonlat[at : at + len(edge)])
+            at += len(edge)
         self.node_lonlat: list[tuple[float, float]] = lonlat[at:]
 
     def plan(
