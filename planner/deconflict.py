@@ -78,6 +78,7 @@ def earliest_slot(
     exclude: Collection[str] = (),
     one_shot: bool = False,
     stop_above_s: float | None = None,
+    name_blockers: bool = True,
 ) -> SlotResult:
     """The earliest delay that keeps a flight clear of accepted flights and active zones.
 
@@ -110,6 +111,10 @@ def earliest_slot(
         blockers then name the flights in the way up to it). A slot at or below it is the
         same delay, with the same overridden flights, as without it: the rounding slack
         still follows the whole window.
+    name_blockers : bool
+        False leaves ``blockers`` and ``zone_blockers`` empty when a slot is found (for
+        callers that read them only when nothing fits: naming hundreds of flights in a busy
+        hour costs more than the sweep).
 
     Returns
     -------
@@ -181,7 +186,7 @@ def earliest_slot(
         blockers, zones = owner_names(owner[in_way], index, zone_blocks)
         return SlotResult(None, blockers, zones, [], *stats)
     in_way = hard & (hi >= earliest_delay_s) & (lo < d)
-    blockers, zones = owner_names(owner[in_way], index, zone_blocks)
+    blockers, zones = owner_names(owner[in_way], index, zone_blocks) if name_blockers else ([], [])
     over = ~hard & (lo <= d) & (hi >= d)
     overridden, _ = owner_names(owner[over], index, zone_blocks)
     return SlotResult(d, blockers, zones, overridden, *stats)

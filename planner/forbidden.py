@@ -289,12 +289,13 @@ def owner_names(
         blocks = [o for o in dict.fromkeys(owner.tolist()) if o < 0]
         flights = [index.flight_id(o) for o in slots]
     else:
-        # the same with numpy (filing counters are unique, so both orders are total)
+        # the same with numpy (filing counters are unique, so both orders are total); distinct
+        # slots by sorting, which costs half of np.unique's hashing on these sizes
         owner = np.asarray(owner, dtype=np.int64)
-        found = np.unique(owner[owner >= 0])
+        pos = np.sort(owner[owner >= 0])
+        found = pos[np.concatenate(([True], pos[1:] != pos[:-1]))] if pos.size else pos
         flights = index.flight_ids(found[np.argsort(index.filed_seq[found], kind="stable")])
-        seen, first = np.unique(owner[owner < 0], return_index=True)
-        blocks = seen[np.argsort(first, kind="stable")].tolist()
+        blocks = list(dict.fromkeys(owner[owner < 0].tolist()))
     zones: list[str] = []
     for o in blocks:  # zone blocks, first seen first
         zid = zone_blocks[-1 - o].zone_id

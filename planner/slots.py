@@ -128,6 +128,7 @@ class SlotSearch:
             ignore_priority_below=request.priority,
             exclude=(request.flight_id,),
             stop_above_s=stop_above_s,
+            name_blockers=False,  # read only when nothing fits (see plan)
         )
 
     def plan(

@@ -9,6 +9,7 @@ time window. Both are what :mod:`planner.forbidden`, :mod:`planner.deconflict` a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,12 @@ class Trajectory4D:
         """The same flight departing ``delay_s`` later."""
         a = self.xyzt.copy()
         a[:, 3] += float(delay_s)
-        return Trajectory4D(a)
+        if not (math.isfinite(a[0, 3]) and math.isfinite(a[-1, 3])):
+            return Trajectory4D(a)  # raises
+        # Adding one float keeps the times in order and the rows valid: no second check.
+        out = object.__new__(Trajectory4D)
+        object.__setattr__(out, "xyzt", a)
+        return out
 
 
 def _rings(polygon: Polygon | MultiPolygon) -> tuple[np.ndarray, np.ndarray]:

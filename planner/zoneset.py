@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 Flight = Trajectory4D | AreaOp
 
+HIT_CACHE_SIZE = 4096
+"""Query rectangles whose tree hits are remembered (all forgotten when full or recompiled)."""
+
 
 @dataclass(frozen=True)
 class ZoneVolumeBlock:
@@ -146,6 +149,7 @@ class CompiledZones:
         self.skipped = sorted(set(skipped))
         polys = [v.block.polygon_xy for v in volumes]
         self._tree = shapely.STRtree(polys) if polys else None
+        self._hits: dict[tuple[float, float, float, float], list[int]] = {}
         self._geo = None
 
     # -- queries ----------------------------------------------------------------------
@@ -170,13 +174,21 @@ class CompiledZones:
         else:
             xyz = flight.xyzt
             (x0, y0, z0), (x1, y1, z1) = xyz[:, :3].min(axis=0), xyz[:, :3].max(axis=0)
-        # shapely.box (the vectorised constructor): the same rectangle as shapely.geometry.box
-        # at a fifth of the cost; this runs for every alternative's slot search.
-        hits = self._tree.query(shapely.box(x0, y0, x1, y1))
+        # A flight's search, its authorisation and its condition notes (delayed: the same box)
+        # ask for the same rectangle: the tree is asked once per rectangle and zone set.
+        key = (float(x0), float(y0), float(x1), float(y1))
+        hits = self._hits.get(key)
+        if hits is None:
+            # shapely.box (the vectorised constructor): the same rectangle as
+            # shapely.geometry.box at a fifth of the cost
+            hits = np.sort(self._tree.query(shapely.box(x0, y0, x1, y1))).tolist()
+            if len(self._hits) >= HIT_CACHE_SIZE:
+                self._hits.clear()
+            self._hits[key] = hits
         wanted = set(restrictions)
         out: list[ZoneBlock] = []
-        for i in np.sort(hits):
-            v = self.volumes[int(i)]
+        for i in hits:
+            v = self.volumes[i]
             zone = v.zone
             if zone.restriction not in wanted or (
                 only_zone is not None and zone.identifier != only_zone

@@ -105,7 +105,10 @@ def candidate_pairs(boxes: np.ndarray, cell_m: float, bucket_s: float) -> np.nda
     off = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1
     i, j = elem[a], elem[a + off]
     lo, hi = np.minimum(i, j), np.maximum(i, j)
-    pair_key = np.unique(lo * n + hi)
+    # sorted distinct keys: np.unique's hashing is some 25x slower than a sort on millions
+    pair_key = np.sort(lo * n + hi)
+    if pair_key.size:
+        pair_key = pair_key[np.concatenate(([True], pair_key[1:] != pair_key[:-1]))]
     return np.column_stack([pair_key // n, pair_key % n])
 
 

@@ -105,3 +105,5 @@ class Query:
     auth: tuple = ()
     lists: tuple | None = None
     """Plain-list copies of the arrays :meth:`PathTimer.plan <planner.routing.timing.PathTimer.plan>` reads (made on first use)."""
+    ends_lonlat: tuple[tuple[float, float], tuple[float, float]] | None = None
+    """lon/lat of ``origin_xy`` and ``destination_xy`` (made on first use)."""

@@ -48,6 +48,20 @@ class PathTimer:
             self.edge_frac.append(frac[1:].tolist())
         self.length_m: list[float] = c.length_m.tolist()
         self.corridor_ids = [network.graph.edges[uv]["corridor"] for uv in c.edge_uv]
+        # lon/lat of the same points, unprojected once (PROJ maps each point on its own, so
+        # these are the very values a trajectory's unprojection would give)
+        flat = [p for edge in self.edge_pts for p in edge]
+        node_xy = np.asarray(c.node_xy_m, dtype=np.float64).reshape(-1, 2)
+        xs = np.array([p[0] for p in flat] + node_xy[:, 0].tolist(), dtype=np.float64)
+        ys = np.array([p[1] for p in flat] + node_xy[:, 1].tolist(), dtype=np.float64)
+        lon, lat = self.projection.to_lonlat(xs, ys) if xs.size else (xs, ys)
+        lonlat = list(zip(lon.tolist(), lat.tolist(), strict=True))
+        self.edge_lonlat: list[list[tuple[float, float]]] = []
+        at = 0
+        for edge in self.edge_pts:
+            self.edge_lonlat.append(lonlat[at : at + len(edge)])
+            at += len(edge)
+        self.node_lonlat: list[tuple[float, float]] = lonlat[at:]
 
     def plan(
         self,
@@ -68,7 +82,11 @@ class PathTimer:
         xx, xy = c.node_xy_m[exit_]
         ox, oy = ctx.origin_xy
         dx, dy = ctx.destination_xy
+        if ctx.ends_lonlat is None:
+            lon, lat = self.projection.to_lonlat([ox, dx], [oy, dy])
+            ctx.ends_lonlat = ((float(lon[0]), float(lat[0])), (float(lon[1]), float(lat[1])))
         rows: list[tuple[float, float, float, float]] = [(ox, oy, 0.0, ctx.depart_s)]
+        lonlat: list[tuple[float, float]] = [ctx.ends_lonlat[0], self.node_lonlat[entry]]
         first_alt = float(alt[edges[0]]) if edges else idle_alt_m
         d_acc = math.hypot(ex - ox, ey - oy)
         t = ctx.depart_s + float(mixed_s(d_acc, first_alt, ctx))
@@ -93,6 +111,7 @@ class PathTimer:
             if he != h:
                 t += abs(he - h) / vr
                 rows.append((rows[-1][0], rows[-1][1], he, t))
+                lonlat.append(lonlat[-1])
                 h = he
             t_dep, t_arr = t, t + travel_l[e]
             for j in range(bptr[e], bptr[e + 1]):
@@ -106,15 +125,17 @@ class PathTimer:
             span = t_arr - t_dep
             for (px, py), f in zip(self.edge_pts[e], self.edge_frac[e], strict=True):
                 rows.append((px, py, he, t_dep + f * span))
+            lonlat.extend(self.edge_lonlat[e])
             t = t_arr
             length += length_l[e]
         d_egr = math.hypot(dx - xx, dy - xy)
         t += float(mixed_s(d_egr, h, ctx))
         rows.append((dx, dy, 0.0, t))
+        lonlat.append(ctx.ends_lonlat[1])
         length += d_egr
         arr = np.array(rows, dtype=np.float64)
-        lon, lat = self.projection.to_lonlat(arr[:, 0], arr[:, 1])
-        traj = np.column_stack([lon, lat, arr[:, 2], arr[:, 3]])
+        traj = arr.copy()
+        traj[:, :2] = lonlat
         nodes = [entry] + [int(c.head[e]) for e in edges]
         return RoutePlan(
             edges=[self.corridor_ids[e] for e in edges],
