@@ -189,9 +189,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     with store.session() as s:
         airspace.reload(s)
     revoke_oversized(airspace, airspace.oversized, airspace.max_duration_s)
-    kernels = (
-        warm_service(airspace, background=settings.warmup_background) if settings.warmup else None
-    )
 
     app = FastAPI(
         title="qingkong approval service",
@@ -216,7 +213,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.airspace = airspace
-    app.state.kernels = kernels
     app.state.key_cache = {}
     errors.install(app)
     openapi_responses.install(app)
@@ -241,6 +237,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     console.install(app)
     interuss.install(app, settings)
+    # last, so that health answers while the kernels compile (the live layer's after the
+    # planner's: decisions come first)
+    app.state.kernels = (
+        warm_service(
+            airspace,
+            background=settings.warmup_background,
+            live_steps=[
+                ("tactical detection", tactical_monitor.warm_detection),
+                ("conformance monitor", app.state.telemetry.warm),
+            ],
+        )
+        if settings.warmup
+        else None
+    )
     app.add_middleware(FastFiling)  # innermost: the two checks below apply to it
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)

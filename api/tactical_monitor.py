@@ -223,6 +223,12 @@ class TacticalMonitor:
             self._stop.wait(max(0.0, self.cycle_s - (time.monotonic() - started)))
 
 
+def warm_detection() -> None:
+    """Compile (or load) the detection kernel now rather than in the first cycle (a step of
+    the service's background warm-up, :func:`api.warmup.warm_service`)."""
+    detect(["a", "b"], np.zeros((2, 6)))
+
+
 def install(app: FastAPI) -> None:
     """Create the surveillance picture and the tactical monitor of ``app`` (``app.state``)."""
     settings = app.state.settings
@@ -249,7 +255,5 @@ def install(app: FastAPI) -> None:
         background=settings.tactical_background,
     )
     monitor.add_source(picture.live)
-    if settings.warmup:  # compile or load the kernel now, not in the first cycle
-        detect(["a", "b"], np.zeros((2, 6)))
     app.state.surveillance = picture
     app.state.tactical = monitor

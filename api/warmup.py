@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 log = logging.getLogger("qingkong.api")
@@ -136,12 +136,20 @@ class KernelWarmup:
                 log.exception("warm-up progress reporter failed")
 
 
-def warm_service(airspace: Any, *, background: bool) -> KernelWarmup:
-    """Warm the planner's kernels, then the decision worker of ``airspace``.
+def warm_service(
+    airspace: Any,
+    *,
+    background: bool,
+    live_steps: Sequence[tuple[str, Callable[[], None]]] = (),
+) -> KernelWarmup:
+    """Warm the planner's kernels, then the decision worker of ``airspace``, then the live
+    layer's kernels (``live_steps``: tactical detection, conformance).
 
     The worker takes no decision before the kernels are compiled (its gate opens after the
     planner's steps). With ``background`` the steps run in a thread and this returns at
-    once; otherwise they have run when it returns.
+    once; otherwise they have run when it returns. The live steps always run in the
+    background after the gate opens: they are not part of readiness (``/v1/ready`` says when
+    decisions are served), and a position that arrives before them compiles on first use.
     """
     from planner.warm import WARMUP_STEPS
 
@@ -159,6 +167,11 @@ def warm_service(airspace: Any, *, background: bool) -> KernelWarmup:
     def open_gate_after_warmup() -> None:
         warm.wait()
         gate.set()
+        for name, fn in live_steps:
+            try:
+                fn()
+            except Exception:  # the live layer still works: its kernels compile on first use
+                log.exception("warm-up of %s failed", name)
 
     threading.Thread(target=open_gate_after_warmup, daemon=True).start()
     if background:

@@ -17,18 +17,27 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+# bench/planner.py must not shadow the planner package; the repository root holds tests/
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
+from airspace.workflow import CN_APPLICATION_ITEMS  # noqa: E402
 from tests.process import free_port, spawn_server  # noqa: E402
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 EAST = [[120.30, 36.10, 0.0], [120.30, 36.10, 60.0], [120.32, 36.10, 60.0], [120.32, 36.10, 0.0]]
 
 
 def _file_flight(base: str, key: str, out: dict) -> None:
+    """File one complete request the way an operator of the Qingdao demo would (the demo runs
+    China's workflow: registry documents, an application, filed before the deadline)."""
     h = {"Authorization": f"Bearer {key}"}
     t0 = time.perf_counter()
     drone = {
@@ -40,12 +49,27 @@ def _file_flight(base: str, key: str, out: dict) -> None:
         "capabilities": ["remote_id", "geofencing", "manual_takeover"],
     }
     httpx.post(f"{base}/v1/drones", json=drone, headers=h, timeout=600)
-    now = httpx.get(f"{base}/v1/health", timeout=10).json()["now_s"]
+    now = datetime.now(BEIJING)
+    kinds = [{"kind": k} for k in ("operator_certificate", "insurance", "pilot_licence")]
+    for i, doc in enumerate([*kinds, {"kind": "drone_registration", "drone": "DR-COLD"}]):
+        doc |= {
+            "number": f"DOC-COLD-{i}",
+            "valid_from": (now - timedelta(days=365)).isoformat(),
+            "valid_until": (now + timedelta(days=365)).isoformat(),
+        }
+        httpx.post(f"{base}/v1/documents", json=doc, headers=h, timeout=600)
+    day = now.date() + timedelta(days=2)  # the 12:00-the-day-before deadline is ahead
+    departure = datetime(day.year, day.month, day.day, 9, tzinfo=BEIJING)
     body = {
         "drone": "DR-COLD",
-        "departure": {"earliest": now + 600, "latest": now + 2400},
+        "departure": {
+            "earliest": departure.isoformat(),
+            "latest": (departure + timedelta(minutes=30)).isoformat(),
+        },
         "speed_mps": 10.0,
         "route": {"waypoints": EAST},
+        "application": {k: f"{k} (cold-start benchmark)" for k in CN_APPLICATION_ITEMS}
+        | {"aircraft_count": 1},
     }
     r = httpx.post(f"{base}/v1/flights", json=body, headers=h, timeout=900)
     out["flight_status_code"] = r.status_code

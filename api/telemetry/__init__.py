@@ -16,8 +16,6 @@ def install(app: Any, airspace: Any, settings: Any) -> TelemetryService:
     from api.telemetry.routes import router
 
     service = TelemetryService(airspace, settings)
-    if settings.warmup:
-        service.warm()
     app.state.telemetry = service
     v1 = APIRouter(prefix="/v1")
     v1.include_router(router)
