@@ -336,9 +336,9 @@ class SpaceTimeIndex:
 
     def table(self) -> tuple:
         """The arrays a fused kernel walks, after a fresh dedup stamp (see
-        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m, t_origin_s, keys,
-        heads, entry_item, entry_next, entry_box, item_alive, item_kind, item_seg,
-        item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
+        :func:`planner.kernels.slot.route_slot_search`): ``cell_m, bucket_s, layer_m,
+        t_origin_s, keys, heads, entry_item, entry_next, entry_box, item_alive, item_kind,
+        item_seg, item_owner, stamp, stamp_value``. Valid until the next insert or remove."""
         self._stamp_value += 1
         return (
             self.cell_m,

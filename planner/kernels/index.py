@@ -134,9 +134,9 @@ def index_insert(
 
     Each entry keeps its box with times counted from ``t_origin_s``, rounded outwards to
     float32 (:func:`outward_float32_row`): half the bytes for a query to walk, and never
-    narrower than the box. The caller guarantees
-    room: ``entry_item`` has ``counters[0] + index_key_count(...)`` slots and the hash table
-    stays at most half full (``counters[1]`` keys in use).
+    narrower than the box. The caller guarantees room: ``entry_item`` has ``counters[0] +
+    index_key_count(...)`` slots and the hash table stays at most half full (``counters[1]``
+    keys in use).
     """
     mask = keys.shape[0] - 1
     box32 = np.empty(8, dtype=np.float32)
